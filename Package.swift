@@ -1,0 +1,44 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Every module but MemopsCore builds with warnings as errors: a deprecated overload once sent
+/// array buffer pointers to Redis as arguments and only a warning said so. MemopsCore is held to
+/// the same standard by `scripts/test`, which builds it with `-warnings-as-errors` too.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "memops",
+    products: [
+        .executable(name: "memops", targets: ["memops"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SHA-256 of raw and compressed backups at hardware speed (BoringSSL's assembly).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "MemopsRDB", swiftSettings: strict),
+        .target(
+            name: "MemopsCore",
+            dependencies: [
+                "CHiredis", "CZstd", "MemopsRDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "MemopsCLI",
+            dependencies: [
+                "MemopsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "memops", dependencies: ["MemopsCLI"], swiftSettings: strict),
+        .target(name: "MemopsTestSupport", path: "Tests/MemopsTestSupport", swiftSettings: strict),
+        .testTarget(name: "MemopsRDBTests", dependencies: ["MemopsRDB", "MemopsTestSupport"], swiftSettings: strict),
+        .testTarget(name: "MemopsCoreTests", dependencies: ["MemopsCore", "MemopsTestSupport"], swiftSettings: strict),
+        .testTarget(name: "MemopsCLITests", dependencies: ["MemopsCLI", "MemopsTestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import MemopsCore
+
+/// How to reach Redis, shared by every command that talks to a server; redis-cli's conventions.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: [.customShort("u"), .customLong("url")],
+            help: "Server URL: redis://[user[:password]@]host[:port][/db] or unix:///path/to/redis.sock[?db=N].")
+    var url: String?
+
+    @Option(name: [.customShort("h"), .customLong("host")], help: "Server hostname (default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: [.customShort("p"), .customLong("port")], help: "Server port (default 6379).")
+    var port: Int?
+
+    @Option(name: [.customShort("s"), .customLong("socket")], help: "Server unix socket (overrides host and port).")
+    var socket: String?
+
+    @Option(name: [.customShort("n"), .customLong("db")], help: "Database number (default 0).")
+    var db: Int?
+
+    @Option(name: .customLong("user"), help: "ACL user name (needs a password too).")
+    var user: String?
+
+    @Option(name: [.customShort("a"), .customLong("pass")],
+            help: "Password. Unsafe: others can read argv; prefer REDISCLI_AUTH or --pass-file.")
+    var password: String?
+
+    @Option(name: .customLong("pass-file"),
+            help: ArgumentHelp("Read the password from this file's first line; refused when group- or world-readable.", valueName: "file"))
+    var passwordFile: String?
+
+    @Flag(name: .customLong("no-auth-warning"), help: "Do not warn about a password given on the command line.")
+    var noAuthWarning = false
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for the connection.")
+    var connectTimeout: Double = 5
+
+    @Option(name: .customLong("timeout"), help: "Seconds to wait for any one reply.")
+    var commandTimeout: Double = 30
+
+    func validate() throws {
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535, not \(port)") }
+        if let db, db < 0 { throw ValidationError("--db must be 0 or more, not \(db)") }
+        if connectTimeout <= 0 || commandTimeout <= 0 { throw ValidationError("--connect-timeout and --timeout must be positive") }
+    }
+
+    /// Builds the connection: URL first, then flags over it, then the password from argv, the
+    /// password file or REDISCLI_AUTH (in that order), as redis-cli does.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConnectionConfig {
+        var config = ConnectionConfig(connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+        var passwordInArgv = password != nil
+        if let url {
+            config = try ConnectionConfig.parse(url: url, base: config)
+            if config.password != nil { passwordInArgv = true }
+        }
+        if let socket {
+            config.address = .unix(path: socket)
+        } else if host != nil || port != nil {
+            var (h, p) = ("127.0.0.1", 6379)
+            if case .tcp(let uh, let up) = config.address { (h, p) = (uh, up) }
+            config.address = .tcp(host: host ?? h, port: port ?? p)
+        }
+        if let db { config.db = db }
+        if let user { config.user = user }
+        if let password {
+            config.password = password
+        } else if config.password == nil, let passwordFile {
+            config.password = try PasswordFile.read(passwordFile)
+        } else if config.password == nil, let env = environment["REDISCLI_AUTH"], !env.isEmpty {
+            config.password = env
+        }
+        if passwordInArgv && !noAuthWarning {
+            Terminal.warning("a password on the command line may not be safe (others can read argv); prefer REDISCLI_AUTH or --pass-file")
+        }
+        return config
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+/// Where and how to reach a Redis server. Built once from flags, environment and URL by the CLI;
+/// the password never appears in `description` or any message.
+public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
+    /// A TCP host and port, or a unix socket path.
+    public enum Address: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        case unix(path: String)
+    }
+
+    public var address: Address
+    public var db: Int
+    public var user: String?
+    public var password: String?
+    /// Seconds allowed to establish the connection.
+    public var connectTimeout: Double
+    /// Seconds allowed for any one reply.
+    public var commandTimeout: Double
+
+    public init(
+        address: Address = .tcp(host: "127.0.0.1", port: 6379), db: Int = 0, user: String? = nil,
+        password: String? = nil, connectTimeout: Double = 5, commandTimeout: Double = 30
+    ) {
+        self.address = address
+        self.db = db
+        self.user = user
+        self.password = password
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+    }
+
+    /// `host:port` or the socket path, with `/db` when not 0; never the password.
+    public var description: String {
+        let base: String
+        switch address {
+        case .tcp(let host, let port): base = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        case .unix(let path): base = path
+        }
+        return db == 0 ? base : "\(base)/\(db)"
+    }
+
+    /// Parses `redis://[user[:password]@]host[:port][/db]` or `unix://[user[:password]@]/path[?db=N]`,
+    /// following redis-cli's `-u`. Fields the URL leaves out keep their value from `base`.
+    public static func parse(url: String, base: ConnectionConfig = ConnectionConfig()) throws(ConnectionURLError)
+        -> ConnectionConfig
+    {
+        var config = base
+        let scheme: String
+        var rest: Substring
+        if let range = url.range(of: "://") {
+            scheme = url[..<range.lowerBound].lowercased()
+            rest = url[range.upperBound...]
+        } else {
+            throw .invalid(url, "it has no scheme; write redis://host:port or unix:///path/to/redis.sock")
+        }
+        switch scheme {
+        case "redis", "unix": break
+        case "rediss":
+            throw .invalid(url, "TLS (rediss://) is not supported: Debian's hiredis 0.14 has no TLS; use stunnel or a local socket")
+        default:
+            throw .invalid(url, "unknown scheme \"\(scheme)\"; use redis:// or unix://")
+        }
+        // Query string: only db= is understood (redis-cli ignores the rest).
+        var query: [String: String] = [:]
+        if let q = rest.firstIndex(of: "?") {
+            for pair in rest[rest.index(after: q)...].split(separator: "&") {
+                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                query[kv[0]] = kv.count > 1 ? kv[1] : ""
+            }
+            rest = rest[..<q]
+        }
+        // Userinfo: everything before the last "@" (passwords may contain "@").
+        if let at = rest.lastIndex(of: "@") {
+            let userinfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = userinfo.firstIndex(of: ":") {
+                let user = percentDecode(userinfo[..<colon])
+                config.user = user.isEmpty ? nil : user
+                config.password = percentDecode(userinfo[userinfo.index(after: colon)...])
+            } else if !userinfo.isEmpty {
+                // redis-cli treats a lone userinfo as the password.
+                config.password = percentDecode(userinfo)
+            }
+        }
+        if scheme == "unix" {
+            let path = percentDecode(rest)
+            guard path.hasPrefix("/") else {
+                throw .invalid(url, "a unix socket URL needs an absolute path, e.g. unix:///run/redis/redis.sock")
+            }
+            config.address = .unix(path: path)
+        } else {
+            var hostport = rest
+            if let slash = rest.firstIndex(of: "/") {
+                hostport = rest[..<slash]
+                let dbText = rest[rest.index(after: slash)...]
+                if !dbText.isEmpty {
+                    guard let db = Int(dbText), db >= 0 else {
+                        throw .invalid(url, "database \"\(dbText)\" is not a number; write /0, /1, …")
+                    }
+                    config.db = db
+                }
+            }
+            var host = String(hostport)
+            var port: Int? = nil
+            if host.hasPrefix("[") {  // [ipv6]:port
+                guard let close = host.firstIndex(of: "]") else {
+                    throw .invalid(url, "unclosed [ in an IPv6 address")
+                }
+                let after = host[host.index(after: close)...]
+                if after.hasPrefix(":") { port = Int(after.dropFirst()) ?? -1 }
+                host = String(host[host.index(after: host.startIndex)..<close])
+            } else if let colon = host.lastIndex(of: ":") {
+                port = Int(host[host.index(after: colon)...]) ?? -1
+                host = String(host[..<colon])
+            }
+            if let port, !(1...65535).contains(port) {
+                throw .invalid(url, "the port must be a number from 1 to 65535")
+            }
+            let baseHost: String
+            let basePort: Int
+            if case .tcp(let h, let p) = base.address { (baseHost, basePort) = (h, p) } else { (baseHost, basePort) = ("127.0.0.1", 6379) }
+            config.address = .tcp(host: host.isEmpty ? baseHost : host, port: port ?? basePort)
+        }
+        if let dbText = query["db"] {
+            guard let db = Int(dbText), db >= 0 else {
+                throw .invalid(url, "db=\(dbText) is not a number")
+            }
+            config.db = db
+        }
+        return config
+    }
+
+    private static func percentDecode<S: StringProtocol>(_ s: S) -> String {
+        String(s).removingPercentEncoding ?? String(s)
+    }
+}
+
+/// A `-u` URL memops cannot use, with what to write instead.
+public enum ConnectionURLError: MemopsError, Equatable {
+    case invalid(String, String)
+
+    public var exitStatus: ExitStatus { .usage }
+
+    public var description: String {
+        switch self {
+        case .invalid(let url, let why):
+            return "invalid Redis URL \"\(ConnectionURLError.redact(url))\": \(why)"
+        }
+    }
+
+    /// The URL with any password replaced by `***`, safe to print.
+    static func redact(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url.lastIndex(of: "@"), at > scheme.upperBound else {
+            return url
+        }
+        let userinfo = url[scheme.upperBound..<at]
+        if let colon = userinfo.firstIndex(of: ":") {
+            return String(url[..<colon]) + ":***" + String(url[at...])
+        }
+        return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
+    }
+}

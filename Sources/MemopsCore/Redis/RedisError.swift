@@ -1,0 +1,51 @@
+/// Everything that can go wrong talking to Redis, each with its own exit status.
+public enum RedisError: MemopsError, Equatable {
+    /// Refused, unreachable, unknown host, or no such socket.
+    case unreachable(server: String, reason: String)
+    /// Connecting or waiting for a reply took longer than allowed.
+    case timeout(server: String, during: String, seconds: Double)
+    /// NOAUTH or WRONGPASS.
+    case authentication(server: String, message: String)
+    /// An ACL forbids a command memops needs (NOPERM).
+    case permission(server: String, command: String, message: String)
+    /// The peer does not speak RESP, or is not a Redis server memops can work with.
+    case wrongServer(server: String, reason: String)
+    /// The connection broke after it was established.
+    case connectionLost(server: String, reason: String)
+    /// Redis answered a command with an error reply.
+    case command(server: String, command: String, message: String)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unreachable, .connectionLost: return .connection
+        case .timeout: return .timeout
+        case .authentication: return .authentication
+        case .permission: return .permission
+        case .wrongServer: return .wrongServer
+        case .command: return .failed
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unreachable(let s, let r):
+            return "cannot connect to Redis at \(s): \(r); check that redis-server is running there, or pass -u/-h/-p/-s"
+        case .timeout(let s, let during, let seconds):
+            return "Redis at \(s) did not answer \(during) within \(RedisError.format(seconds)) s; raise --timeout or check the server's load"
+        case .authentication(let s, let m):
+            return "authentication to Redis at \(s) failed (\(m)); set REDISCLI_AUTH, --pass-file or --user"
+        case .permission(let s, let c, let m):
+            return "Redis at \(s) refused \(c) (\(m)); grant it to this ACL user, e.g. ACL SETUSER <user> +\(c.lowercased())"
+        case .wrongServer(let s, let r):
+            return "the server at \(s) is not a usable Redis: \(r)"
+        case .connectionLost(let s, let r):
+            return "connection to Redis at \(s) was lost: \(r); nothing was retried"
+        case .command(let s, let c, let m):
+            return "Redis at \(s) refused \(c): \(m)"
+        }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

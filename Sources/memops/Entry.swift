@@ -1,0 +1,8 @@
+import MemopsCLI
+
+@main
+enum Entry {
+    static func main() async {
+        await MemopsCommand.entry()
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// A throwaway `redis-server` for one test: 127.0.0.1, a free port, its own temp directory,
+/// stopped (and its directory removed) when the value is released or `stop()` is called.
+///
+/// `scripts/test` sets MEMOPS_TEST_TMP; each server writes its pid there so the script can stop
+/// any server a crashed test run left behind. Never port 6379, never a server we did not start.
+public final class RedisServerProcess: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
+    public let binary: String
+    private let process: Process
+    private var stopped = false
+
+    /// The URL memops' `-u` takes for this server.
+    public var url: String { "redis://127.0.0.1:\(port)" }
+
+    /// Starts a server and waits until it answers PING. `arguments` are extra redis-server
+    /// options, e.g. `["--appendonly", "yes"]`; `binary` picks another server (valkey-server…).
+    public init(arguments: [String] = [], binary: String = "redis-server", directory: URL? = nil, port: Int? = nil) throws {
+        self.binary = binary
+        self.port = try port ?? RedisServerProcess.freePort()
+        let base = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory
+        if let directory {
+            self.directory = directory
+        } else {
+            self.directory = base.appendingPathComponent("redis-\(self.port)-\(UUID().uuidString.prefix(8))")
+        }
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        process = Process()
+        process.executableURL = try RedisServerProcess.locate(binary)
+        process.arguments = [
+            "--port", String(self.port), "--bind", "127.0.0.1", "--dir", self.directory.path,
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
+            "--logfile", self.directory.appendingPathComponent("server.log").path,
+        ] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        if let pids = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"] {
+            let pidFile = URL(fileURLWithPath: pids).appendingPathComponent("server-\(process.processIdentifier).pid")
+            try? String(process.processIdentifier).write(to: pidFile, atomically: true, encoding: .utf8)
+        }
+        try waitUntilReady()
+    }
+
+    deinit { stop() }
+
+    /// The server's process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Whether the process is still running.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Stops the server at once (SIGKILL: tests never need its shutdown save) and removes its dir.
+    public func stop(removeDirectory: Bool = true) {
+        guard !stopped else { return }
+        stopped = true
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        if removeDirectory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// Runs `redis-cli` against this server and returns its stdout (trailing newline removed).
+    @discardableResult
+    public func cli(_ args: String...) throws -> String {
+        try cli(args)
+    }
+
+    /// Runs `redis-cli` against this server and returns its stdout (trailing newline removed).
+    @discardableResult
+    public func cli(_ args: [String], stdin: Data? = nil) throws -> String {
+        let p = Process()
+        p.executableURL = try RedisServerProcess.locate("redis-cli")
+        p.arguments = ["-h", "127.0.0.1", "-p", String(port)] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        if let stdin {
+            let input = Pipe()
+            p.standardInput = input
+            try p.run()
+            input.fileHandleForWriting.write(stdin)
+            try input.fileHandleForWriting.close()
+        } else {
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        var text = String(decoding: data, as: UTF8.self)
+        while text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+
+    private func waitUntilReady() throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if !process.isRunning {
+                let log = (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
+                throw TestServerError("\(binary) exited at start: \(log.suffix(500))")
+            }
+            if let answer = try? cli("PING"), answer == "PONG" || answer.hasPrefix("NOAUTH") { return }
+            usleep(20_000)
+        }
+        stop()
+        throw TestServerError("\(binary) on port \(port) did not answer PING within 10 s")
+    }
+
+    /// A port nothing listens on now: bind port 0 and read back what the kernel chose.
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestServerError("socket() failed") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw TestServerError("bind() failed") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        guard port != 6379 else { return try freePort() }
+        return port
+    }
+
+    /// Finds an executable on PATH.
+    public static func locate(_ name: String) throws -> URL {
+        if name.contains("/") { return URL(fileURLWithPath: name) }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw TestServerError("\(name) is not on PATH; scripts/test installs it")
+    }
+}
+
+/// A failure to run the test's own server.
+public struct TestServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
