@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import MemopsCore
+
+extension MemopsCommand {
+    /// `memops backup`: the nightly backup, and `memops backup list`.
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "backup",
+            abstract: "Back up a Redis server: BGSAVE, stream the RDB through zstd, publish atomically with a manifest.",
+            discussion: """
+                Waits for the save by Redis' own counters (never a sleep), checks the RDB's header and \
+                CRC64 while streaming, writes DEST/.NAME.partial, fsyncs, renames to \
+                PREFIX-YYYYMMDDTHHMMSSZ.rdb.zst (mode 0600) with PREFIX-….manifest.json beside it, \
+                re-reads it to verify, and only then applies retention. A lock in DEST keeps cron \
+                runs from overlapping. Silent on success unless -v; one line on stderr on failure.
+
+                \(MemopsCommand.exitCodeTable)
+                """,
+            subcommands: [Run.self, List.self],
+            defaultSubcommand: Run.self
+        )
+    }
+}
+
+extension MemopsCommand.Backup {
+    /// Makes one backup.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Make a backup now (the default: `memops backup --dest DIR` runs this)."
+        )
+
+        @OptionGroup(title: "Connection") var connection: ConnectionOptions
+
+        @Option(help: ArgumentHelp("Backup folder (for example a NAS mount).", valueName: "dir"))
+        var dest: String
+
+        @Option(help: "Where the RDB comes from: bgsave (the server's own file) or replication (SYNC, for another host).")
+        var source: SourceKind = .bgsave
+
+        @Option(name: .customLong("rdb-path"), help: ArgumentHelp("The server's RDB file, when CONFIG GET is renamed away.", valueName: "path"))
+        var rdbPath: String?
+
+        @Option(help: "Name prefix of backup files.")
+        var prefix = "redis"
+
+        @Option(help: "zstd compression level (1-19).")
+        var level: Int32 = 3
+
+        @Option(help: "zstd worker threads (default: all cores; 0 compresses on the main thread).")
+        var threads: Int32 = Int32(ProcessInfo.processInfo.activeProcessorCount)
+
+        @Option(name: .customLong("save-timeout"), help: "Seconds to wait for the background save.")
+        var saveTimeout: Double = 3600
+
+        @Option(name: .customLong("lock-wait"), help: "Seconds to wait for another run's lock (default: fail at once).")
+        var lockWait: Double = 0
+
+        @Option(name: .customLong("keep-last"), help: "Retention: keep the newest N backups.")
+        var keepLast: Int?
+
+        @Option(name: .customLong("keep-daily"), help: "Retention: keep the newest backup of each of the last N days.")
+        var keepDaily: Int?
+
+        @Option(name: .customLong("keep-weekly"), help: "Retention: keep the newest backup of each of the last N ISO weeks.")
+        var keepWeekly: Int?
+
+        @Option(name: .customLong("keep-monthly"), help: "Retention: keep the newest backup of each of the last N months.")
+        var keepMonthly: Int?
+
+        @Flag(name: .customLong("dry-run"), help: "Make the backup, but only show what retention would remove.")
+        var dryRun = false
+
+        @Option(help: "Verify the written file before publishing it: shallow (zstd, SHA-256, RDB trailer) or none.")
+        var verify: VerifyLevel = .shallow
+
+        @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write Prometheus textfile metrics here (atomically).", valueName: "path"))
+        var metricsFile: String?
+
+        @Flag(name: .shortAndLong, help: "Print what was done on success.")
+        var verbose = false
+
+        enum SourceKind: String, ExpressibleByArgument, CaseIterable { case bgsave, replication }
+        enum VerifyLevel: String, ExpressibleByArgument, CaseIterable { case shallow, none }
+
+        func validate() throws {
+            if !(1...19).contains(level) { throw ValidationError("--level must be from 1 to 19, not \(level)") }
+            if threads < 0 { throw ValidationError("--threads must be 0 or more") }
+            for (name, value) in [("--keep-last", keepLast), ("--keep-daily", keepDaily), ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly)] {
+                if let value, value < 1 { throw ValidationError("\(name) must be 1 or more (omit it to keep everything)") }
+            }
+            if rdbPath != nil && source == .replication { throw ValidationError("--rdb-path goes with --source bgsave, not replication") }
+            if saveTimeout <= 0 { throw ValidationError("--save-timeout must be positive") }
+        }
+
+        func run() throws {
+            var request = BackupRequest(destination: dest)
+            request.prefix = prefix
+            request.source = source == .replication ? .replication : .bgsave(rdbPath: rdbPath)
+            request.level = level
+            request.workers = threads
+            request.saveTimeout = saveTimeout
+            request.lockWait = lockWait
+            request.retention = RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly)
+            request.retentionDryRun = dryRun
+            request.verifyWritten = verify == .shallow
+            request.metricsFile = metricsFile
+            var engine = BackupEngine(connection: try connection.resolve(), request: request)
+            let bar = ProgressBar("backup")
+            engine.progress = { bar.update(done: $0, total: $1) }
+            let result = try engine.run()
+            bar.finish()
+            for warning in result.warnings { Terminal.warning(warning) }
+            if verbose || dryRun {
+                BackupReportPrinter.print(result, dryRun: dryRun)
+            }
+        }
+    }
+}
+
+/// The `-v` summary of a backup run.
+enum BackupReportPrinter {
+    static func print(_ result: BackupResult, dryRun: Bool) {
+        let m = result.manifest
+        let ratio = m.compressed.bytes > 0 ? Double(m.rdb.bytes) / Double(m.compressed.bytes) : 0
+        var text = "backup \(result.path)\n"
+        text += "  server   \(m.server.address) redis \(m.server.version), \(m.rdb.header)\n"
+        text += "  size     \(Format.bytes(m.rdb.bytes)) raw, \(Format.bytes(m.compressed.bytes)) stored (\(String(format: "%.2f", ratio))x)\n"
+        text += "  keys     " + (m.keyspace.isEmpty ? "none" : m.keyspace.map { "db\($0.db) \($0.keys) (\($0.expires) with TTL)" }.joined(separator: ", ")) + "\n"
+        text += "  took     \(String(format: "%.2f", m.durationSeconds)) s\n"
+        for name in result.leftoversRemoved { text += "  removed leftover \(name) from an interrupted run\n" }
+        for entry in result.retention.removed {
+            text += "  \(dryRun ? "would remove" : "removed") \(entry.file) (retention)\n"
+        }
+        if dryRun {
+            for (entry, reasons) in result.retention.kept { text += "  keep \(entry.file): \(reasons.joined(separator: ", "))\n" }
+        }
+        Terminal.write(text)
+    }
+}

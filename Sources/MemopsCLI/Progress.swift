@@ -1,0 +1,68 @@
+import Foundation
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal and at most ten
+/// times a second; cron and pipes see nothing.
+final class ProgressBar {
+    private let label: String
+    private let enabled: Bool
+    private var lastDraw = Date.distantPast
+    private let started = Date()
+
+    init(_ label: String, enabled: Bool = Terminal.stderrIsTTY) {
+        self.label = label
+        self.enabled = enabled
+    }
+
+    func update(done: UInt64, total: UInt64?) {
+        guard enabled, Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
+        lastDraw = Date()
+        let rate = Double(done) / max(Date().timeIntervalSince(started), 0.001)
+        var line = "\(label) \(Format.bytes(done))"
+        if let total, total > 0 {
+            let fraction = min(1, Double(done) / Double(total))
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            line = "\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(Int(fraction * 100))% \(Format.bytes(done))/\(Format.bytes(total))"
+        }
+        line += " \(Format.bytes(UInt64(rate)))/s"
+        Terminal.writeErr("\r\u{1b}[K" + line)
+    }
+
+    func finish() {
+        guard enabled, lastDraw != .distantPast else { return }
+        Terminal.writeErr("\r\u{1b}[K")
+    }
+}
+
+/// Human-readable numbers for tables.
+enum Format {
+    static func bytes(_ n: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
+    }
+
+    static func time(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
+        return f.string(from: date)
+    }
+
+    /// Pads columns to their widest cell; the first row is the header.
+    static func table(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = [Int](repeating: 0, count: first.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}

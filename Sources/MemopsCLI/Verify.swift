@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import MemopsCore
+
+extension MemopsCommand {
+    /// `memops verify`: check that backups are intact.
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Verify backups: zstd frames and checksum, SHA-256 against the manifest, RDB header and CRC64.",
+            discussion: "Exits 6 with the reason on the first failure.\n\n\(MemopsCommand.exitCodeTable)"
+        )
+
+        @Argument(help: ArgumentHelp("Backup files (.rdb.zst) or plain RDB files.", valueName: "file"))
+        var files: [String] = []
+
+        @Option(help: ArgumentHelp("Backup folder, with --latest or --all.", valueName: "dir"))
+        var dest: String?
+
+        @Flag(help: "Verify the newest backup in --dest.")
+        var latest = false
+
+        @Flag(help: "Verify every backup in --dest.")
+        var all = false
+
+        @Flag(name: .shortAndLong, help: "Quiet: print nothing on success.")
+        var quiet = false
+
+        func validate() throws {
+            if files.isEmpty && dest == nil { throw ValidationError("name a backup file, or --dest DIR with --latest or --all") }
+            if dest != nil && latest == all { throw ValidationError("with --dest, pass exactly one of --latest or --all") }
+            if !files.isEmpty && dest != nil { throw ValidationError("pass backup files or --dest, not both") }
+        }
+
+        func run() throws {
+            var targets: [(path: String, manifest: BackupManifest?)] = []
+            if let dest {
+                let entries = try BackupCatalog.list(dest)
+                guard !entries.isEmpty else { throw VerificationError.missing("no backups in \(dest)") }
+                for e in latest ? Array(entries.prefix(1)) : entries { targets.append((e.path, e.manifest)) }
+            } else {
+                for file in files {
+                    let dir = URL(fileURLWithPath: file).deletingLastPathComponent().path
+                    let manifestPath = URL(fileURLWithPath: dir).appendingPathComponent(BackupManifest.fileName(for: URL(fileURLWithPath: file).lastPathComponent)).path
+                    let manifest = FileManager.default.contents(atPath: manifestPath).flatMap { try? BackupManifest.decode($0) }
+                    targets.append((file, manifest))
+                }
+            }
+            for target in targets {
+                let bar = ProgressBar("verify")
+                let report = try Verifier.verify(path: target.path, manifest: target.manifest) { bar.update(done: $0, total: target.manifest?.rdb.bytes) }
+                bar.finish()
+                if !quiet {
+                    var line = "ok \(target.path): \(report.rdb.header.text), \(Format.bytes(report.rawBytes))"
+                    line += report.rdb.checksumDisabled ? ", no CRC64 (rdbchecksum no)" : (report.rdb.checksum != nil ? ", CRC64 ok" : "")
+                    line += report.checkedAgainstManifest ? ", SHA-256 matches the manifest" : (report.compressed ? ", no manifest to compare" : "")
+                    Terminal.write(line + "\n")
+                }
+            }
+        }
+    }
+}

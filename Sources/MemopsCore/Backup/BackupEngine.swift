@@ -1,0 +1,281 @@
+import Crypto
+import Foundation
+import MemopsRDB
+
+/// Everything a backup run needs to know; built by the CLI, never from argument-parser types.
+public struct BackupRequest: Sendable {
+    /// Where the RDB comes from.
+    public enum Source: Sendable, Equatable {
+        /// BGSAVE, then the server's own file: `CONFIG GET dir` + `dbfilename`, or this path.
+        case bgsave(rdbPath: String?)
+        /// A fresh snapshot over the replication protocol (SYNC), for another host.
+        case replication
+    }
+
+    public var destination: String
+    public var prefix: String = "redis"
+    public var source: Source = .bgsave(rdbPath: nil)
+    public var level: Int32 = 3
+    public var workers: Int32 = Int32(ProcessInfo.processInfo.activeProcessorCount)
+    public var saveTimeout: Double = 3600
+    public var lockWait: Double = 0
+    public var retention = RetentionPolicy()
+    /// Show what retention would remove without removing it.
+    public var retentionDryRun = false
+    /// Re-read the written file (zstd frames, digests, RDB trailer) before publishing it.
+    public var verifyWritten = true
+    public var metricsFile: String?
+
+    public init(destination: String) {
+        self.destination = destination
+    }
+
+    /// The options as recorded in the manifest.
+    var parameters: [String: String] {
+        var p: [String: String] = [
+            "level": String(level), "workers": String(workers), "prefix": prefix,
+            "save-timeout": String(saveTimeout), "verify": verifyWritten ? "shallow" : "none",
+        ]
+        if case .bgsave(let path?) = source { p["rdb-path"] = path }
+        if let v = retention.last { p["keep-last"] = String(v) }
+        if let v = retention.daily { p["keep-daily"] = String(v) }
+        if let v = retention.weekly { p["keep-weekly"] = String(v) }
+        if let v = retention.monthly { p["keep-monthly"] = String(v) }
+        return p
+    }
+}
+
+/// What a backup run did.
+public struct BackupResult: Sendable {
+    public var file: String
+    public var path: String
+    public var manifest: BackupManifest
+    public var retention: RetentionPlan
+    /// `.partial` files from earlier killed runs that this run removed.
+    public var leftoversRemoved: [String]
+    public var warnings: [String]
+}
+
+/// The nightly backup: lock, save, stream through zstd while checking the RDB, publish
+/// atomically with a manifest, verify, then apply retention.
+public struct BackupEngine {
+    public var connection: ConnectionConfig
+    public var request: BackupRequest
+    /// Called as bytes stream: (raw bytes so far, total when known).
+    public var progress: ((UInt64, UInt64?) -> Void)?
+
+    public init(connection: ConnectionConfig, request: BackupRequest) {
+        self.connection = connection
+        self.request = request
+    }
+
+    public func run() throws -> BackupResult {
+        let started = Date()
+        do {
+            let result = try runLocked(started: started)
+            try writeMetrics(status: 0, started: started, result: result)
+            return result
+        } catch {
+            let status = (error as? MemopsError)?.exitStatus.rawValue ?? ExitStatus.failed.rawValue
+            // A locked run must not overwrite the metrics of the run that holds the lock.
+            if status != ExitStatus.locked.rawValue { try? writeMetrics(status: status, started: started, result: nil) }
+            throw error
+        }
+    }
+
+    private func runLocked(started: Date) throws -> BackupResult {
+        let dest = request.destination
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dest, isDirectory: &isDir), isDir.boolValue else {
+            throw BackupError.destination(path: dest, reason: "no such directory; create it first (mkdir -p \(dest))")
+        }
+        guard access(dest, W_OK) == 0 else {
+            throw BackupError.destination(path: dest, reason: "not writable by this user")
+        }
+        let lock = try DestinationLock(directory: dest, wait: request.lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        let leftovers = BackupCatalog.removeLeftovers(dest)
+        var warnings: [String] = []
+
+        let redis = try RedisConnection(connection)
+        let source: ByteSource
+        let expectedSize: UInt64?
+        let report: SaveReport
+        switch request.source {
+        case .bgsave(let rdbPath):
+            let path = try rdbPath ?? locateDump(redis)
+            report = try SaveWaiter(timeout: request.saveTimeout).save(on: redis) { try RedisConnection(connection) }
+            let file: FileSource
+            do {
+                file = try FileSource(path: path)
+            } catch {
+                throw BackupError.dumpNotFound(reason: "\(path) cannot be opened (\(error.reason)); if Redis runs on another host use --source replication")
+            }
+            guard let status = file.status() else {
+                throw BackupError.staleDump(path: path, reason: "it is not a regular file")
+            }
+            // The file the save wrote was renamed into place when the save ended, so it cannot
+            // be older than the request (one second of slack for file-system timestamp rounding).
+            if status.modified.timeIntervalSince1970 < report.requestedAt.timeIntervalSince1970.rounded(.down) - 1 {
+                throw BackupError.staleDump(path: path, reason: "it was last written \(iso(status.modified)), before this save was requested \(iso(report.requestedAt))")
+            }
+            source = file
+            expectedSize = status.size
+        case .replication:
+            let info = try redis.info("server")
+            let requested = Date()
+            let sync = try ReplicationSource(connection: redis)
+            source = sync
+            expectedSize = sync.expectedSize
+            report = SaveReport(
+                runID: info["run_id"] ?? "", redisVersion: info["redis_version"] ?? "unknown",
+                requestedAt: requested, savedAt: requested, keyspace: [])
+        }
+
+        // Name by the save's time; a second backup in the same second gets -2, -3…
+        var sequence = 1
+        var name = BackupName.make(prefix: request.prefix, time: report.savedAt, sequence: sequence)
+        while FileManager.default.fileExists(atPath: dest + "/" + name) || FileManager.default.fileExists(atPath: dest + "/" + BackupManifest.fileName(for: name)) {
+            sequence += 1
+            name = BackupName.make(prefix: request.prefix, time: report.savedAt, sequence: sequence)
+        }
+        let path = URL(fileURLWithPath: dest).appendingPathComponent(name).path
+        let output = try AtomicFile(path: path)
+        let streamed: Streamed
+        do {
+            streamed = try stream(source, expectedSize: expectedSize, into: output, dumpName: request.source == .replication ? "the replication stream" : "the dump")
+            try output.sync()
+            if request.verifyWritten {
+                _ = try Verifier.verify(path: output.partialPath, manifest: nil)
+            }
+        } catch {
+            output.abandon()
+            throw error
+        }
+        if streamed.rdb.checksumDisabled {
+            warnings.append("the server writes RDB files without a checksum (rdbchecksum no): this backup's content cannot be verified; set rdbchecksum yes")
+        }
+
+        var keyspace = report.keyspace
+        if request.source == .replication {
+            keyspace = (try? KeyspaceCount.parse(redis.info("keyspace"))) ?? []
+        }
+        let finished = Date()
+        var manifest = BackupManifest(
+            file: name, startedAt: started, savedAt: report.savedAt, finishedAt: finished,
+            durationSeconds: finished.timeIntervalSince(started),
+            server: .init(address: connection.description, version: report.redisVersion, runID: report.runID),
+            source: request.source == .replication ? "replication" : "bgsave",
+            rdb: .init(header: streamed.rdb.header.text, version: streamed.rdb.header.version, bytes: streamed.rawBytes, sha256: streamed.rawSHA256, crc64: streamed.rdb.checksum.map { String($0, radix: 16) }),
+            compressed: .init(level: Int(request.level), bytes: streamed.storedBytes, sha256: streamed.storedSHA256),
+            keyspace: keyspace, keyspaceSource: "info", memopsVersion: memopsVersion,
+            parameters: request.parameters, verification: nil)
+        if request.verifyWritten {
+            manifest.verification = .init(at: finished, level: "shallow", ok: true)
+        }
+        try output.publish()
+        try writeAtomically(manifest.encoded(), to: URL(fileURLWithPath: dest).appendingPathComponent(BackupManifest.fileName(for: name)).path)
+
+        let plan = request.retention.plan(try BackupCatalog.list(dest, prefix: request.prefix), protected: name)
+        if !request.retentionDryRun {
+            try plan.apply(in: dest)
+        }
+        return BackupResult(file: name, path: path, manifest: manifest, retention: plan, leftoversRemoved: leftovers, warnings: warnings)
+    }
+
+    /// `CONFIG GET dir` + `dbfilename`, checked to exist on this host.
+    private func locateDump(_ redis: RedisConnection) throws -> String {
+        var dir: String?
+        var file: String?
+        var refused: RedisError?
+        do throws(RedisError) {
+            dir = try redis.configGet("dir")
+            file = try redis.configGet("dbfilename")
+        } catch {
+            refused = error
+        }
+        if let refused {
+            guard refused.exitStatus == .permission else { throw refused }
+            throw BackupError.dumpNotFound(reason: "CONFIG GET is not allowed or renamed; pass --rdb-path PATH or use --source replication")
+        }
+        guard let dir, let file else {
+            throw BackupError.dumpNotFound(reason: "CONFIG GET dir/dbfilename returned nothing; pass --rdb-path PATH")
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw BackupError.dumpNotFound(reason: "the server's dir \(dir) does not exist on this host; if Redis runs elsewhere use --source replication")
+        }
+        return URL(fileURLWithPath: dir).appendingPathComponent(file).path
+    }
+
+    struct Streamed {
+        var rdb: ShallowCheck.Result
+        var rawBytes: UInt64
+        var storedBytes: UInt64
+        var rawSHA256: String
+        var storedSHA256: String
+    }
+
+    /// One pass: read → CRC/header check and SHA-256 → zstd → SHA-256 → disk. Flat memory:
+    /// one 1 MiB input buffer and zstd's own window.
+    private func stream(_ source: ByteSource, expectedSize: UInt64?, into output: AtomicFile, dumpName: String) throws -> Streamed {
+        var source = source
+        let compressor = try ZstdCompressor(level: request.level, workers: request.workers, pledgedSize: expectedSize)
+        var check = ShallowCheck()
+        var raw = SHA256()
+        var stored = SHA256()
+        var storedBytes: UInt64 = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        let sink: (UnsafeRawBufferPointer) throws -> Void = { piece in
+            stored.update(bufferPointer: piece)
+            storedBytes += UInt64(piece.count)
+            try output.write(piece)
+        }
+        var headerChecked = false
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { break }
+            try buffer.withUnsafeBytes { all in
+                let part = UnsafeRawBufferPointer(rebasing: all[0..<n])
+                check.consume(part)
+                raw.update(bufferPointer: part)
+                try compressor.compress(part, sink: sink)
+            }
+            if !headerChecked {
+                do {
+                    if try check.header() != nil { headerChecked = true }
+                } catch {
+                    throw BackupError.corruptDump(path: dumpName, reason: error.description)
+                }
+            }
+            progress?(check.byteCount, expectedSize)
+        }
+        if let expectedSize, check.byteCount != expectedSize {
+            throw BackupError.corruptDump(path: dumpName, reason: "read \(check.byteCount) bytes, expected \(expectedSize): it changed while being read")
+        }
+        try compressor.finish(sink: sink)
+        let result: ShallowCheck.Result
+        do {
+            result = try check.finish()
+        } catch {
+            throw BackupError.corruptDump(path: dumpName, reason: error.description)
+        }
+        return Streamed(rdb: result, rawBytes: check.byteCount, storedBytes: storedBytes, rawSHA256: hex(raw.finalize()), storedSHA256: hex(stored.finalize()))
+    }
+
+    private func writeMetrics(status: Int32, started: Date, result: BackupResult?) throws {
+        guard let path = request.metricsFile else { return }
+        let previous = BackupMetrics.previous(at: path)
+        let now = Date()
+        let metrics = BackupMetrics(
+            prefix: request.prefix, exitStatus: status, runAt: now, durationSeconds: now.timeIntervalSince(started),
+            lastSuccess: result == nil ? previous.lastSuccess : now,
+            rawBytes: result?.manifest.rdb.bytes ?? previous.raw,
+            compressedBytes: result?.manifest.compressed.bytes ?? previous.compressed)
+        try metrics.write(to: path)
+    }
+}
+
+func iso(_ date: Date) -> String {
+    ISO8601DateFormatter().string(from: date)
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// One backup in a destination folder: its file, its manifest (when it has one), and its time.
+public struct BackupEntry: Sendable, Equatable {
+    public var file: String
+    public var path: String
+    public var manifest: BackupManifest?
+    /// Why the manifest is missing or unreadable, if it is.
+    public var manifestProblem: String?
+    /// The backup's time: the manifest's save time, else the time in its name.
+    public var time: Date
+    public var bytes: UInt64
+}
+
+/// The backups in a destination folder, newest first. `.partial` files from killed runs are
+/// never listed; files memops did not name are ignored.
+public enum BackupCatalog {
+    /// Lists `PREFIX-YYYYMMDDTHHMMSSZ[-N].rdb.zst` files in `directory`.
+    public static func list(_ directory: String, prefix: String? = nil) throws -> [BackupEntry] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw BackupError.destination(path: directory, reason: "it does not exist or cannot be read")
+        }
+        var entries: [BackupEntry] = []
+        for name in names where name.hasSuffix(".rdb.zst") && !name.hasPrefix(".") {
+            guard let stamp = BackupName.parse(name), prefix == nil || stamp.prefix == prefix else { continue }
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+            var entry = BackupEntry(file: name, path: path, manifest: nil, manifestProblem: nil, time: stamp.time, bytes: size)
+            let manifestPath = URL(fileURLWithPath: directory).appendingPathComponent(BackupManifest.fileName(for: name)).path
+            if let data = FileManager.default.contents(atPath: manifestPath) {
+                do {
+                    entry.manifest = try BackupManifest.decode(data)
+                } catch {
+                    entry.manifestProblem = "manifest unreadable"
+                }
+            } else {
+                entry.manifestProblem = "no manifest"
+            }
+            entries.append(entry)
+        }
+        return entries.sorted { ($0.time, $0.file) > ($1.time, $1.file) }
+    }
+
+    /// Removes `.partial` files a killed run left behind; returns their names. Call with the
+    /// destination lock held, so no running backup's partial file is touched.
+    @discardableResult
+    public static func removeLeftovers(_ directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".partial") {
+            if unlink(URL(fileURLWithPath: directory).appendingPathComponent(name).path) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+}
+
+/// Backup file names: `PREFIX-20261126T021500Z.rdb.zst`, UTC, sortable; `-2`, `-3`… when two
+/// backups fall in the same second.
+public enum BackupName {
+    public static func make(prefix: String, time: Date, sequence: Int = 1) -> String {
+        let stamp = formatter.string(from: time)
+        return sequence == 1 ? "\(prefix)-\(stamp).rdb.zst" : "\(prefix)-\(stamp)-\(sequence).rdb.zst"
+    }
+
+    /// The prefix and time in a backup's name, or nil when memops did not make it.
+    public static func parse(_ name: String) -> (prefix: String, time: Date)? {
+        guard name.hasSuffix(".rdb.zst") else { return nil }
+        var base = name.dropLast(".rdb.zst".count)
+        // Strip a -N sequence suffix.
+        if let dash = base.lastIndex(of: "-"), base[base.index(after: dash)...].allSatisfy(\.isNumber), !base[base.index(after: dash)...].isEmpty {
+            let candidate = base[..<dash]
+            if candidate.count > 17, formatter.date(from: String(candidate.suffix(16))) != nil { base = candidate }
+        }
+        guard base.count > 17 else { return nil }
+        let stamp = String(base.suffix(16))
+        let prefixPart = base.dropLast(17)
+        guard base[base.index(base.endIndex, offsetBy: -17)] == "-", let time = formatter.date(from: stamp), !prefixPart.isEmpty else {
+            return nil
+        }
+        return (String(prefixPart), time)
+    }
+
+    static let formatter: DateFormatter = {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return f
+    }()
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// The JSON file published beside each backup (`NAME.manifest.json`): everything needed to
+/// verify it and to know where it came from. Its schema is stable; fields are only added.
+public struct BackupManifest: Codable, Sendable, Equatable {
+    public static let currentFormatVersion = 1
+
+    /// Always "memops-backup".
+    public var format: String = "memops-backup"
+    public var formatVersion: Int = BackupManifest.currentFormatVersion
+    /// The backup's file name, in the same directory.
+    public var file: String
+    /// When memops started, the save was confirmed, and the backup was published (UTC).
+    public var startedAt: Date
+    public var savedAt: Date
+    public var finishedAt: Date
+    public var durationSeconds: Double
+    public var server: Server
+    /// "bgsave" (the server's own file after BGSAVE) or "replication" (SYNC stream).
+    public var source: String
+    public var rdb: RDBInfo
+    public var compressed: CompressedInfo
+    /// Keys and expires per database, and where the counts come from ("info": INFO keyspace
+    /// right after the save).
+    public var keyspace: [KeyspaceCount]
+    public var keyspaceSource: String
+    public var memopsVersion: String
+    /// The options the backup ran with (level, workers, retention…), as given.
+    public var parameters: [String: String]
+    /// The last verification of the published file, if any.
+    public var verification: Verification?
+
+    public struct Server: Codable, Sendable, Equatable {
+        public var address: String
+        public var version: String
+        public var runID: String
+    }
+
+    public struct RDBInfo: Codable, Sendable, Equatable {
+        /// The header as it stands in the file, e.g. "REDIS0010".
+        public var header: String
+        public var version: Int
+        public var bytes: UInt64
+        public var sha256: String
+        /// The CRC64 trailer in hex, or nil when the server wrote none (`rdbchecksum no`).
+        public var crc64: String?
+    }
+
+    public struct CompressedInfo: Codable, Sendable, Equatable {
+        public var algorithm: String = "zstd"
+        public var level: Int
+        public var bytes: UInt64
+        public var sha256: String
+    }
+
+    public struct Verification: Codable, Sendable, Equatable {
+        public var at: Date
+        /// "shallow" (zstd frames, SHA-256, header, CRC64) or "deep" (plus a full parse).
+        public var level: String
+        public var ok: Bool
+    }
+
+    /// The manifest's file name for a backup file name.
+    public static func fileName(for backup: String) -> String {
+        let base = backup.hasSuffix(".rdb.zst") ? String(backup.dropLast(".rdb.zst".count)) : backup
+        return base + ".manifest.json"
+    }
+
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return Array(try encoder.encode(self)) + [0x0a]
+    }
+
+    public static func decode(_ data: Data) throws -> BackupManifest {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(BackupManifest.self, from: data)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import MemopsRDB
+
+/// A file-system failure, naming the path and what to do about it.
+public struct FileError: MemopsError, Equatable {
+    public var path: String
+    public var operation: String
+    public var reason: String
+    public var hint: String?
+    public var exitStatus: ExitStatus
+
+    public init(_ operation: String, _ path: String, errno code: Int32 = errno, hint: String? = nil, exitStatus: ExitStatus = .failed) {
+        self.operation = operation
+        self.path = path
+        self.reason = String(cString: strerror(code))
+        self.hint = hint
+        self.exitStatus = exitStatus
+    }
+
+    public var description: String {
+        "cannot \(operation) \(path): \(reason)" + (hint.map { "; \($0)" } ?? "")
+    }
+}
+
+/// A file opened for reading, as a `ByteSource`. Opened once: whatever renames happen to the
+/// path later, this reads the one file it opened.
+public final class FileSource: ByteSource {
+    public let path: String
+    let fd: Int32
+    private let ownsDescriptor: Bool
+
+    /// Opens `path`; `"-"` means standard input.
+    public init(path: String) throws(FileError) {
+        self.path = path
+        if path == "-" {
+            fd = STDIN_FILENO
+            ownsDescriptor = false
+        } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw FileError("open", path, exitStatus: .usage) }
+            ownsDescriptor = true
+        }
+    }
+
+    deinit { if ownsDescriptor { close(fd) } }
+
+    /// Size and modification time of the opened file (not of whatever the path names now).
+    public func status() -> (size: UInt64, modified: Date)? {
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let modified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+        return (UInt64(st.st_size), modified)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw FileError("read", path, exitStatus: .failed)
+        }
+    }
+}
+
+/// Decompresses a zstd stream from another source on the fly, as a `ByteSource`; the stream
+/// must end on a frame boundary or reading fails with `ZstdError.truncated`.
+public final class ZstdSource<Compressed: ByteSource>: ByteSource {
+    private var compressed: Compressed
+    private let decompressor: ZstdDecompressor
+    private var input = [UInt8](repeating: 0, count: 1 << 17)
+    private var pending: [UInt8] = []
+    private var pendingOffset = 0
+    private var finished = false
+    /// Called with every compressed chunk as it is read (for hashing the file as stored).
+    public var onCompressed: ((UnsafeRawBufferPointer) -> Void)?
+
+    public init(_ compressed: Compressed) throws(ZstdError) {
+        self.compressed = compressed
+        self.decompressor = try ZstdDecompressor()
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while pendingOffset == pending.count {
+            if finished { return 0 }
+            pending.removeAll(keepingCapacity: true)
+            pendingOffset = 0
+            let n = try input.withUnsafeMutableBytes { try compressed.read(into: $0) }
+            if n == 0 {
+                try decompressor.finish()
+                finished = true
+                return 0
+            }
+            try input.withUnsafeBytes { raw in
+                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                onCompressed?(chunk)
+                try decompressor.decompress(chunk) { pending.append(contentsOf: $0) }
+            }
+        }
+        let n = min(buffer.count, pending.count - pendingOffset)
+        pending.withUnsafeBytes { src in
+            buffer.baseAddress!.copyMemory(from: src.baseAddress! + pendingOffset, byteCount: n)
+        }
+        pendingOffset += n
+        return n
+    }
+}
+
+/// Opens an RDB for reading whatever its wrapping: `.zst` (by magic number, not by name) is
+/// decompressed on the fly, anything else is read as is. `"-"` reads standard input.
+public func openRDB(path: String) throws -> ByteSource {
+    let file = try FileSource(path: path)
+    if path != "-" {
+        var magic = [UInt8](repeating: 0, count: 4)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        defer { if fd >= 0 { close(fd) } }
+        if fd >= 0, Foundation.read(fd, &magic, 4) == 4, magic == zstdMagic {
+            return try ZstdSource(file)
+        }
+    }
+    return file
+}
+
+/// A file written under a hidden temporary name and renamed into place only when complete and
+/// synced: a reader never sees a partial file under the final name.
+public final class AtomicFile {
+    public let finalPath: String
+    public let partialPath: String
+    private var fd: Int32
+    private var published = false
+
+    /// Creates `DIR/.NAME.partial` (mode `mode`, failing if it exists) for `DIR/NAME`.
+    public init(path: String, mode: mode_t = 0o600) throws(FileError) {
+        finalPath = path
+        let url = URL(fileURLWithPath: path)
+        partialPath = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".partial").path
+        fd = open(partialPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw FileError("create", partialPath) }
+        // open() applies the umask; the mode must be exactly what was asked (0600 for backups).
+        fchmod(fd, mode)
+    }
+
+    deinit {
+        if !published { abandon() }
+    }
+
+    /// Appends bytes, retrying short writes; a full disk is reported with the final name.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError("write", partialPath)
+            }
+            offset += n
+        }
+    }
+
+    /// Appends bytes.
+    public func write(_ bytes: [UInt8]) throws(FileError) {
+        var failure: FileError?
+        bytes.withUnsafeBytes { raw in
+            do throws(FileError) { try write(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Flushes everything written so far to the disk (the file keeps its partial name).
+    public func sync() throws(FileError) {
+        guard fd >= 0 else { return }
+        guard fsync(fd) == 0 else { throw FileError("sync", partialPath) }
+        close(fd)
+        fd = -1
+    }
+
+    /// fsync, rename into place, fsync the directory: after this returns, the file survives a crash.
+    public func publish() throws(FileError) {
+        try sync()
+        guard rename(partialPath, finalPath) == 0 else { throw FileError("rename", partialPath) }
+        published = true
+        try syncDirectory(of: finalPath)
+    }
+
+    /// Closes and removes the partial file.
+    public func abandon() {
+        if fd >= 0 { close(fd); fd = -1 }
+        unlink(partialPath)
+    }
+}
+
+/// fsyncs the directory holding `path`, so a rename or unlink in it is durable.
+public func syncDirectory(of path: String) throws(FileError) {
+    let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard dfd >= 0 else { throw FileError("open directory", dir) }
+    defer { close(dfd) }
+    guard fsync(dfd) == 0 else { throw FileError("sync directory", dir) }
+}
+
+/// Writes `bytes` to `path` atomically (partial file, fsync, rename, directory fsync).
+public func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileError) {
+    unlink(URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("." + URL(fileURLWithPath: path).lastPathComponent + ".partial").path)
+    let file = try AtomicFile(path: path, mode: mode)
+    try file.write(bytes)
+    try file.publish()
+}
