@@ -29,6 +29,8 @@ public struct MemopsCommand: AsyncParsableCommand {
     public static func entry(arguments: [String]? = nil) async -> Never {
         // A closed pipe (`memops … | head`) must not kill the process mid-write of a backup.
         signal(SIGPIPE, SIG_IGN)
+        // Past RLIMIT_FSIZE a write must fail with EFBIG (and be reported), not kill memops.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {

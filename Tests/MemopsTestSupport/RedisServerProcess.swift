@@ -148,3 +148,44 @@ public struct TestServerError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension RedisServerProcess {
+    /// Starts a server whose data directory holds `rdb` as dump.rdb, so it loads it at start.
+    public static func loading(rdb: [UInt8], arguments: [String] = []) throws -> RedisServerProcess {
+        let base = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory
+        let dir = base.appendingPathComponent("load-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data(rdb).write(to: dir.appendingPathComponent("dump.rdb"))
+        return try RedisServerProcess(arguments: ["--dbfilename", "dump.rdb", "--enable-debug-command", "yes"] + arguments, directory: dir)
+    }
+
+    /// `DEBUG DIGEST`: a hash of the whole dataset (needs `--enable-debug-command yes`).
+    public func digest() throws -> String {
+        try cli("DEBUG", "DIGEST")
+    }
+
+    /// Writes a mixed dataset through redis-cli --pipe: strings, hashes, lists, sets, zsets,
+    /// a stream with a group, keys with TTLs; `count` keys of each kind, values of `valueSize`.
+    public func populate(count: Int, valueSize: Int = 100, prefix: String = "k") throws {
+        var out = Data()
+        func command(_ args: [String]) {
+            var text = "*\(args.count)\r\n"
+            for a in args { text += "$\(a.utf8.count)\r\n\(a)\r\n" }
+            out.append(contentsOf: Array(text.utf8))
+        }
+        let value = String(repeating: "v", count: valueSize)
+        for i in 0..<count {
+            command(["SET", "\(prefix):str:\(i)", "\(value)\(i)"])
+            command(["HSET", "\(prefix):hash:\(i)", "a", "\(i)", "b", value])
+            command(["RPUSH", "\(prefix):list:\(i % 50)", "\(value)\(i)"])
+            command(["SADD", "\(prefix):set:\(i % 50)", "m\(i)"])
+            command(["ZADD", "\(prefix):zset:\(i % 50)", "\(i)", "m\(i)"])
+            command(["SET", "\(prefix):ttl:\(i)", "\(i)", "EX", "86400"])
+            command(["XADD", "\(prefix):stream", "*", "i", "\(i)", "v", value])
+        }
+        command(["XGROUP", "CREATE", "\(prefix):stream", "g1", "0"])
+        let result = try cli(["--pipe"], stdin: out)
+        guard result.contains("errors: 0") else { throw TestServerError("populate failed: \(result)") }
+    }
+}

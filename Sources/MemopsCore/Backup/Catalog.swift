@@ -9,7 +9,16 @@ public struct BackupEntry: Sendable, Equatable {
     public var manifestProblem: String?
     /// The backup's time: the manifest's save time, else the time in its name.
     public var time: Date
+    /// 1, or 2, 3… for the second and later backups within one second (`-2` in the name).
+    public var sequence: Int = 1
     public var bytes: UInt64
+}
+
+extension BackupEntry {
+    /// Newest first: by time, then by sequence within the same second.
+    public static func newestFirst(_ a: BackupEntry, _ b: BackupEntry) -> Bool {
+        (a.time, a.sequence, a.file) > (b.time, b.sequence, b.file)
+    }
 }
 
 /// The backups in a destination folder, newest first. `.partial` files from killed runs are
@@ -28,7 +37,7 @@ public enum BackupCatalog {
             guard let stamp = BackupName.parse(name), prefix == nil || stamp.prefix == prefix else { continue }
             let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
             let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
-            var entry = BackupEntry(file: name, path: path, manifest: nil, manifestProblem: nil, time: stamp.time, bytes: size)
+            var entry = BackupEntry(file: name, path: path, manifest: nil, manifestProblem: nil, time: stamp.time, sequence: stamp.sequence, bytes: size)
             let manifestPath = URL(fileURLWithPath: directory).appendingPathComponent(BackupManifest.fileName(for: name)).path
             if let data = FileManager.default.contents(atPath: manifestPath) {
                 do {
@@ -41,7 +50,7 @@ public enum BackupCatalog {
             }
             entries.append(entry)
         }
-        return entries.sorted { ($0.time, $0.file) > ($1.time, $1.file) }
+        return entries.sorted(by: BackupEntry.newestFirst)
     }
 
     /// Removes `.partial` files a killed run left behind; returns their names. Call with the
@@ -65,14 +74,18 @@ public enum BackupName {
         return sequence == 1 ? "\(prefix)-\(stamp).rdb.zst" : "\(prefix)-\(stamp)-\(sequence).rdb.zst"
     }
 
-    /// The prefix and time in a backup's name, or nil when memops did not make it.
-    public static func parse(_ name: String) -> (prefix: String, time: Date)? {
+    /// The prefix, time and sequence in a backup's name, or nil when memops did not make it.
+    public static func parse(_ name: String) -> (prefix: String, time: Date, sequence: Int)? {
         guard name.hasSuffix(".rdb.zst") else { return nil }
         var base = name.dropLast(".rdb.zst".count)
+        var sequence = 1
         // Strip a -N sequence suffix.
-        if let dash = base.lastIndex(of: "-"), base[base.index(after: dash)...].allSatisfy(\.isNumber), !base[base.index(after: dash)...].isEmpty {
+        if let dash = base.lastIndex(of: "-"), let n = Int(base[base.index(after: dash)...]) {
             let candidate = base[..<dash]
-            if candidate.count > 17, formatter.date(from: String(candidate.suffix(16))) != nil { base = candidate }
+            if candidate.count > 17, formatter.date(from: String(candidate.suffix(16))) != nil {
+                base = candidate
+                sequence = n
+            }
         }
         guard base.count > 17 else { return nil }
         let stamp = String(base.suffix(16))
@@ -80,7 +93,7 @@ public enum BackupName {
         guard base[base.index(base.endIndex, offsetBy: -17)] == "-", let time = formatter.date(from: stamp), !prefixPart.isEmpty else {
             return nil
         }
-        return (String(prefixPart), time)
+        return (String(prefixPart), time, sequence)
     }
 
     static let formatter: DateFormatter = {

@@ -24,7 +24,7 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// is never deleted here. `protected` (the backup just made and verified) is always kept,
     /// and so is the newest good backup, whatever the policy says.
     public func plan(_ entries: [BackupEntry], protected: String? = nil) -> RetentionPlan {
-        let candidates = entries.filter { $0.manifest != nil }.sorted { ($0.time, $0.file) > ($1.time, $1.file) }
+        let candidates = entries.filter { $0.manifest != nil }.sorted(by: BackupEntry.newestFirst)
         var reasons: [String: [String]] = [:]
         func keep(_ file: String, _ why: String) { reasons[file, default: []].append(why) }
 
@@ -65,7 +65,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         if let protected { keep(protected, "just made") }
 
         var plan = RetentionPlan()
-        for e in entries.sorted(by: { ($0.time, $0.file) > ($1.time, $1.file) }) {
+        for e in entries.sorted(by: BackupEntry.newestFirst) {
             if e.manifest == nil {
                 plan.kept.append((e, ["incomplete: \(e.manifestProblem ?? "no manifest"), never removed by retention"]))
             } else if let why = reasons[e.file] {

@@ -150,7 +150,7 @@ public final class AtomicFile {
             let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FileError("write", partialPath)
+                throw FileError("write", partialPath, hint: "nothing was published and older files were kept")
             }
             offset += n
         }
