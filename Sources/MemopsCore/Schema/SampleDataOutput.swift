@@ -58,6 +58,22 @@ public struct RESPEncoder: Sendable {
         }
     }
 
+    /// The number of bytes `append(command)` adds.
+    public static func encodedLength(_ command: [[UInt8]]) -> Int {
+        func digits(_ n: Int) -> Int {
+            var count = 1
+            var v = n
+            while v >= 10 {
+                v /= 10
+                count += 1
+            }
+            return count
+        }
+        var length = 3 + digits(command.count)
+        for arg in command { length += 5 + digits(arg.count) + arg.count }
+        return length
+    }
+
     private mutating func appendDecimal(_ n: Int) {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -83,7 +99,7 @@ public struct SampleDataLoadResult: Sendable, Equatable {
     /// Keys the dataset creates (from the plan; the server's DBSIZE after a load into an empty
     /// database equals it).
     public var keys: Int
-    /// Bytes of RESP the commands amount to.
+    /// Bytes of RESP the commands amount to (what `--resp` would write).
     public var bytes: Int
     /// Wall-clock seconds.
     public var seconds: Double
@@ -121,7 +137,7 @@ public enum SampleDataLoader {
             progress?(sent)
         }
         try generator.forEachCommand { command in
-            bytes += command.reduce(16) { $0 + $1.count + 8 }
+            bytes += RESPEncoder.encodedLength(command)
             batch.append(command)
             if batch.count >= batchSize { try flush() }
         }
