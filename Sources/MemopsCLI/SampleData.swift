@@ -35,6 +35,11 @@ extension MemopsCommand {
                 so; --trim-queue keeps only the newest 100,000, as the producers would, and --queue-maxlen N the \
                 newest N.
 
+                HEARTBEATS
+                  Heartbeats are written last and expire 30 s later, as they do when no node beats. \
+                --heartbeats-only sends just them again (same --scenario/--nodes/--seed), e.g. every 20 s \
+                while a demo or an audit runs.
+
                 FAULTS (for audit and prune tests)
                   --inject KIND=N adds N faults of a kind: session-without-ttl, orphan-index-member, wrong-type, \
                 bad-name, bad-vector-size, cache-without-ttl, stale-heartbeat. --faults-file PATH lists exactly \
@@ -45,6 +50,7 @@ extension MemopsCommand {
                   memops sample-data --scenario year --scale 0.01 -p 6380 --flush
                   memops sample-data --sessions 50 --embeddings 500 --resp > sample.resp
                   memops sample-data --scenario week --inject orphan-index-member=5 --faults-file faults.txt -p 6380
+                  memops sample-data --scenario week --heartbeats-only -p 6380    # nodes alive for 30 s more
                 """,
             // -h is --host here, as in redis-cli; help stays --help.
             helpNames: [.long]
@@ -87,6 +93,9 @@ extension MemopsCommand {
         @Flag(help: "Write RESP to stdout (for redis-cli --pipe) instead of loading into a server.")
         var resp = false
 
+        @Flag(help: "Write only the nodes' heartbeats (they expire 30 s after a load, as with no node beating); the same options as the load.")
+        var heartbeatsOnly = false
+
         @Flag(help: "Empty the target database (FLUSHDB) before loading.")
         var flush = false
 
@@ -114,6 +123,9 @@ extension MemopsCommand {
             }
             if resp && (flush || merge) { throw ValidationError("--flush and --merge apply only when loading into a server") }
             if flush && merge { throw ValidationError("--flush and --merge exclude each other") }
+            if heartbeatsOnly && (flush || merge || faultsFile != nil) {
+                throw ValidationError("--heartbeats-only writes heartbeats into loaded data; --flush, --merge and --faults-file do not apply")
+            }
             if trimQueue && queueMaxlen != nil { throw ValidationError("--trim-queue is --queue-maxlen 100000; give one of them") }
             if let queueMaxlen, queueMaxlen < 1 { throw ValidationError("--queue-maxlen must be 1 or more") }
             if !(scale > 0) { throw ValidationError("--scale must be more than 0, not \(scale)") }
@@ -161,6 +173,14 @@ extension MemopsCommand {
 
         func run() throws {
             let generator = try SampleDataGenerator(try spec())
+            if heartbeatsOnly {
+                if resp || !serverGiven {
+                    try SampleDataLoader.writeRESP(generator, to: STDOUT_FILENO, heartbeatsOnly: true)
+                } else {
+                    try SampleDataLoader.beat(generator, into: RedisConnection(try connection.resolve()))
+                }
+                return
+            }
             let c = generator.spec.counts
             if !quiet && generator.queueEntries > SampleDataSpec.schemaQueueMaxLength {
                 Terminal.writeErr("memops: note: learning:queue gets \(generator.queueEntries) entries; the schema's producers trim it to ~100000 (--trim-queue does that)\n")

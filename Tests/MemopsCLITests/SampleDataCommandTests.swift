@@ -77,6 +77,16 @@ private let now: Int64 = 1_769_947_200
         #expect(lines.count == 4)
         let heartbeat = String(lines.first { $0.hasPrefix("stale-heartbeat") }!.split(separator: " ")[1])
         #expect(try server.cli("EXISTS", heartbeat) == "0")
+
+        // The other node's heartbeat, gone as after 30 s, comes back with --heartbeats-only.
+        let live = heartbeat == "node:beast:heartbeat" ? "node:dell:heartbeat" : "node:beast:heartbeat"
+        #expect(try server.cli("DEL", live) == "1")
+        let beat = try memops([
+            "sample-data", "--scenario", "week", "--scale", "0.01", "-u", server.url, "--inject", "stale-heartbeat=1", "--heartbeats-only",
+        ])
+        #expect(beat.status == 0, "stderr: \(beat.stderr)")
+        #expect(Int(try server.cli("TTL", live)).map { $0 > 0 && $0 <= 30 } == true)
+        #expect(try server.cli("EXISTS", heartbeat) == "0")
     }
 
     @Test(arguments: [

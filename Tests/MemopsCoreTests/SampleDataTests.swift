@@ -392,6 +392,32 @@ private func snapshot(_ redis: RedisConnection) throws -> [[UInt8]: String] {
         #expect(groups.count == 2)
     }
 
+    @Test func heartbeatsComeLastAndCanBeSentAgain() throws {
+        let spec = SampleDataSpec(counts: SampleDataCounts(sessions: 2, nodes: 3), now: fixedNow, faults: SampleDataFaults([.staleHeartbeat: 1]))
+        let generator = try SampleDataGenerator(spec)
+        var commands: [[[UInt8]]] = []
+        generator.forEachCommand { commands.append($0) }
+        #expect(commands.suffix(2).allSatisfy { $0[0] == b("SETEX") && $0[2] == b("30") })
+        #expect(commands.filter { $0[0] == b("SETEX") }.count == 2)
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        _ = try SampleDataLoader.load(generator, into: redis)
+        let stale = try #require(generator.faults.first { $0.kind == .staleHeartbeat }?.key)
+        var live: [[UInt8]] = []
+        for node in generator.nodes {
+            let key = b("node:\(node):heartbeat")
+            if key != stale { live.append(key) }
+            try redis.command([b("DEL"), key])
+        }
+        #expect(live.count == 2)
+        try SampleDataLoader.beat(generator, into: redis)
+        for key in live {
+            let ttl = try redis.command([b("TTL"), key]).integer ?? -3
+            #expect(ttl >= 1 && ttl <= 30)
+        }
+        #expect(try redis.command([b("EXISTS"), stale]).integer == 0)
+    }
+
     @Test func nonEmptyDatabaseIsRefusedUnlessFlushOrMerge() throws {
         let server = try RedisServerProcess()
         try server.cli("SET", "precious", "1")

@@ -148,7 +148,7 @@ public struct SampleDataGenerator: Sendable {
 
     /// Calls `body` with every command of the dataset, in order: nodes and models, sessions,
     /// embeddings, the learning queue and its consumer groups, the tool cache, the event log,
-    /// then the extra keys of injected faults.
+    /// the extra keys of injected faults, and last the heartbeats.
     public func forEachCommand(_ body: ([[UInt8]]) throws -> Void) rethrows {
         try emitNodes(body)
         try emitSessions(body)
@@ -157,22 +157,31 @@ public struct SampleDataGenerator: Sendable {
         try emitCache(body)
         try emitEvents(body)
         try emitFaultExtras(body)
+        try forEachHeartbeat(body)
+    }
+
+    /// Calls `body` with the nodes' heartbeats (`SETEX node:{name}:heartbeat 30 {json}`), but
+    /// not the stale ones. They come last in the stream so they are fresh when a load ends, and
+    /// they expire 30 s later as they would with no node beating: send them again to keep the
+    /// data clean for longer.
+    public func forEachHeartbeat(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        for (i, name) in nodes.enumerated() where !staleNodes.contains(i) {
+            var r = rng(.node, i)
+            let json = "{\"cpu\": \(r.below(100)), \"gpu\": \(r.below(100)), \"mem\": \(r.below(100))}"
+            try body([B.setex, Array("node:\(name):heartbeat".utf8), B.d(SampleDataGenerator.heartbeatTTL), B.s(json)])
+        }
     }
 
     // MARK: Namespaces
 
+    /// Node hashes, `nodes:active`, `models:active`, and each model's hash and stats.
     private func emitNodes(_ body: ([[UInt8]]) throws -> Void) rethrows {
         guard !nodes.isEmpty else { return }
         for (i, name) in nodes.enumerated() {
-            var r = rng(.node, i)
             let hw = SampleDataPools.hardware[i % SampleDataPools.hardware.count]
             let key = Array("node:\(name)".utf8)
             try body([B.hset, key, B.f("gpu"), B.s(hw.gpu), B.f("vram_gb"), B.d(hw.vram), B.f("ram_gb"), B.d(hw.ram),
                       B.f("compute_tflops"), B.d(hw.tflops), B.f("role"), B.s(hw.role), B.f("status"), B.f("online")])
-            let json = "{\"cpu\": \(r.below(100)), \"gpu\": \(r.below(100)), \"mem\": \(r.below(100))}"
-            if !staleNodes.contains(i) {
-                try body([B.setex, key + B.heartbeatSuffix, B.d(SampleDataGenerator.heartbeatTTL), B.s(json)])
-            }
         }
         try body([B.sadd, B.f("nodes:active")] + nodes.map { B.s($0) })
         var active: [[UInt8]] = [B.hset, B.f("models:active")]
@@ -191,6 +200,7 @@ public struct SampleDataGenerator: Sendable {
         }
     }
 
+    /// Session hashes with their TTL and both indexes.
     private func emitSessions(_ body: ([[UInt8]]) throws -> Void) rethrows {
         let n = spec.counts.sessions
         for i in 0..<n {
@@ -223,6 +233,7 @@ public struct SampleDataGenerator: Sendable {
         }
     }
 
+    /// Embedding hashes with their vector and both indexes.
     private func emitEmbeddings(_ body: ([[UInt8]]) throws -> Void) rethrows {
         let n = spec.counts.embeddings
         let sessions = spec.counts.sessions
@@ -261,6 +272,7 @@ public struct SampleDataGenerator: Sendable {
         }
     }
 
+    /// The `learning:queue` entries (the newest `queueEntries`), then both consumer groups with some entries pending.
     private func emitQueue(_ body: ([[UInt8]]) throws -> Void) rethrows {
         let n = spec.counts.queue
         let kept = queueEntries
@@ -301,6 +313,7 @@ public struct SampleDataGenerator: Sendable {
                   B.f("STREAMS"), B.f("learning:queue"), B.f(">")])
     }
 
+    /// Tool-cache strings with their class TTL, then `tool:stats`.
     private func emitCache(_ body: ([[UInt8]]) throws -> Void) rethrows {
         let n = spec.counts.cache
         guard n > 0 else { return }
@@ -329,6 +342,7 @@ public struct SampleDataGenerator: Sendable {
         try body(stats)
     }
 
+    /// The `events:log` entries.
     private func emitEvents(_ body: ([[UInt8]]) throws -> Void) rethrows {
         let n = spec.counts.events
         var clock = StreamClock()
@@ -350,6 +364,7 @@ public struct SampleDataGenerator: Sendable {
         }
     }
 
+    /// Keys and members that exist only as faults: orphan index members and bad names.
     private func emitFaultExtras(_ body: ([[UInt8]]) throws -> Void) rethrows {
         for fault in faults {
             switch fault.kind {

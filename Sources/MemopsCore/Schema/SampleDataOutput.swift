@@ -173,9 +173,25 @@ public enum SampleDataLoader {
         }
     }
 
-    /// Writes the dataset as RESP to `fd` in chunks of about 1 MiB; returns commands and bytes.
+    /// Sends only the nodes' heartbeats again, so loaded data keeps live nodes past 30 s.
+    public static func beat(_ generator: SampleDataGenerator, into connection: RedisConnection) throws {
+        var commands: [[[UInt8]]] = []
+        generator.forEachHeartbeat { commands.append($0) }
+        for (command, reply) in zip(commands, try connection.pipeline(commands)) {
+            if let message = reply.errorMessage {
+                throw SampleDataError.errorReplies(
+                    server: connection.config.description, count: 1, firstCommand: "SETEX",
+                    firstKey: SampleDataFault.escape(command[1]), firstMessage: message)
+            }
+        }
+    }
+
+    /// Writes the dataset (or with `heartbeatsOnly`, only its heartbeats) as RESP to `fd` in
+    /// chunks of about 1 MiB; returns commands and bytes written.
     @discardableResult
-    public static func writeRESP(_ generator: SampleDataGenerator, to fd: Int32) throws(SampleDataError) -> (commands: Int, bytes: Int) {
+    public static func writeRESP(_ generator: SampleDataGenerator, to fd: Int32, heartbeatsOnly: Bool = false)
+        throws(SampleDataError) -> (commands: Int, bytes: Int)
+    {
         var encoder = RESPEncoder(capacity: 1 << 21)
         var commands = 0
         var bytes = 0
@@ -200,10 +216,15 @@ public enum SampleDataLoader {
         }
         struct Stop: Error {}
         do {
-            try generator.forEachCommand { command in
+            let each: ([[UInt8]]) throws -> Void = { command in
                 encoder.append(command)
                 commands += 1
                 if encoder.buffer.count >= 1 << 20, !drain() { throw Stop() }
+            }
+            if heartbeatsOnly {
+                try generator.forEachHeartbeat(each)
+            } else {
+                try generator.forEachCommand(each)
             }
         } catch {}
         if failure == nil && !encoder.buffer.isEmpty { _ = drain() }
