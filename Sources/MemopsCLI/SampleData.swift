@@ -27,7 +27,7 @@ extension MemopsCommand {
                   --scenario week|month|year is the schema's table (100/500/5,000 sessions, 10K/50K/500K \
                 embeddings, 50K/200K/2M queue entries) plus memops' choice of cache entries (1K/2K/5K), nodes \
                 (2/3/4) and events (500/2K/20K). --scale multiplies every count but nodes. Count options \
-                override the scenario's; without --scenario only the counted entities are generated.
+                override the scenario's, unscaled; without --scenario only the counted entities are generated.
 
                 QUEUE LENGTH
                   The schema's producers trim learning:queue with XTRIM MAXLEN ~ 100000, yet its year row holds \
@@ -42,15 +42,17 @@ extension MemopsCommand {
 
                 FAULTS (for audit and prune tests)
                   --inject KIND=N adds N faults of a kind: session-without-ttl, orphan-index-member, wrong-type, \
-                bad-name, bad-vector-size, cache-without-ttl, stale-heartbeat. --faults-file PATH lists exactly \
-                the faulted keys, one per line: KIND KEY [MEMBER], bytes outside printable ASCII as \\xNN.
+                bad-name, bad-vector-size, cache-without-ttl, stale-heartbeat. Sessions, embeddings, cache entries and \
+                nodes of the dataset are turned faulty (counts stay the same); orphan index members and bad names \
+                are added. --faults-file PATH lists exactly the faulted keys, one per line: KIND KEY [MEMBER], \
+                with spaces, backslashes and bytes outside printable ASCII as \\xNN.
 
                 EXAMPLES
                   memops sample-data --scenario week | redis-cli --pipe
                   memops sample-data --scenario year --scale 0.01 -p 6380 --flush
                   memops sample-data --sessions 50 --embeddings 500 --resp > sample.resp
                   memops sample-data --scenario week --inject orphan-index-member=5 --faults-file faults.txt -p 6380
-                  memops sample-data --scenario week --heartbeats-only -p 6380    # nodes alive for 30 s more
+                  memops sample-data --scenario week --heartbeats-only -p 6380
                 """,
             // -h is --host here, as in redis-cli; help stays --help.
             helpNames: [.long]
