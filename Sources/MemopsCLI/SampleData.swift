@@ -110,6 +110,9 @@ extension MemopsCommand {
         @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print nothing on success.")
         var quiet = false
 
+        @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Also print the keys per schema pattern and the injected faults.")
+        var verbose = false
+
         @OptionGroup(title: "Connection")
         var connection: ConnectionOptions
 
@@ -125,6 +128,7 @@ extension MemopsCommand {
             }
             if resp && (flush || merge) { throw ValidationError("--flush and --merge apply only when loading into a server") }
             if flush && merge { throw ValidationError("--flush and --merge exclude each other") }
+            if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
             if heartbeatsOnly && (flush || merge || faultsFile != nil) {
                 throw ValidationError("--heartbeats-only writes heartbeats into loaded data; --flush, --merge and --faults-file do not apply")
             }
@@ -194,6 +198,14 @@ extension MemopsCommand {
                 } catch {
                     throw SampleDataError.writeFailed("\(faultsFile): \(error.localizedDescription)")
                 }
+            }
+            if verbose {
+                var table = ""
+                for count in generator.keyCounts where count.keys > 0 {
+                    table += "  " + count.pattern.padding(toLength: 26, withPad: " ", startingAt: 0) + String(count.keys) + "\n"
+                }
+                for fault in generator.faults { table += "  fault: \(fault)\n" }
+                Terminal.writeErr("memops: sample data, seed \(generator.spec.seed), period ending \(generator.spec.now):\n" + table)
             }
             let what = "\(generator.totalKeys) keys (\(c.sessions) sessions, \(c.embeddings) embeddings, \(generator.queueEntries) queue entries, \(c.cache) cache entries, \(c.nodes) nodes, \(c.events) events, \(generator.faults.count) faults)"
             if resp || !serverGiven {
