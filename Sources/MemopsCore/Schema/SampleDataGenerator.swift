@@ -1,0 +1,575 @@
+import Crypto
+import Foundation
+
+/// Generates seed-shaped sample data as a stream of Redis commands, never the whole dataset at
+/// once: each command is built, handed to the caller and dropped.
+///
+/// Every entity draws its values from its own random stream (seed, namespace, index), so the
+/// output depends only on the spec, and ids and faulted keys are known before anything is
+/// generated. Timestamps spread evenly, with jitter, over the period ending at `spec.now`; index
+/// scores are unix seconds, stream ids are the entries' milliseconds.
+///
+/// Sessions are all live: their creation time (`timestamp`, index scores) spreads over the period,
+/// and their TTL is what is left of 7 days since their last activity, somewhere in the last week
+/// (at least an hour, at most 604,800 s), so none expires while a test or demo looks at it.
+public struct SampleDataGenerator: Sendable {
+    public let spec: SampleDataSpec
+    /// Exactly the faults this dataset holds, one entry per faulted key (or index member).
+    public let faults: [SampleDataFault]
+    /// How many keys each schema pattern gets, in emission order; bad names are `(bad names)`.
+    public let keyCounts: [SampleDataKeyCount]
+    /// `learning:queue` entries written: `counts.queue`, or fewer when `queueMaxLength` trims.
+    public let queueEntries: Int
+    /// Users the sessions belong to (`user:{name}:sessions`).
+    public let users: [String]
+    /// Node names, in order; node `i` runs `models[i]`.
+    public let nodes: [String]
+    /// Model names, one active per node.
+    public let models: [String]
+
+    private let pools: SampleDataPools
+    private let sessionFaults: [Int: SampleDataFaultKind]
+    private let embeddingFaults: [Int: SampleDataFaultKind]
+    private let cacheFaults: Set<Int>
+    private let staleNodes: Set<Int>
+
+    /// The tool cache's tools and their TTL class from the schema's cache policy: read-only ops
+    /// 2 h, write ops 5 min, default 1 h, expensive ops (model inference) 24 h.
+    public static let cacheTools: [(tool: String, ttl: Int)] = [
+        ("read", 7_200), ("grep", 7_200), ("ls", 7_200), ("cat", 7_200),
+        ("edit", 300), ("write", 300), ("git_commit", 300),
+        ("bash", 3_600), ("python", 3_600), ("web_fetch", 3_600),
+        ("inference", 86_400), ("benchmark", 86_400),
+    ]
+    /// The session TTL the schema sets (`EXPIRE session:{id} 604800`).
+    public static let sessionTTL = 604_800
+    /// The heartbeat TTL the schema sets (`SETEX node:{name}:heartbeat 30`).
+    public static let heartbeatTTL = 30
+    /// The size of an embedding's vector: 768 float32s.
+    public static let vectorBytes = 3_072
+    /// Wrong vector sizes used by `badVectorSize` faults: one float short, one too many, and a
+    /// 384-dimension model's vector.
+    public static let badVectorSizes = [3_068, 3_076, 1_536]
+
+    /// Plans the dataset: names, fault positions and key counts. Throws when more faults are
+    /// asked for than there are entities to carry them.
+    public init(_ spec: SampleDataSpec) throws(SampleDataError) {
+        self.spec = spec
+        let c = spec.counts
+        for (name, n) in [("sessions", c.sessions), ("embeddings", c.embeddings), ("queue", c.queue), ("cache", c.cache), ("nodes", c.nodes), ("events", c.events)] where n < 0 {
+            throw .invalidSpec("\(name) must be 0 or more, not \(n)")
+        }
+        if let max = spec.queueMaxLength, max < 1 { throw .invalidSpec("the queue's maximum length must be 1 or more, not \(max)") }
+        pools = SampleDataPools.shared
+        users = Array(SampleDataPools.userNames.prefix(min(SampleDataPools.userNames.count, c.sessions)))
+        nodes = (0..<c.nodes).map { $0 < SampleDataPools.nodeNames.count ? SampleDataPools.nodeNames[$0] : "node\($0 + 1)" }
+        models = (0..<c.nodes).map { $0 < SampleDataPools.modelNames.count ? SampleDataPools.modelNames[$0].name : "model-\($0 + 1)" }
+        queueEntries = min(c.queue, spec.queueMaxLength ?? c.queue)
+
+        // Fault positions: spread evenly over each namespace, disjoint between kinds.
+        let f = spec.faults
+        var wrongSessions = 0
+        var wrongEmbeddings = 0
+        for j in 0..<f[.wrongType] {
+            let sessionRoom = c.sessions - f[.sessionWithoutTTL] - wrongSessions
+            let embeddingRoom = c.embeddings - f[.badVectorSize] - wrongEmbeddings
+            if sessionRoom > 0 && (j % 2 == 0 || embeddingRoom <= 0) {
+                wrongSessions += 1
+            } else if embeddingRoom > 0 {
+                wrongEmbeddings += 1
+            } else {
+                throw .tooManyFaults(.wrongType, asked: f[.wrongType], room: j)
+            }
+        }
+        if f[.sessionWithoutTTL] + wrongSessions > c.sessions {
+            throw .tooManyFaults(.sessionWithoutTTL, asked: f[.sessionWithoutTTL], room: c.sessions - wrongSessions)
+        }
+        if f[.badVectorSize] + wrongEmbeddings > c.embeddings {
+            throw .tooManyFaults(.badVectorSize, asked: f[.badVectorSize], room: c.embeddings - wrongEmbeddings)
+        }
+        if f[.cacheWithoutTTL] > c.cache { throw .tooManyFaults(.cacheWithoutTTL, asked: f[.cacheWithoutTTL], room: c.cache) }
+        if f[.staleHeartbeat] > c.nodes { throw .tooManyFaults(.staleHeartbeat, asked: f[.staleHeartbeat], room: c.nodes) }
+
+        sessionFaults = SampleDataGenerator.spread(c.sessions, [(.sessionWithoutTTL, f[.sessionWithoutTTL]), (.wrongType, wrongSessions)])
+        embeddingFaults = SampleDataGenerator.spread(c.embeddings, [(.badVectorSize, f[.badVectorSize]), (.wrongType, wrongEmbeddings)])
+        cacheFaults = Set(SampleDataGenerator.spread(c.cache, [(.cacheWithoutTTL, f[.cacheWithoutTTL])]).keys)
+        staleNodes = Set(SampleDataGenerator.spread(c.nodes, [(.staleHeartbeat, f[.staleHeartbeat])]).keys)
+
+        // The fault list, computed from the same pure functions the stream uses.
+        var list: [SampleDataFault] = []
+        let seed = spec.seed
+        for (i, kind) in sessionFaults.sorted(by: { $0.key < $1.key }) {
+            list.append(SampleDataFault(kind: kind, key: B.sessionPrefix + SampleDataGenerator.sessionID(seed, i)))
+        }
+        for (i, kind) in embeddingFaults.sorted(by: { $0.key < $1.key }) {
+            list.append(SampleDataFault(kind: kind, key: B.embeddingPrefix + SampleDataGenerator.embeddingHash(seed, i)))
+        }
+        for i in cacheFaults.sorted() {
+            let tool = SampleDataGenerator.cacheTool(seed, i)
+            list.append(SampleDataFault(kind: .cacheWithoutTTL, key: SampleDataGenerator.cacheKey(seed, i, tool: tool.tool)))
+        }
+        for i in staleNodes.sorted() {
+            list.append(SampleDataFault(kind: .staleHeartbeat, key: Array("node:\(nodes[i]):heartbeat".utf8)))
+        }
+        for j in 0..<f[.orphanIndexMember] {
+            let (index, member) = SampleDataGenerator.orphan(seed, j, counts: c)
+            list.append(SampleDataFault(kind: .orphanIndexMember, key: index, member: member))
+        }
+        for j in 0..<f[.badName] {
+            list.append(SampleDataFault(kind: .badName, key: SampleDataGenerator.badName(seed, j, counts: c)))
+        }
+        faults = list
+
+        let orphanSessions = (f[.orphanIndexMember] + 1) / 2
+        let orphanEmbeddings = f[.orphanIndexMember] / 2
+        keyCounts = [
+            SampleDataKeyCount("session:{id}", c.sessions),
+            SampleDataKeyCount("sessions:recent", c.sessions + orphanSessions > 0 ? 1 : 0),
+            SampleDataKeyCount("user:{name}:sessions", users.count),
+            SampleDataKeyCount("embedding:{sha256}", c.embeddings),
+            SampleDataKeyCount("embeddings:recent", c.embeddings + orphanEmbeddings > 0 ? 1 : 0),
+            SampleDataKeyCount("embeddings:session:{id}", c.sessions > 0 ? min(c.sessions, c.embeddings) : 0),
+            SampleDataKeyCount("learning:queue", queueEntries > 0 ? 1 : 0),
+            SampleDataKeyCount("tool:{tool}:{hash}", c.cache),
+            SampleDataKeyCount("tool:stats", c.cache > 0 ? 1 : 0),
+            SampleDataKeyCount("models:active", c.nodes > 0 ? 1 : 0),
+            SampleDataKeyCount("model:{name}", c.nodes),
+            SampleDataKeyCount("model:{name}:stats", c.nodes),
+            SampleDataKeyCount("node:{name}", c.nodes),
+            SampleDataKeyCount("node:{name}:heartbeat", c.nodes - staleNodes.count),
+            SampleDataKeyCount("nodes:active", c.nodes > 0 ? 1 : 0),
+            SampleDataKeyCount("events:log", c.events > 0 ? 1 : 0),
+            SampleDataKeyCount("(bad names)", f[.badName]),
+        ]
+    }
+
+    /// The number of keys the dataset creates.
+    public var totalKeys: Int { keyCounts.reduce(0) { $0 + $1.keys } }
+
+    /// Calls `body` with every command of the dataset, in order: nodes and models, sessions,
+    /// embeddings, the learning queue and its consumer groups, the tool cache, the event log,
+    /// the extra keys of injected faults, and last the heartbeats.
+    public func forEachCommand(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        try emitNodes(body)
+        try emitSessions(body)
+        try emitEmbeddings(body)
+        try emitQueue(body)
+        try emitCache(body)
+        try emitEvents(body)
+        try emitFaultExtras(body)
+        try forEachHeartbeat(body)
+    }
+
+    /// Calls `body` with the nodes' heartbeats (`SETEX node:{name}:heartbeat 30 {json}`), but
+    /// not the stale ones. They come last in the stream so they are fresh when a load ends, and
+    /// they expire 30 s later as they would with no node beating: send them again to keep the
+    /// data clean for longer.
+    public func forEachHeartbeat(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        for (i, name) in nodes.enumerated() where !staleNodes.contains(i) {
+            var r = rng(.node, i)
+            let json = "{\"cpu\": \(r.below(100)), \"gpu\": \(r.below(100)), \"mem\": \(r.below(100))}"
+            try body([B.setex, Array("node:\(name):heartbeat".utf8), B.d(SampleDataGenerator.heartbeatTTL), B.s(json)])
+        }
+    }
+
+    // MARK: Namespaces
+
+    /// Node hashes, `nodes:active`, `models:active`, and each model's hash and stats.
+    private func emitNodes(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        guard !nodes.isEmpty else { return }
+        for (i, name) in nodes.enumerated() {
+            let hw = SampleDataPools.hardware[i % SampleDataPools.hardware.count]
+            let key = Array("node:\(name)".utf8)
+            try body([B.hset, key, B.f("gpu"), B.s(hw.gpu), B.f("vram_gb"), B.d(hw.vram), B.f("ram_gb"), B.d(hw.ram),
+                      B.f("compute_tflops"), B.d(hw.tflops), B.f("role"), B.s(hw.role), B.f("status"), B.f("online")])
+        }
+        try body([B.sadd, B.f("nodes:active")] + nodes.map { B.s($0) })
+        var active: [[UInt8]] = [B.hset, B.f("models:active")]
+        for (node, model) in zip(nodes, models) { active += [B.s(node), B.s(model)] }
+        try body(active)
+        for (i, model) in models.enumerated() {
+            var r = rng(.model, i)
+            let info = SampleDataPools.modelNames[i % SampleDataPools.modelNames.count]
+            let key = Array("model:\(model)".utf8)
+            let updated = spec.now - Int64(r.below(Int(min(spec.periodSeconds, 30 * 86_400))))
+            let speed = Double(200 + r.below(1_200)) / 10
+            try body([B.hset, key, B.f("node"), B.s(nodes[i]), B.f("size_gb"), B.s(info.size), B.f("quantization"), B.s(info.quant),
+                      B.f("context_length"), B.d(info.context), B.f("last_updated"), B.iso(updated), B.f("performance"), B.s("\(speed) tok/s")])
+            let requests = 100 + r.below(100_000)
+            try body([B.hset, key + B.statsSuffix, B.f("requests"), B.d(requests), B.f("tokens_generated"), B.d(requests * (50 + r.below(900)))])
+        }
+    }
+
+    /// Session hashes with their TTL and both indexes.
+    private func emitSessions(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        let n = spec.counts.sessions
+        for i in 0..<n {
+            var r = rng(.session, i)
+            let id = SampleDataGenerator.sessionID(spec.seed, i)
+            let key = B.sessionPrefix + id
+            let created = timeMillis(.session, i, of: n) / 1000
+            let task = SampleDataPools.tasks[r.below(SampleDataPools.tasks.count)]
+            let model = SampleDataPools.modelNames[r.below(SampleDataPools.modelNames.count)].name
+            let context = B.s("Working on \(task) with \(model). ") + pools.text(&r, 850 + r.below(300))
+            var files: [String] = []
+            for _ in 0..<(1 + r.below(4)) { files.append(SampleDataPools.files[r.below(SampleDataPools.files.count)]) }
+            let tool = SampleDataGenerator.cacheTools[r.below(SampleDataGenerator.cacheTools.count)].tool
+            let node = nodeName(r.below(max(1, nodes.count)))
+            let ttl = 3_600 + r.below(SampleDataGenerator.sessionTTL - 3_600 + 1)
+            let fault = sessionFaults[i]
+            if fault == .wrongType {
+                // A client that serialised the session to JSON instead of writing a hash.
+                try body([B.set, key, B.s("{\"timestamp\": \"\(String(decoding: B.iso(created), as: UTF8.self))\", \"current_task\": \"\(task)\"}")])
+            } else {
+                try body([B.hset, key, B.f("timestamp"), B.iso(created), B.f("context"), context, B.f("files"), B.s(files.joined(separator: ",")),
+                          B.f("current_task"), B.s(task), B.f("last_tool"), B.s(tool), B.f("node"), B.s(node)])
+            }
+            if fault != .sessionWithoutTTL {
+                try body([B.expire, key, B.d(ttl)])
+            }
+            let score = B.d(created)
+            try body([B.zadd, B.f("sessions:recent"), score, id])
+            try body([B.zadd, B.s("user:\(users[i % users.count]):sessions"), score, id])
+        }
+    }
+
+    /// Embedding hashes with their vector and both indexes.
+    private func emitEmbeddings(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        let n = spec.counts.embeddings
+        let sessions = spec.counts.sessions
+        var badVector = 0
+        for i in 0..<n {
+            var r = rng(.embedding, i)
+            let sha = SampleDataGenerator.embeddingHash(spec.seed, i)
+            let key = B.embeddingPrefix + sha
+            let time = timeMillis(.embedding, i, of: n) / 1000
+            let text = pools.text(&r, 100 + r.below(500))
+            let tool = SampleDataGenerator.cacheTools[r.below(SampleDataGenerator.cacheTools.count)].tool
+            let success = r.below(10) < 9
+            let fault = embeddingFaults[i]
+            var length = SampleDataGenerator.vectorBytes
+            if fault == .badVectorSize {
+                length = SampleDataGenerator.badVectorSizes[badVector % SampleDataGenerator.badVectorSizes.count]
+                badVector += 1
+            }
+            let vector = pools.vector(&r, length)
+            // Embeddings come from sessions in time order: embedding i belongs to the session
+            // created closest before it.
+            let session = sessions > 0 ? SampleDataGenerator.sessionID(spec.seed, min(sessions - 1, i * sessions / n)) : nil
+            if fault == .wrongType {
+                // The raw vector stored as a plain string, without its metadata.
+                try body([B.set, key, vector])
+            } else {
+                try body([B.hset, key, B.f("vector"), vector, B.f("text"), text, B.f("timestamp"), B.iso(time),
+                          B.f("source"), session.map { B.sessionPrefix + $0 } ?? B.f("import:docs"),
+                          B.f("tool_context"), B.s(tool), B.f("success"), success ? B.f("true") : B.f("false")])
+            }
+            let score = B.d(time)
+            try body([B.zadd, B.f("embeddings:recent"), score, sha])
+            if let session {
+                try body([B.zadd, B.f("embeddings:session:") + session, score, sha])
+            }
+        }
+    }
+
+    /// The `learning:queue` entries (the newest `queueEntries`), then both consumer groups with some entries pending.
+    private func emitQueue(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        let n = spec.counts.queue
+        let kept = queueEntries
+        guard kept > 0 else { return }
+        let first = n - kept
+        let sessions = spec.counts.sessions
+        // training_pipeline keeps up: everything but the newest 5% delivered, 10 of those in
+        // flight. analytics lags half the stream behind, with 3 in flight.
+        let trainingLag = max(1, kept / 20)
+        let analyticsLag = max(1, kept / 2)
+        var trainingStart = (id: B.f("0"), read: 0)
+        var analyticsStart = (id: B.f("0"), read: 0)
+        var clock = StreamClock()
+        for q in first..<n {
+            var r = rng(.queue, q)
+            let ms = timeMillis(.queue, q, of: n)
+            let id = clock.id(ms)
+            let k = q - first
+            if k == kept - 1 - trainingLag { trainingStart = (id, k + 1) }
+            if k == kept - 1 - analyticsLag { analyticsStart = (id, k + 1) }
+            let session = sessions > 0 ? SampleDataGenerator.sessionID(spec.seed, min(sessions - 1, q * sessions / n)) : B.f("none")
+            let tool = SampleDataGenerator.cacheTools[r.below(SampleDataGenerator.cacheTools.count)].tool
+            let task = SampleDataPools.tasks[r.below(SampleDataPools.tasks.count)]
+            try body([B.xadd, B.f("learning:queue"), id,
+                      B.f("timestamp"), B.iso(ms / 1000), B.f("session_id"), session,
+                      B.f("user_query"), B.s(task.prefix(1).uppercased() + task.dropFirst() + ": ") + pools.text(&r, 60 + r.below(160)),
+                      B.f("tool_used"), B.s(tool), B.f("tool_args"), pools.text(&r, 40 + r.below(200)),
+                      B.f("result"), pools.text(&r, 1_300 + r.below(500)),
+                      B.f("success"), r.below(10) < 9 ? B.f("true") : B.f("false"),
+                      B.f("duration_ms"), B.d(20 + r.below(30_000)), B.f("node"), B.s(nodeName(r.below(max(1, nodes.count))))])
+        }
+        // ENTRIESREAD (Redis 7.0+) lets XINFO GROUPS report each group's lag.
+        try body([B.xgroup, B.f("CREATE"), B.f("learning:queue"), B.f("training_pipeline"), trainingStart.id, B.f("ENTRIESREAD"), B.d(trainingStart.read)])
+        try body([B.xreadgroup, B.f("GROUP"), B.f("training_pipeline"), B.f("worker1"), B.f("COUNT"), B.d(min(10, trainingLag)),
+                  B.f("STREAMS"), B.f("learning:queue"), B.f(">")])
+        try body([B.xgroup, B.f("CREATE"), B.f("learning:queue"), B.f("analytics"), analyticsStart.id, B.f("ENTRIESREAD"), B.d(analyticsStart.read)])
+        try body([B.xreadgroup, B.f("GROUP"), B.f("analytics"), B.f("analytics-1"), B.f("COUNT"), B.d(min(3, analyticsLag)),
+                  B.f("STREAMS"), B.f("learning:queue"), B.f(">")])
+    }
+
+    /// Tool-cache strings with their class TTL, then `tool:stats`.
+    private func emitCache(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        let n = spec.counts.cache
+        guard n > 0 else { return }
+        var hits = [Int](repeating: 0, count: SampleDataGenerator.cacheTools.count)
+        var misses = hits
+        for i in 0..<n {
+            let (t, tool, classTTL) = SampleDataGenerator.cacheTool(spec.seed, i)
+            var r = rng(.cache, i)
+            let key = SampleDataGenerator.cacheKey(spec.seed, i, tool: tool)
+            // Most outputs are small, a few approach the schema's 10 KB.
+            let u = r.unit()
+            let value = pools.text(&r, 200 + Int(u * u * u * 7_800))
+            let ttl = classTTL / 2 + r.below(classTTL / 2 + 1)
+            hits[t] += 1 + r.below(20)
+            misses[t] += 1
+            if cacheFaults.contains(i) {
+                try body([B.set, key, value])
+            } else {
+                try body([B.set, key, value, B.f("EX"), B.d(ttl)])
+            }
+        }
+        var stats: [[UInt8]] = [B.hset, B.f("tool:stats")]
+        for (t, entry) in SampleDataGenerator.cacheTools.enumerated() where misses[t] > 0 {
+            stats += [B.s("\(entry.tool):hits"), B.d(hits[t]), B.s("\(entry.tool):misses"), B.d(misses[t])]
+        }
+        try body(stats)
+    }
+
+    /// The `events:log` entries.
+    private func emitEvents(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        let n = spec.counts.events
+        var clock = StreamClock()
+        for i in 0..<n {
+            var r = rng(.event, i)
+            let ms = timeMillis(.event, i, of: n)
+            let node = B.s(nodeName(r.below(max(1, nodes.count))))
+            let model = B.s(SampleDataPools.modelNames[r.below(SampleDataPools.modelNames.count)].name)
+            var command = [B.xadd, B.f("events:log"), clock.id(ms)]
+            switch r.below(3) {
+            case 0:
+                command += [B.f("type"), B.f("model_updated"), B.f("node"), node, B.f("model"), model]
+            case 1:
+                command += [B.f("type"), B.f("training_complete"), B.f("model"), model, B.f("accuracy"), B.s("0.\(80 + r.below(19))")]
+            default:
+                command += [B.f("type"), B.f("node_status"), B.f("node"), node, B.f("status"), r.below(4) == 0 ? B.f("offline") : B.f("online")]
+            }
+            try body(command + [B.f("timestamp"), B.iso(ms / 1000)])
+        }
+    }
+
+    /// Keys and members that exist only as faults: orphan index members and bad names.
+    private func emitFaultExtras(_ body: ([[UInt8]]) throws -> Void) rethrows {
+        for fault in faults {
+            switch fault.kind {
+            case .orphanIndexMember:
+                try body([B.zadd, fault.key, B.d(spec.now - 3_600), fault.member ?? []])
+            case .badName:
+                try body([B.hset, fault.key, B.f("timestamp"), B.iso(spec.now - 600), B.f("context"), B.f("written under a bad name"),
+                          B.f("current_task"), B.f("none"), B.f("last_tool"), B.f("bash"), B.f("node"), B.s(nodeName(0))])
+                try body([B.expire, fault.key, B.d(86_400)])
+            default:
+                break
+            }
+        }
+    }
+
+    // MARK: Pure functions of (seed, index)
+
+    /// Random streams are separated by namespace so one entity's values never depend on another's.
+    private enum Stream: UInt64 {
+        case node = 0x6e6f6465, model = 0x6d6f64656c, session = 0x73657373, embedding = 0x656d6265
+        case queue = 0x71756575, cache = 0x63616368, event = 0x6576656e, time = 0x74696d65
+    }
+
+    private func rng(_ stream: Stream, _ i: Int) -> SampleRandom {
+        SampleRandom(seed: SampleRandom.mix(spec.seed ^ stream.rawValue) &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03)
+    }
+
+    /// Entity `i` of `n`: milliseconds in the i-th of n equal slots of the period, jittered
+    /// within its slot, so times rise with `i` and every window holds its share.
+    private func timeMillis(_ stream: Stream, _ i: Int, of n: Int) -> Int64 {
+        var r = SampleRandom(seed: SampleRandom.mix(spec.seed ^ stream.rawValue ^ Stream.time.rawValue) &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03)
+        let periodMs = Double(spec.periodSeconds) * 1_000
+        let start = (spec.now - spec.periodSeconds) * 1_000
+        let offset = Int64((Double(i) + r.unit()) * periodMs / Double(n))
+        return min(start + offset, spec.now * 1_000 - 1)
+    }
+
+    private func nodeName(_ i: Int) -> String {
+        nodes.isEmpty ? SampleDataPools.nodeNames[0] : nodes[i % nodes.count]
+    }
+
+    /// Session ids are 16 hex digits of a bijective mix of the index, so they never collide.
+    static func sessionID(_ seed: UInt64, _ i: Int) -> [UInt8] {
+        B.hex64(SampleRandom.mix(SampleRandom.mix(seed ^ 0x5e55_1011) &+ UInt64(i)))
+    }
+
+    /// An embedding's key: the SHA-256 of (seed, index), 64 hex digits.
+    static func embeddingHash(_ seed: UInt64, _ i: Int) -> [UInt8] {
+        sha256Hex(seed, UInt64(i), salt: 0x656d_6265)
+    }
+
+    /// The tool of cache entry `i`: its index in `cacheTools`, its name, its class TTL.
+    static func cacheTool(_ seed: UInt64, _ i: Int) -> (index: Int, tool: String, ttl: Int) {
+        var r = SampleRandom(seed: SampleRandom.mix(seed ^ 0x746f_6f6c) &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03)
+        let t = r.below(cacheTools.count)
+        return (t, cacheTools[t].tool, cacheTools[t].ttl)
+    }
+
+    static func cacheKey(_ seed: UInt64, _ i: Int, tool: String) -> [UInt8] {
+        Array("tool:\(tool):".utf8) + sha256Hex(seed, UInt64(i), salt: 0x6361_6368)
+    }
+
+    /// Orphan `j`: alternately a `sessions:recent` member and an `embeddings:recent` member, each
+    /// the id an entity past the last one would have had, so no key exists for it.
+    static func orphan(_ seed: UInt64, _ j: Int, counts: SampleDataCounts) -> (index: [UInt8], member: [UInt8]) {
+        if j % 2 == 0 {
+            return (B.f("sessions:recent"), sessionID(seed, counts.sessions + j / 2))
+        }
+        return (B.f("embeddings:recent"), embeddingHash(seed, counts.embeddings + j / 2))
+    }
+
+    /// Bad name `j`: a session key spelt wrong in one of four ways, in turn.
+    static func badName(_ seed: UInt64, _ j: Int, counts: SampleDataCounts) -> [UInt8] {
+        let id = sessionID(seed, counts.sessions + 1_000_000 + j)
+        switch j % 4 {
+        case 0: return B.f("Session:") + id
+        case 1: return B.f("session::") + id
+        case 2: return B.sessionPrefix + id + B.f(" ")
+        default: return B.sessionPrefix + [0x01] + id
+        }
+    }
+
+    private static func sha256Hex(_ seed: UInt64, _ i: UInt64, salt: UInt64) -> [UInt8] {
+        var input = [UInt8]()
+        input.reserveCapacity(24)
+        for v in [seed, salt, i] { withUnsafeBytes(of: v.littleEndian) { input.append(contentsOf: $0) } }
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: input) {
+            hex.append(B.hexDigits[Int(byte >> 4)])
+            hex.append(B.hexDigits[Int(byte & 15)])
+        }
+        return hex
+    }
+
+    /// Positions for each kind, spread evenly over `n` entities, disjoint. The caller has
+    /// checked that the kinds' total fits in `n`.
+    private static func spread(_ n: Int, _ kinds: [(SampleDataFaultKind, Int)]) -> [Int: SampleDataFaultKind] {
+        let total = kinds.reduce(0) { $0 + $1.1 }
+        guard total > 0, n >= total else { return [:] }
+        var positions: [Int: SampleDataFaultKind] = [:]
+        var j = 0
+        for (kind, count) in kinds {
+            for _ in 0..<count {
+                positions[j * n / total + (n / total) / 2] = kind
+                j += 1
+            }
+        }
+        return positions
+    }
+}
+
+/// How many keys one schema pattern gets.
+public struct SampleDataKeyCount: Sendable, Equatable {
+    public let pattern: String
+    public let keys: Int
+    public init(_ pattern: String, _ keys: Int) {
+        self.pattern = pattern
+        self.keys = keys
+    }
+}
+
+/// Stream ids from millisecond times that may repeat: `ms-0`, `ms-1`, … so ids stay increasing.
+private struct StreamClock {
+    var lastMs: Int64 = -1
+    var sequence = 0
+
+    mutating func id(_ ms: Int64) -> [UInt8] {
+        if ms > lastMs {
+            lastMs = ms
+            sequence = 0
+        } else {
+            sequence += 1
+        }
+        return Array("\(lastMs)-\(sequence)".utf8)
+    }
+}
+
+/// SplitMix64: small, fast, and good enough for sample data; `mix` is a bijection on UInt64.
+struct SampleRandom: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        return SampleRandom.mix(state)
+    }
+
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in 0..<n (the modulo bias is irrelevant here).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+
+    /// A number in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+/// Byte constants and small encoders shared by the generator.
+enum B {
+    static let hset = f("HSET"), set = f("SET"), setex = f("SETEX"), expire = f("EXPIRE"), zadd = f("ZADD")
+    static let sadd = f("SADD"), xadd = f("XADD"), xgroup = f("XGROUP"), xreadgroup = f("XREADGROUP")
+    static let sessionPrefix = f("session:"), embeddingPrefix = f("embedding:")
+    static let heartbeatSuffix = f(":heartbeat"), statsSuffix = f(":stats")
+    static let hexDigits = f("0123456789abcdef")
+
+    static func f(_ s: StaticString) -> [UInt8] {
+        Array(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    static func s(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    static func d(_ n: Int) -> [UInt8] { Array(String(n).utf8) }
+
+    static func d(_ n: Int64) -> [UInt8] { Array(String(n).utf8) }
+
+    static func hex64(_ v: UInt64) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 16)
+        for k in 0..<16 { out[k] = hexDigits[Int((v >> UInt64(60 - 4 * k)) & 15)] }
+        return out
+    }
+
+    /// `2026-02-01T11:00:00Z` for unix seconds (days-from-civil inverted, proleptic Gregorian).
+    static func iso(_ seconds: Int64) -> [UInt8] {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secs = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        var out = [UInt8]()
+        out.reserveCapacity(20)
+        func two(_ v: Int64) { out.append(48 + UInt8(v / 10)); out.append(48 + UInt8(v % 10)) }
+        two(year / 100); two(year % 100); out.append(45); two(month); out.append(45); two(day)
+        out.append(84); two(secs / 3_600); out.append(58); two(secs / 60 % 60); out.append(58); two(secs % 60); out.append(90)
+        return out
+    }
+}
