@@ -143,7 +143,12 @@ func walkStreamNode(_ b: [UInt8], master: StreamID, previous: inout StreamID?,
     let liveCount = try int("entry count")
     let deletedCount = try int("deleted count")
     let masterFieldCount = try int("master field count")
-    guard liveCount >= 0, deletedCount >= 0, masterFieldCount >= 0 else { throw fail("negative counts in the master entry") }
+    // A listpack holds fewer than 2^32 elements, so larger counts are corrupt (and would
+    // overflow the arithmetic below).
+    let limit: Int64 = 1 << 32
+    guard (0..<limit).contains(liveCount), (0..<limit).contains(deletedCount), (0..<limit).contains(masterFieldCount) else {
+        throw fail("impossible counts in the master entry")
+    }
     guard liveCount + deletedCount > 0 else { throw fail("a node with no entries") }
     var masterFields: [[UInt8]] = []
     for _ in 0..<masterFieldCount { masterFields.append(try element("master field").materialize(b)) }
@@ -164,7 +169,7 @@ func walkStreamNode(_ b: [UInt8], master: StreamID, previous: inout StreamID?,
             lpCount = Int64(masterFields.count) + 3
         } else {
             let n = try int("field count")
-            guard n >= 0 else { throw fail("negative field count") }
+            guard (0..<limit).contains(n) else { throw fail("impossible field count \(n)") }
             for _ in 0..<n {
                 let f = try element("field").materialize(b)
                 fields.append((f, try element("value").materialize(b)))

@@ -81,7 +81,12 @@ struct Model: RDBVisitor {
     var slots: [(UInt64, UInt64, UInt64)] = []
     var keys: [Key] = []
     var checksum: RDBChecksum?
-    var current: Value = .string([])
+    var type: RDBKeyType = .string
+    var bytes: [UInt8] = []
+    var items: [[UInt8]] = []
+    var zitems: [ZMember] = []
+    var hitems: [HField] = []
+    var moduleName = ""
     var stream = StreamValue()
 
     mutating func header(_ header: RDBHeader) { self.header = header }
@@ -91,31 +96,24 @@ struct Model: RDBVisitor {
     mutating func slotInfo(slot: UInt64, keys: UInt64, expires: UInt64) { slots.append((slot, keys, expires)) }
 
     mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery {
-        switch info.type {
-        case .string: current = .string([])
-        case .list: current = .list([])
-        case .set: current = .set([])
-        case .zset: current = .zset([])
-        case .hash: current = .hash([])
-        case .stream: stream = StreamValue(); current = .stream(stream)
-        case .module: current = .module("")
-        }
+        type = info.type
+        bytes = []
+        items = []
+        zitems = []
+        hitems = []
+        stream = StreamValue()
         return .elements
     }
     mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) {
-        if case .string(var s) = current { s += chunk; current = .string(s) }
+        bytes += chunk
     }
-    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) {
-        if case .list(var l) = current { l.append(element); current = .list(l) }
-    }
-    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) {
-        if case .set(var l) = current { l.append(member); current = .set(l) }
-    }
+    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) { items.append(element) }
+    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) { items.append(member) }
     mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) {
-        if case .zset(var l) = current { l.append(ZMember(member: member, score: score)); current = .zset(l) }
+        zitems.append(ZMember(member: member, score: score))
     }
     mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) {
-        if case .hash(var l) = current { l.append(HField(field: field, value: value, expireAtMs: expireAtMs)); current = .hash(l) }
+        hitems.append(HField(field: field, value: value, expireAtMs: expireAtMs))
     }
     mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) {
         stream.entries.append((id, fields.flatMap { [$0.field, $0.value] }))
@@ -132,10 +130,19 @@ struct Model: RDBVisitor {
         let g = stream.groups.count - 1
         stream.groups[g].consumers[stream.groups[g].consumers.count - 1].1.append(id)
     }
-    mutating func moduleValue(_ info: RDBKeyInfo, name: String, moduleID: UInt64) { current = .module(name) }
+    mutating func moduleValue(_ info: RDBKeyInfo, name: String, moduleID: UInt64) { moduleName = name }
     mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
-        if info.type == .stream { current = .stream(stream) }
-        keys.append(Key(info: info, value: current, summary: summary))
+        let value: Value
+        switch type {
+        case .string: value = .string(bytes)
+        case .list: value = .list(items)
+        case .set: value = .set(items)
+        case .zset: value = .zset(zitems)
+        case .hash: value = .hash(hitems)
+        case .stream: value = .stream(stream)
+        case .module: value = .module(moduleName)
+        }
+        keys.append(Key(info: info, value: value, summary: summary))
     }
     mutating func end(checksum: RDBChecksum, offset: Int) { self.checksum = checksum }
 
