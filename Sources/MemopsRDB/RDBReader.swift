@@ -1,0 +1,348 @@
+/// A streaming reader of RDB files: Redis RDB 1–12 and Valkey's VALKEY080. It pulls bytes from a
+/// `ByteSource`, validates every structure as redis's sanitize-dump does, checks the CRC64
+/// trailer, and reports what it finds to an `RDBVisitor` without ever holding a key's elements.
+///
+/// ```swift
+/// var visitor = MyVisitor()
+/// let reader = RDBReader(try FileSource(path: "dump.rdb"))
+/// try reader.read(into: &visitor)
+/// ```
+public final class RDBReader<Source: ByteSource> {
+    let input: RDBInput<Source>
+    /// The header, once read.
+    public private(set) var header = RDBHeader(flavor: .redis, version: 0)
+    var db = 0
+    var sawDB = false
+    var currentKey: [UInt8]?
+
+    public init(_ source: Source) {
+        input = RDBInput(source)
+    }
+
+    /// Reads the whole file into `visitor`; returns how the checksum was verified.
+    @discardableResult
+    public func read<V: RDBVisitor>(into visitor: inout V) throws(RDBError) -> RDBChecksum {
+        do {
+            return try readFile(&visitor)
+        } catch let e as RDBError {
+            throw e
+        } catch let e as BlobError {
+            throw fail(.corrupt(structure: e.structure, detail: e.detail))
+        } catch {
+            throw fail(.io(String(describing: error)))
+        }
+    }
+
+    /// An error at the current position, naming the db and key being read.
+    func fail(_ kind: RDBError.Kind, at offset: Int? = nil) -> RDBError {
+        RDBError(kind, offset: offset ?? input.offset, db: sawDB || currentKey != nil ? db : nil, key: currentKey)
+    }
+
+    func corrupt(_ structure: String, _ detail: String, at offset: Int? = nil) -> RDBError {
+        fail(.corrupt(structure: structure, detail: detail), at: offset)
+    }
+
+    // MARK: - File structure
+
+    func readFile<V: RDBVisitor>(_ visitor: inout V) throws -> RDBChecksum {
+        let magic: [UInt8]
+        do {
+            magic = try input.bytes(RDBHeader.size)
+        } catch {
+            let got = input.end - input.pos
+            throw RDBError(.header(.truncated(got)), offset: 0)
+        }
+        do {
+            header = try RDBHeader(bytes: magic)
+        } catch {
+            throw RDBError(.header(error), offset: 0)
+        }
+        visitor.header(header)
+
+        var expireAt: Int64? = nil
+        var lruIdle: UInt64? = nil
+        var lfuFreq: UInt8? = nil
+        var keyStart: Int? = nil
+        while true {
+            let opOffset = input.offset
+            let type = try input.byte()
+            switch type {
+            case 252:  // RDB_OPCODE_EXPIRETIME_MS: 8 bytes, little endian (rdb.c rdbLoadMillisecondTime)
+                expireAt = Int64(bitPattern: try input.uintLE(8))
+                keyStart = keyStart ?? opOffset
+            case 253:  // RDB_OPCODE_EXPIRETIME: 4-byte seconds (rdbLoadTime)
+                expireAt = Int64(Int32(bitPattern: UInt32(try input.uintLE(4)))) * 1000
+                keyStart = keyStart ?? opOffset
+            case 249:  // RDB_OPCODE_FREQ
+                lfuFreq = try input.byte()
+                keyStart = keyStart ?? opOffset
+            case 248:  // RDB_OPCODE_IDLE
+                lruIdle = try length()
+                keyStart = keyStart ?? opOffset
+            case 255:  // RDB_OPCODE_EOF
+                return try readTrailer(&visitor)
+            case 254:  // RDB_OPCODE_SELECTDB
+                let n = try length()
+                guard n <= UInt64(Int32.max) else { throw corrupt("SELECTDB", "database number \(n) is out of range", at: opOffset) }
+                db = Int(n)
+                sawDB = true
+                visitor.selectDB(db)
+            case 251:  // RDB_OPCODE_RESIZEDB
+                let keys = try length()
+                let expires = try length()
+                visitor.resizeDB(db: db, keys: keys, expires: expires)
+            case 250:  // RDB_OPCODE_AUX
+                let k = try string()
+                let v = try string()
+                visitor.aux(key: k, value: v)
+            case 247:  // RDB_OPCODE_MODULE_AUX
+                let id = try length()
+                let whenOpcode = try length()
+                guard whenOpcode == 2 else { throw corrupt("module aux", "when-opcode is \(whenOpcode), not 2 (UINT)", at: opOffset) }
+                let when = try length()
+                try skipModuleValue(moduleName(id))
+                visitor.moduleAux(name: moduleName(id), moduleID: id, when: when)
+            case 246:  // RDB_OPCODE_FUNCTION_PRE_GA (7.0 rc1/rc2): name, engine, has-description flag, description, code
+                input.beginCapture()
+                _ = try string()
+                _ = try string()
+                if try length() != 0 { _ = try string() }
+                let code = try string()
+                let record = [type] + input.takeCaptured()
+                input.endCapture()
+                visitor.function(code: code, record: record)
+            case 245:  // RDB_OPCODE_FUNCTION2
+                input.beginCapture()
+                let code = try string()
+                let record = [type] + input.takeCaptured()
+                input.endCapture()
+                visitor.function(code: code, record: record)
+            case 244:  // RDB_OPCODE_SLOT_INFO (both flavours)
+                let slot = try length()
+                let keys = try length()
+                let expires = try length()
+                visitor.slotInfo(slot: slot, keys: keys, expires: expires)
+            case 243 where header.flavor == .valkey:  // Valkey RDB_OPCODE_SLOT_IMPORT
+                let job = try string()
+                let n = try length()
+                var ranges: [(UInt64, UInt64)] = []
+                for _ in 0..<n {
+                    let a = try length()
+                    let b = try length()
+                    guard ranges.count < 16384 else { throw corrupt("slot import", "more than 16384 slot ranges", at: opOffset) }
+                    ranges.append((a, b))
+                }
+                visitor.slotImport(job: job, ranges: ranges)
+            default:
+                guard isObjectType(type) else {
+                    throw fail(.unknownType(type), at: opOffset)
+                }
+                try readKey(type: type, typeOffset: opOffset, keyStart: keyStart ?? opOffset,
+                            expireAt: expireAt, lruIdle: lruIdle, lfuFreq: lfuFreq, &visitor)
+                expireAt = nil
+                lruIdle = nil
+                lfuFreq = nil
+                keyStart = nil
+            }
+        }
+    }
+
+    /// Whether `type` is a value type byte for this file's flavour (rdb.h rdbIsObjectType; Valkey
+    /// 9 stops at 22 = RDB_TYPE_HASH_2, Redis 7.4+ goes to 25).
+    func isObjectType(_ type: UInt8) -> Bool {
+        switch header.flavor {
+        case .redis: return type <= 7 || (9...25).contains(type)
+        case .valkey: return type <= 7 || (9...22).contains(type)
+        }
+    }
+
+    func readTrailer<V: RDBVisitor>(_ visitor: inout V) throws -> RDBChecksum {
+        let computed = input.checksumSoFar()
+        input.crcEnabled = false
+        let status: RDBChecksum
+        if header.flavor == .redis && header.version < 5 {
+            status = .absent
+        } else {
+            let at = input.offset
+            let stored = try input.uintLE(8)
+            if stored == 0 {
+                status = .disabled
+            } else if stored != computed {
+                throw RDBError(.checksumMismatch(stored: stored, computed: computed), offset: at)
+            } else {
+                status = .verified(stored)
+            }
+        }
+        visitor.end(checksum: status, offset: input.offset)
+        return status
+    }
+
+    // MARK: - Primitives
+
+    /// A length (rdb.c rdbLoadLen); an encoded-string marker here is corruption.
+    func length() throws -> UInt64 {
+        let (v, encoded) = try lengthOrEncoding()
+        if encoded { throw corrupt("length", "expected a length but found a string encoding marker") }
+        return v
+    }
+
+    /// A length, or (encoded = true) the RDB_ENC_* kind of a specially encoded string.
+    @inline(__always) func lengthOrEncoding() throws -> (UInt64, Bool) {
+        let b = try input.byte()
+        switch b >> 6 {
+        case 0: return (UInt64(b & 0x3F), false)
+        case 1: return (UInt64(b & 0x3F) << 8 | UInt64(try input.byte()), false)
+        case 2:
+            if b == 0x80 { return (try input.uintBE(4), false) }
+            if b == 0x81 { return (try input.uintBE(8), false) }
+            throw corrupt("length", "invalid length prefix 0x\(String(b, radix: 16))", at: input.offset - 1)
+        default: return (UInt64(b & 0x3F), true)
+        }
+    }
+
+    /// A count of elements, as an Int; the loops that use it consume input per element, so a
+    /// corrupt count ends in a truncation error, never in a big allocation.
+    func count(_ what: String) throws -> Int {
+        let v = try length()
+        guard v <= UInt64(Int.max >> 8) else { throw corrupt(what, "count \(v) is impossibly large") }
+        return Int(v)
+    }
+
+    /// A string (rdb.c rdbGenericLoadStringObject): plain, an integer, or LZF-compressed.
+    func string() throws -> [UInt8] {
+        let (v, encoded) = try lengthOrEncoding()
+        if !encoded {
+            guard v <= UInt64(Int.max >> 8) else { throw corrupt("string", "length \(v) is impossibly large") }
+            return try input.bytes(Int(v))
+        }
+        switch v {
+        case 0: return Array(String(Int8(bitPattern: try input.byte())).utf8)
+        case 1: return Array(String(Int16(bitPattern: UInt16(try input.uintLE(2)))).utf8)
+        case 2: return Array(String(Int32(bitPattern: UInt32(try input.uintLE(4)))).utf8)
+        case 3: return try lzfString()
+        default: throw corrupt("string", "unknown string encoding \(v)", at: input.offset - 1)
+        }
+    }
+
+    /// An LZF string after its marker: compressed length, original length, data (lzf_d.c).
+    func lzfString() throws -> [UInt8] {
+        let at = input.offset
+        let clen = try length()
+        let ulen = try length()
+        // One LZF back reference (3 bytes) expands to at most 264 bytes, so a larger ratio is a
+        // corrupt header; checking before allocating keeps memory bounded by the input.
+        guard clen > 0, clen <= UInt64(Int.max >> 8), ulen <= clen * 88 + 64 else {
+            throw corrupt("LZF string", "compressed length \(clen) cannot hold \(ulen) bytes", at: at)
+        }
+        let data = try input.bytes(Int(clen))
+        do {
+            return try lzfDecompress(data, outputLength: Int(ulen))
+        } catch {
+            throw corrupt(error.structure, error.detail, at: at)
+        }
+    }
+
+    /// An 8-byte little-endian double (ZSET_2 scores).
+    func binaryDouble() throws -> Double {
+        Double(bitPattern: try input.uintLE(8))
+    }
+
+    /// A string-encoded double (RDB_TYPE_ZSET scores): a length byte, 253/254/255 for
+    /// nan/+inf/-inf (rdb.c rdbLoadDoubleValue).
+    func textDouble() throws -> Double {
+        let len = try input.byte()
+        switch len {
+        case 253: return .nan
+        case 254: return .infinity
+        case 255: return -.infinity
+        default:
+            let text = String(decoding: try input.bytes(Int(len)), as: UTF8.self)
+            guard let d = Double(text) else { throw corrupt("zset", "score \"\(text)\" is not a number") }
+            return d
+        }
+    }
+
+    /// The 9-character module type name encoded in the top 54 bits of a module id
+    /// (module.c moduleTypeNameByID).
+    func moduleName(_ id: UInt64) -> String {
+        let charset = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        var chars = [Character](repeating: "A", count: 9)
+        var v = id >> 10
+        for j in 0..<9 {
+            chars[8 - j] = charset[Int(v & 63)]
+            v >>= 6
+        }
+        return String(chars)
+    }
+
+    /// Skips a module value serialized with the MODULE_2 opcodes up to RDB_MODULE_OPCODE_EOF
+    /// (rdb.c rdbLoadCheckModuleValue).
+    func skipModuleValue(_ name: String) throws {
+        while true {
+            let opcode = try length()
+            switch opcode {
+            case 0: return
+            case 1, 2: _ = try length()
+            case 3: try input.skip(4)
+            case 4: try input.skip(8)
+            case 5: _ = try string()
+            default: throw corrupt("module value", "unknown module opcode \(opcode) in a value of module '\(name)'")
+            }
+        }
+    }
+
+    // MARK: - Keys
+
+    func readKey<V: RDBVisitor>(type: UInt8, typeOffset: Int, keyStart: Int, expireAt: Int64?, lruIdle: UInt64?,
+                                lfuFreq: UInt8?, _ visitor: inout V) throws {
+        currentKey = nil
+        let key = try string()
+        currentKey = key
+        let (keyType, encoding) = try classify(type)
+        var info = RDBKeyInfo(db: db, key: key, typeCode: type, type: keyType, encoding: encoding, expireAtMs: expireAt,
+                              lruIdle: lruIdle, lfuFreq: lfuFreq, offset: keyStart, typeOffset: typeOffset,
+                              valueOffset: input.offset)
+        let delivery = visitor.beginKey(info)
+        let elements = delivery == .elements || delivery == .elementsAndRaw
+        let raw = delivery == .raw || delivery == .elementsAndRaw
+        if raw { input.beginCapture() }
+        var value = ValueReader(reader: self, info: info, elements: elements, raw: raw)
+        try value.read(&visitor)
+        if raw {
+            let rest = input.takeCaptured()
+            if !rest.isEmpty { visitor.rawValue(info, rest) }
+            input.endCapture()
+        }
+        if let e = value.stringEncoding { info.encoding = e }
+        let end = input.offset
+        visitor.endKey(info, RDBKeySummary(elementCount: value.count, valueBytes: end - info.valueOffset,
+                                           recordBytes: end - keyStart, encoding: info.encoding))
+        currentKey = nil
+    }
+
+    /// The key type and encoding of a value type byte, per flavour (rdb.h).
+    func classify(_ type: UInt8) throws -> (RDBKeyType, RDBEncoding) {
+        switch type {
+        case 0: return (.string, .raw)
+        case 1: return (.list, .linkedlist)
+        case 2: return (.set, .hashtable)
+        case 3, 5: return (.zset, .skiplist)
+        case 4: return (.hash, .hashtable)
+        case 6, 7: return (.module, .module)
+        case 9: return (.hash, .zipmap)
+        case 10: return (.list, .ziplist)
+        case 11: return (.set, .intset)
+        case 12: return (.zset, .ziplist)
+        case 13: return (.hash, .ziplist)
+        case 14, 18: return (.list, .quicklist)
+        case 15, 19, 21: return (.stream, .stream)
+        case 16: return (.hash, .listpack)
+        case 17: return (.zset, .listpack)
+        case 20: return (.set, .listpack)
+        case 22 where header.flavor == .valkey: return (.hash, .hashtable)
+        case 22, 24: return (.hash, .hashtable)
+        case 23, 25: return (.hash, .listpackex)
+        default: throw fail(.unknownType(type), at: input.offset)
+        }
+    }
+}

@@ -1,0 +1,190 @@
+extension ValueReader {
+    /// A stream (RDB_TYPE_STREAM_LISTPACKS 15, _2 19, _3 21; rdb.c rdbLoadObject and t_stream.c):
+    /// listpack nodes keyed by their master ID, then metadata, then consumer groups with their
+    /// PEL and consumers. Entries are validated as streamValidateListpackIntegrity does.
+    mutating func readStream<V: RDBVisitor>(_ visitor: inout V) throws {
+        let type = info.typeCode
+        let nodes = try reader.count("stream")
+        var liveEntries: UInt64 = 0
+        var previousID: StreamID? = nil
+        for _ in 0..<nodes {
+            let keyAt = input.offset
+            let nodeKey = try reader.string()
+            guard nodeKey.count == 16 else {
+                throw corrupt("stream", "node key is \(nodeKey.count) bytes, not a 16-byte stream ID", at: keyAt)
+            }
+            let master = StreamID(ms: bigEndian(nodeKey, 0), seq: bigEndian(nodeKey, 8))
+            let (b, at) = try blob()
+            let info = self.info
+            let elements = self.elements
+            try checked(at) {
+                try walkStreamNode(b, master: master, previous: &previousID) { id, fields in
+                    liveEntries += 1
+                    if elements { visitor.streamEntry(info, id: id, fields: fields) }
+                }
+            }
+            drainRaw(&visitor)
+        }
+        let length = try reader.length()
+        let lastID = StreamID(ms: try reader.length(), seq: try reader.length())
+        var firstID: StreamID? = nil
+        var maxDeleted: StreamID? = nil
+        var entriesAdded: UInt64? = nil
+        if type >= 19 {
+            firstID = StreamID(ms: try reader.length(), seq: try reader.length())
+            maxDeleted = StreamID(ms: try reader.length(), seq: try reader.length())
+            entriesAdded = try reader.length()
+        }
+        guard length == liveEntries else {
+            throw corrupt("stream", "length says \(length) entries but the listpacks hold \(liveEntries)")
+        }
+        if let previousID, previousID > lastID {
+            throw corrupt("stream", "entry \(previousID) is after the last generated ID \(lastID)")
+        }
+        let groups = try reader.count("stream")
+        if elements {
+            visitor.streamInfo(info, RDBStreamInfo(length: length, listpackCount: nodes, lastID: lastID, firstID: firstID,
+                                                   maxDeletedID: maxDeleted, entriesAdded: entriesAdded, groupCount: groups))
+        }
+        count = Int(clamping: length)
+        var groupNames = Set<[UInt8]>()
+        for _ in 0..<groups {
+            let name = try reader.string()
+            guard groupNames.insert(name).inserted else { throw corrupt("stream", "duplicate consumer group '\(RDBError.printable(name))'") }
+            let last = StreamID(ms: try reader.length(), seq: try reader.length())
+            var entriesRead: UInt64? = nil
+            if type >= 19 {
+                let v = try reader.length()
+                // SCG_INVALID_ENTRIES_READ (-1) is saved as a 64-bit length.
+                entriesRead = v == UInt64.max ? nil : v
+            }
+            let pelCount = try reader.count("stream PEL")
+            // The group PEL is kept to check that every consumer's entry is in it, as redis does.
+            var pel = Set<StreamID>()
+            var pending: [(StreamID, Int64, UInt64)] = []
+            for _ in 0..<pelCount {
+                let raw = try input.bytes(16)
+                let id = StreamID(ms: bigEndian(raw, 0), seq: bigEndian(raw, 8))
+                let time = Int64(bitPattern: try input.uintLE(8))
+                let deliveries = try reader.length()
+                guard pel.insert(id).inserted else { throw corrupt("stream", "duplicate PEL entry \(id) in group '\(RDBError.printable(name))'") }
+                if elements {
+                    pending.append((id, time, deliveries))
+                    if pending.count >= 1024 { flushPending(&visitor, name, &pending) }
+                }
+            }
+            let consumers = try reader.count("stream consumers")
+            if elements {
+                // The group comes first for a visitor, so its PEL entries are flushed after it.
+                visitor.streamGroup(info, RDBStreamGroup(name: name, lastDeliveredID: last, entriesRead: entriesRead,
+                                                         pendingCount: pelCount, consumerCount: consumers))
+                flushPending(&visitor, name, &pending)
+            }
+            var owned = 0
+            var consumerNames = Set<[UInt8]>()
+            for _ in 0..<consumers {
+                let cname = try reader.string()
+                guard consumerNames.insert(cname).inserted else { throw corrupt("stream", "duplicate consumer '\(RDBError.printable(cname))'") }
+                let seen = Int64(bitPattern: try input.uintLE(8))
+                let active: Int64? = type >= 21 ? Int64(bitPattern: try input.uintLE(8)) : nil
+                let n = try reader.count("consumer PEL")
+                var ids: [StreamID] = []
+                for _ in 0..<n {
+                    let raw = try input.bytes(16)
+                    let id = StreamID(ms: bigEndian(raw, 0), seq: bigEndian(raw, 8))
+                    guard pel.remove(id) != nil else {
+                        throw corrupt("stream", "consumer '\(RDBError.printable(cname))' owns \(id), which is not in the group PEL or has another owner")
+                    }
+                    if elements { ids.append(id) }
+                }
+                owned += n
+                if elements {
+                    visitor.streamConsumer(info, group: name, RDBStreamConsumer(name: cname, seenTimeMs: seen, activeTimeMs: active, pendingCount: n))
+                    for id in ids { visitor.streamConsumerPending(info, group: name, consumer: cname, id: id) }
+                }
+                drainRaw(&visitor)
+            }
+            guard owned == pelCount else {
+                throw corrupt("stream", "group '\(RDBError.printable(name))' has \(pelCount) pending entries but its consumers own \(owned)")
+            }
+        }
+    }
+
+    func flushPending<V: RDBVisitor>(_ visitor: inout V, _ group: [UInt8], _ pending: inout [(StreamID, Int64, UInt64)]) {
+        for (id, time, n) in pending {
+            visitor.streamPending(info, group: group, id: id, deliveryTimeMs: time, deliveryCount: n)
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+
+func bigEndian(_ b: [UInt8], _ at: Int) -> UInt64 {
+    var v: UInt64 = 0
+    for i in 0..<8 { v = v << 8 | UInt64(b[at + i]) }
+    return v
+}
+
+/// Walks one stream listpack node (t_stream.c): the master entry (count, deleted, master field
+/// count, fields, 0), then entries of flags, ms-delta, seq-delta, [field count,] fields/values
+/// and lp-count. Live entries go to `body`; counts, lp-counts and ID order are checked.
+func walkStreamNode(_ b: [UInt8], master: StreamID, previous: inout StreamID?,
+                    _ body: (StreamID, [(field: [UInt8], value: [UInt8])]) -> Void) throws {
+    func fail(_ d: String) -> BlobError { BlobError("stream listpack", d) }
+    var it = try ListpackIterator(b)
+    func int(_ what: String) throws -> Int64 {
+        guard let e = try it.next() else { throw fail("ends before the \(what)") }
+        guard let v = e.integer(b) else { throw fail("\(what) is not an integer") }
+        return v
+    }
+    func element(_ what: String) throws -> PackedValue {
+        guard let e = try it.next() else { throw fail("ends before the \(what)") }
+        return e
+    }
+    let liveCount = try int("entry count")
+    let deletedCount = try int("deleted count")
+    let masterFieldCount = try int("master field count")
+    // A listpack holds fewer than 2^32 elements, so larger counts are corrupt (and would
+    // overflow the arithmetic below).
+    let limit: Int64 = 1 << 32
+    guard (0..<limit).contains(liveCount), (0..<limit).contains(deletedCount), (0..<limit).contains(masterFieldCount) else {
+        throw fail("impossible counts in the master entry")
+    }
+    guard liveCount + deletedCount > 0 else { throw fail("a node with no entries") }
+    var masterFields: [[UInt8]] = []
+    for _ in 0..<masterFieldCount { masterFields.append(try element("master field").materialize(b)) }
+    guard try int("master terminator") == 0 else { throw fail("master entry is not terminated by 0") }
+    var live: Int64 = 0
+    var deleted: Int64 = 0
+    while let flagsEntry = try it.next() {
+        guard let flags = flagsEntry.integer(b) else { throw fail("entry flags are not an integer") }
+        let msDelta = try int("ID ms delta")
+        let seqDelta = try int("ID seq delta")
+        let id = StreamID(ms: master.ms &+ UInt64(bitPattern: msDelta), seq: master.seq &+ UInt64(bitPattern: seqDelta))
+        if let p = previous, id <= p { throw fail("entry ID \(id) is not after \(p)") }
+        previous = id
+        var fields: [(field: [UInt8], value: [UInt8])] = []
+        let lpCount: Int64
+        if flags & 2 != 0 {  // STREAM_ITEM_FLAG_SAMEFIELDS
+            for f in masterFields { fields.append((f, try element("value").materialize(b))) }
+            lpCount = Int64(masterFields.count) + 3
+        } else {
+            let n = try int("field count")
+            guard (0..<limit).contains(n) else { throw fail("impossible field count \(n)") }
+            for _ in 0..<n {
+                let f = try element("field").materialize(b)
+                fields.append((f, try element("value").materialize(b)))
+            }
+            lpCount = n * 2 + 4
+        }
+        guard try int("lp-count") == lpCount else { throw fail("lp-count of entry \(id) does not match its size") }
+        if flags & 1 != 0 {  // STREAM_ITEM_FLAG_DELETED
+            deleted += 1
+        } else {
+            live += 1
+            body(id, fields)
+        }
+    }
+    guard live == liveCount, deleted == deletedCount else {
+        throw fail("master entry says \(liveCount) live and \(deletedCount) deleted entries but there are \(live) and \(deleted)")
+    }
+}
