@@ -9,7 +9,7 @@ public struct MemopsCommand: AsyncParsableCommand {
         abstract: "Operations toolkit for Redis-backed application memory.",
         discussion: exitCodeTable,
         version: memopsVersion,
-        subcommands: []
+        subcommands: [Config.self]
     )
 
     public init() {}
