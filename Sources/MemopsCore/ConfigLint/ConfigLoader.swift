@@ -259,6 +259,8 @@ final class ConfigLoader {
             for (j, v) in values.enumerated() where j % 4 == 1 || j % 4 == 2 { decimalUnit(v, name: spec.name, at: at) }
         }
         switch spec.name {
+        case "activedefrag" where values.first?.lowered == "yes":
+            report("RC121", "activedefrag yes is refused by redis-server builds without redis's bundled jemalloc (Debian and Ubuntu packages)", file, line, at.column, key: spec.name)
         case "dir":
             let target = ConfigLoader.resolve(values[0].text, cwd: cwd)
             var isDir: ObjCBool = false
