@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "memops", dependencies: ["MemopsCLI"], swiftSettings: strict),
         .target(name: "MemopsTestSupport", path: "Tests/MemopsTestSupport", swiftSettings: strict),
         .testTarget(name: "MemopsRDBTests", dependencies: ["MemopsRDB", "MemopsTestSupport"], swiftSettings: strict),
-        .testTarget(name: "MemopsCoreTests", dependencies: ["MemopsCore", "MemopsTestSupport"], swiftSettings: strict),
+        .testTarget(name: "MemopsCoreTests", dependencies: ["MemopsCore", "MemopsTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "MemopsCLITests", dependencies: ["MemopsCLI", "MemopsTestSupport"], swiftSettings: strict),
     ]
 )

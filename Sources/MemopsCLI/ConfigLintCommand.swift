@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import MemopsCore
+
+extension MemopsCommand.Config {
+    /// `memops config lint`: ShellCheck for redis.conf. The engine is `ConfigLinter`.
+    struct Lint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lint",
+            abstract: "Lint redis.conf files, or a running server's configuration (-u).",
+            discussion: """
+                Reads each FILE as redis-server does (quoting, includes, units, last-one-wins) and \
+                reports every line redis would refuse (errors), surprising but legal settings, and \
+                settings that put this schema's data at risk. `memops config rules` lists the \
+                rules; `memops config explain RC201` explains one. A line `# memops disable=RC201` \
+                silences those rules on the next line.
+
+                With -u/--url (or -h/-p/-s) it lints the server's CONFIG GET *; with --drift FILE \
+                it also reports where the running configuration differs from FILE. When CONFIG is \
+                renamed away it says so and lints what INFO shows.
+
+                EXIT STATUS
+                  0   no finding at or above --fail-on
+                  1   findings at or above --fail-on
+                  2   a file could not be read, or a bad option
+                  3+  connection problems, as in `memops --help`
+                """
+        )
+
+        @Argument(help: "Config files to lint (default /etc/redis/redis.conf when no server is given).")
+        var files: [String] = []
+
+        @OptionGroup(title: "Server")
+        var connection: ConnectionOptions
+
+        @Option(help: "Output: text (compiler-style, to stderr), json or sarif (to stdout).")
+        var format: OutputFormat = .text
+
+        @Option(help: "Show findings at or above this severity: error, warning, info, style.")
+        var severity: SeverityOption = .style
+
+        @Option(name: .customLong("fail-on"), help: "Exit 1 when a shown finding is at or above this severity.")
+        var failOn: SeverityOption = .style
+
+        @Option(name: .customLong("enable"), parsing: .singleValue, help: ArgumentHelp("Turn on a rule that is off by default (repeatable, comma-separated).", valueName: "RCxxx"))
+        var enable: [String] = []
+
+        @Option(name: .customLong("disable"), parsing: .singleValue, help: ArgumentHelp("Turn a rule off (repeatable, comma-separated).", valueName: "RCxxx"))
+        var disable: [String] = []
+
+        @Option(name: .customLong("target-version"), help: "Redis version to check against: 6.2, 7.0, 7.2, 7.4, 8.0 (default: the server's with -u, else 7.0).")
+        var targetVersion: String?
+
+        @Flag(name: .customLong("no-host-checks"), help: "Do not look at this machine (paths, vm.overcommit_memory, transparent huge pages, RAM).")
+        var noHostChecks = false
+
+        @Option(help: ArgumentHelp("With a server: also report where its running configuration differs from this file.", valueName: "file"))
+        var drift: String?
+
+        /// Whether a server was named at all (otherwise lint files).
+        private var serverGiven: Bool {
+            connection.url != nil || connection.host != nil || connection.port != nil || connection.socket != nil
+        }
+
+        func validate() throws {
+            if drift != nil && !serverGiven { throw ValidationError("--drift needs a server: -u redis://host:port") }
+            if serverGiven && !files.isEmpty { throw ValidationError("give either FILEs or a server (-u), not both; use --drift FILE to compare") }
+        }
+
+        func run() async throws {
+            var options = ConfigLintOptions()
+            options.targetVersion = targetVersion
+            options.enabled = Set(enable.flatMap { $0.split(separator: ",").map { $0.uppercased() } })
+            options.disabled = Set(disable.flatMap { $0.split(separator: ",").map { $0.uppercased() } })
+            options.hostChecks = !noHostChecks
+
+            var diagnostics: [Diagnostic] = []
+            var unreadable = false
+            if serverGiven {
+                diagnostics = try lintServer(options: &options)
+            } else {
+                let linter = try ConfigLinter(options: options)
+                for file in files.isEmpty ? ["/etc/redis/redis.conf"] : files {
+                    do {
+                        diagnostics += try linter.lint(file: file).diagnostics
+                    } catch {
+                        Terminal.error(error.description)
+                        unreadable = true
+                    }
+                }
+            }
+            let shown = diagnostics.filter { $0.severity >= severity.value }
+            switch format {
+            case .text:
+                let color = DiagnosticPrinter.colorAllowed(isTTY: Terminal.stderrIsTTY)
+                Terminal.writeErr(DiagnosticPrinter.text(shown, color: color))
+            case .json:
+                Terminal.write(DiagnosticPrinter.json(shown))
+            case .sarif:
+                Terminal.write(DiagnosticPrinter.sarif(shown, rules: ConfigLintRules.all))
+            }
+            if unreadable { throw ExitCode(ExitStatus.usage.rawValue) }
+            if shown.contains(where: { $0.severity >= failOn.value }) { throw ExitCode(ExitStatus.findings.rawValue) }
+        }
+
+        /// Lints the running server (and the drift from a file), choosing the table by its version.
+        private func lintServer(options: inout ConfigLintOptions) throws -> [Diagnostic] {
+            let config = try connection.resolve()
+            let redis = try RedisConnection(config)
+            let info = try redis.info("all")
+            if options.targetVersion == nil { options.targetVersion = info["redis_version"] }
+            var isLocal = false
+            switch config.address {
+            case .unix: isLocal = true
+            case .tcp(let host, _): isLocal = ["127.0.0.1", "localhost", "::1"].contains(host)
+            }
+            let linter = try ConfigLinter(options: options)
+            var values: [String: String] = [:]
+            var diagnostics: [Diagnostic] = []
+            do {
+                let reply = try redis.command("CONFIG", "GET", "*")
+                let items = reply.elements ?? []
+                for i in stride(from: 0, to: items.count - 1, by: 2) {
+                    if let k = items[i].string, let v = items[i + 1].string { values[k] = v }
+                }
+            } catch {
+                guard case .permission = error else { throw error }
+                diagnostics.append(Diagnostic(severity: .info, rule: "RC802",
+                                              message: "CONFIG GET is not available on \(config.description) (\(error.description)); linting only what INFO shows", key: "CONFIG"))
+                let report = linter.lint(running: ConfigLinter.configFromInfo(info), isLocal: isLocal, complete: false)
+                return (diagnostics + report.diagnostics).filter { !options.disabled.contains($0.rule) }
+            }
+            diagnostics += linter.lint(running: values, isLocal: isLocal).diagnostics
+            if let drift {
+                let fileReport = try linter.lint(file: drift)
+                diagnostics += linter.drift(file: fileReport, running: values, fileName: drift)
+            }
+            return diagnostics
+        }
+    }
+}
+
+/// `--format`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, sarif
+}
+
+/// `--severity` / `--fail-on`.
+enum SeverityOption: String, ExpressibleByArgument, CaseIterable {
+    case error, warning, info, style
+
+    var value: Severity { Severity(rawValue: rawValue)! }
+}

@@ -1,0 +1,417 @@
+import Foundation
+
+/// Walks a configuration the way config.c `loadServerConfigFromString` does — line by line,
+/// includes in place, side effects (`dir`, `save`, `rename-command`) in order — collecting
+/// every fatal problem instead of stopping at the first.
+final class ConfigLoader {
+    /// A line of a file, for inline `# memops disable=` comments.
+    struct LineKey: Hashable {
+        var file: String
+        var line: Int
+    }
+
+    let table: VersionTable
+    let options: ConfigLintOptions
+    /// The directory relative paths resolve against; `dir` lines change it, as chdir does.
+    var cwd: String
+    var diagnostics: [Diagnostic] = []
+    var disables: [LineKey: Set<String>] = [:]
+    var config: EffectiveConfig
+    private var commands: Set<String>
+    private var lastSeen: [String: SourceLocation] = [:]
+    private var moduleDirectives: [(name: String, at: SourceLocation)] = []
+    private var saveLoaded = false
+    private var emptySaveAt: SourceLocation?
+    private var savePointsAt: SourceLocation?
+
+    init(table: VersionTable, options: ConfigLintOptions, cwd: String) {
+        self.table = table
+        self.options = options
+        self.cwd = cwd
+        self.config = EffectiveConfig(table: table, complete: true)
+        self.commands = Set(table.commands)
+    }
+
+    // MARK: Reading
+
+    /// What `loadServerConfig` keeps of a file: it reads with fgets (1024-byte chunks) and appends
+    /// with sdscat, which stops at a NUL byte, so a NUL drops the rest of its chunk.
+    static func fgetsConcat(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count && j - i < 1024 {
+                j += 1
+                if bytes[j - 1] == 0x0a { break }
+            }
+            out.append(contentsOf: bytes[i..<j].prefix { $0 != 0 })
+            i = j
+        }
+        return out
+    }
+
+    /// A path as fopen/chdir would see it from `cwd`.
+    static func resolve(_ path: String, cwd: String) -> String {
+        let full = path.hasPrefix("/") ? path : (cwd.hasSuffix("/") ? cwd + path : cwd + "/" + path)
+        return (full as NSString).standardizingPath
+    }
+
+    /// Processes files concatenated in order (a glob include reads all its matches into one
+    /// string before parsing, so a file without a final newline runs into the next).
+    func load(contents: [(name: String, bytes: [UInt8])], includeStack: [String]) {
+        var all: [UInt8] = []
+        var starts: [(offset: Int, name: String)] = []
+        for c in contents {
+            starts.append((all.count, c.name))
+            all.append(contentsOf: c.bytes)
+        }
+        guard !starts.isEmpty else { return }
+        var fileIndex = 0
+        var lineNo = 0
+        var lineStart = 0
+        var pendingDisable: Set<String>?
+        while lineStart <= all.count {
+            let lineEnd = all[lineStart...].firstIndex(of: 0x0a) ?? all.count
+            if fileIndex + 1 < starts.count && starts[fileIndex + 1].offset <= lineStart {
+                while fileIndex + 1 < starts.count && starts[fileIndex + 1].offset <= lineStart { fileIndex += 1 }
+                lineNo = 1 + all[starts[fileIndex].offset..<lineStart].filter { $0 == 0x0a }.count
+            } else {
+                lineNo += 1
+            }
+            let file = starts[fileIndex].name
+            if lineStart == all.count && lineStart > 0 { break }  // no line after a final newline
+            let raw = all[lineStart..<lineEnd]
+            lineStart = lineEnd + 1
+
+            // sdstrim(line, " \t\r\n")
+            let trimSet: Set<UInt8> = [0x20, 0x09, 0x0d, 0x0a]
+            var lo = raw.startIndex, hi = raw.endIndex
+            while lo < hi && trimSet.contains(raw[lo]) { lo += 1 }
+            while hi > lo && trimSet.contains(raw[hi - 1]) { hi -= 1 }
+            let line = Array(raw[lo..<hi])
+            let lead = lo - raw.startIndex
+            if let rules = pendingDisable {
+                disables[LineKey(file: file, line: lineNo), default: []].formUnion(rules)
+                pendingDisable = nil
+            }
+            if line.isEmpty { continue }
+            if line[0] == UInt8(ascii: "#") {
+                pendingDisable = ConfigLoader.disableComment(line)
+                continue
+            }
+            switch ConfigSyntax.splitArgs(line, columnBase: lead) {
+            case .failure(let f):
+                let what: String
+                switch f {
+                case .unterminated: what = "a quote opened here is never closed"
+                case .closingQuoteNotFollowedBySpace: what = "a closing quote must be followed by a space or the end of the line"
+                }
+                report("RC104", "unbalanced quotes: \(what); redis-server refuses the line", file, lineNo, f.column)
+            case .success(let tokens):
+                if tokens.isEmpty { continue }
+                handle(tokens, file: file, line: lineNo, includeStack: includeStack)
+            }
+        }
+    }
+
+    /// `# memops disable=RC201,RC202` → the rule ids (upper-cased).
+    static func disableComment(_ line: [UInt8]) -> Set<String>? {
+        let text = String(decoding: line.dropFirst(), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        guard text.lowercased().hasPrefix("memops disable=") else { return nil }
+        let list = text.dropFirst("memops disable=".count).split(whereSeparator: { $0 == "," || $0 == " " })
+        return Set(list.map { $0.uppercased() == "ALL" ? "all" : $0.uppercased() })
+    }
+
+    private func report(_ rule: String, _ message: String, _ file: String, _ line: Int, _ column: Int?, severity: Severity? = nil, key: String? = nil) {
+        let s = severity ?? ConfigLintRules.rule(rule)?.severity ?? .error
+        diagnostics.append(Diagnostic(severity: s, rule: rule, message: message,
+                                      location: SourceLocation(file: file, line: line, column: column), key: key))
+    }
+
+    // MARK: Directives
+
+    private func handle(_ tokens: [ConfigToken], file: String, line: Int, includeStack: [String]) {
+        let name = tokens[0].lowered
+        let args = Array(tokens.dropFirst())
+        let at = SourceLocation(file: file, line: line, column: tokens[0].column)
+        let inlineComment = args.first { !$0.quoted && $0.bytes.first == UInt8(ascii: "#") }
+
+        if let spec = table.spec(name) {
+            if let hash = inlineComment {
+                report("RC102", "inline comment: redis reads '\(args.drop(while: { $0 != hash }).map(\.text).joined(separator: " "))' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
+                return
+            }
+            if spec.alias == name && spec.name != name {
+                report("RC205", "\(name) is the old name of \(spec.name); use \(spec.name)", file, line, at.column, key: spec.name)
+            }
+            let multi = spec.flags.contains(.multiArg)
+            if !multi && args.count != 1 {
+                let hint = args.count > 1 ? "; quote a value that contains spaces" : ""
+                report("RC103", "\(spec.name) takes exactly one argument, not \(args.count)\(hint)", file, line, (args.dropFirst().first ?? tokens[0]).column, key: spec.name)
+                return
+            }
+            var values = args
+            // config.c: a MULTI_ARG directive with one non-empty argument splits it again, so
+            // `save "900 1"` works; an unsplittable argument leaves no arguments.
+            if multi && args.count == 1 && !args[0].bytes.isEmpty {
+                switch ConfigSyntax.splitArgs(args[0].bytes) {
+                case .success(let t): values = t.map { ConfigToken(bytes: $0.bytes, column: args[0].column, quoted: $0.quoted) }
+                case .failure: values = []
+                }
+            }
+            let failure = spec.kind == .special
+                ? ConfigValidator.validateSpecial(spec.name, values, table: table)
+                : ConfigValidator.validateStandard(spec, values)
+            if let f = failure {
+                report(f.rule, f.message, file, line, f.column ?? at.column, key: spec.name)
+                return
+            }
+            apply(spec, values, at: at, spelled: name)
+            return
+        }
+        if table.ignored.contains(name) && tokens.count == 2 {
+            let instead = name.hasPrefix("list-max-ziplist") ? "; lists use list-max-listpack-size" : ""
+            report("RC206", "\(name) is ignored by Redis \(table.version): it does nothing\(instead)", file, line, at.column, key: name)
+            return
+        }
+        if let hash = inlineComment, ["include", "rename-command", "sentinel"].contains(name) {
+            report("RC102", "inline comment: redis reads '\(hash.text) …' as arguments of \(name); put the comment on its own line", file, line, hash.column)
+            return
+        }
+        if name == "include" && tokens.count == 2 {
+            include(args[0], at: at, includeStack: includeStack)
+        } else if name == "rename-command" && tokens.count == 3 {
+            renameCommand(args[0], args[1], at: at)
+        } else if name == "user" && tokens.count >= 2 {
+            user(args, at: at)
+        } else if name == "loadmodule" && tokens.count >= 2 {
+            let path = ConfigLoader.resolve(args[0].text, cwd: cwd)
+            config.loadedModules.append(args[0].text)
+            if options.hostChecks && !FileManager.default.fileExists(atPath: path) {
+                report("RC116", "loadmodule \(args[0].text): no such file; redis-server aborts at start (\"Module … failed to load\")", file, line, args[0].column)
+            }
+        } else if name.contains(".") {
+            if tokens.count < 2 {
+                report("RC116", "module configuration \(name) has no value", file, line, at.column)
+            } else {
+                moduleDirectives.append((name, at))
+            }
+        } else if name == "sentinel" {
+            if tokens.count != 1 {
+                report("RC115", "sentinel directives are accepted only by redis-sentinel; redis-server stops (\"sentinel directive while not in sentinel mode\")", file, line, at.column)
+            }
+        } else {
+            unknown(name, tokens: tokens, at: at)
+        }
+    }
+
+    private func unknown(_ name: String, tokens: [ConfigToken], at: SourceLocation) {
+        let file = at.file, line = at.line ?? 0
+        let arity: [String: String] = ["include": "exactly one path", "rename-command": "exactly two names", "user": "a name and rules",
+                                       "loadmodule": "a path and optional arguments"]
+        if let what = arity[name] {
+            report("RC103", "\(name) takes \(what), not \(tokens.count - 1) argument\(tokens.count == 2 ? "" : "s")", file, line, at.column)
+            return
+        }
+        if table.ignored.contains(name) {
+            report("RC103", "\(name) takes exactly one argument (and is ignored anyway)", file, line, at.column)
+            return
+        }
+        let target = RedisConfigTables.majorMinor(table.version)
+        if let first = RedisConfigTables.firstVersion(knowing: name), let v = RedisConfigTables.majorMinor(first.version), let target, v > target {
+            report("RC113", "\(name) needs Redis \(first.version) or later; Redis \(table.version) stops at it as an unknown directive", file, line, at.column, key: name)
+            return
+        }
+        if let last = RedisConfigTables.lastVersion(knowing: name), let v = RedisConfigTables.majorMinor(last.version), let target, v < target {
+            var message = "\(name) was removed after Redis \(last.version); Redis \(table.version) stops at it as an unknown directive"
+            if let suggestion = suggest(name) { message += "; did you mean \(suggestion)?" }
+            report("RC101", message, file, line, at.column, key: name)
+            return
+        }
+        var message = "unknown directive '\(tokens[0].text)': redis-server \(table.version) stops here (Bad directive)"
+        if let suggestion = suggest(name) { message += "; did you mean \(suggestion)?" }
+        report("RC101", message, file, line, at.column, key: name)
+    }
+
+    /// The closest known name within a few edits ("maxmemroy" → maxmemory).
+    private func suggest(_ name: String) -> String? {
+        let candidates = table.allNames + ["include", "rename-command", "user", "loadmodule"]
+        let limit = max(2, name.count / 4)
+        let scored = candidates.map { ($0, ConfigSyntax.editDistance(name, $0)) }.filter { $0.1 <= limit }
+        guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
+        if let spec = table.spec(best.0), spec.name != best.0 { return spec.name }
+        return best.0
+    }
+
+    private func apply(_ spec: DirectiveSpec, _ values: [ConfigToken], at: SourceLocation, spelled: String) {
+        let file = at.file, line = at.line ?? 0
+        if spec.name != "save" && spec.name != "client-output-buffer-limit" {
+            if let previous = lastSeen[spec.name] {
+                report("RC201", "\(spec.name) is set again (before at \(previous.file):\(previous.line ?? 0)); the last one wins", file, line, at.column, key: spec.name)
+            }
+            lastSeen[spec.name] = at
+        }
+        if spec.isMemory, let v = values.first {
+            decimalUnit(v, name: spec.name, at: at)
+        } else if spec.name == "client-output-buffer-limit" {
+            for (j, v) in values.enumerated() where j % 4 == 1 || j % 4 == 2 { decimalUnit(v, name: spec.name, at: at) }
+        }
+        switch spec.name {
+        case "activedefrag" where values.first?.lowered == "yes":
+            report("RC121", "activedefrag yes is refused by redis-server builds without redis's bundled jemalloc (Debian and Ubuntu packages)", file, line, at.column, key: spec.name)
+        case "dir":
+            let target = ConfigLoader.resolve(values[0].text, cwd: cwd)
+            var isDir: ObjCBool = false
+            if options.hostChecks && !(FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && isDir.boolValue) {
+                report("RC118", "dir \(values[0].text): no such directory; redis-server changes into it while reading the file and stops", file, line, values[0].column, key: "dir")
+            } else {
+                cwd = target
+            }
+        case "save":
+            if values.count == 1 && values[0].bytes.isEmpty {
+                config.saveParams = []
+                emptySaveAt = emptySaveAt ?? at
+            }
+            // config.c: the first save line replaces the defaults, later ones append.
+            if !saveLoaded {
+                saveLoaded = true
+                config.saveParams = []
+            }
+            let nums = values.filter { !$0.bytes.isEmpty }.map { ConfigSyntax.strtoll($0.bytes).value }
+            for j in stride(from: 0, to: nums.count - 1, by: 2) { config.saveParams?.append((nums[j], nums[j + 1])) }
+            if !nums.isEmpty { savePointsAt = savePointsAt ?? at }
+            config.saveLocation = at
+            return
+        default: break
+        }
+        config.settings[spec.name] = EffectiveConfig.Setting(name: spec.name, args: values.map(\.text), location: at, spelled: spelled)
+    }
+
+    private func decimalUnit(_ v: ConfigToken, name: String, at: SourceLocation) {
+        let unit = ConfigSyntax.memoryUnit(v.bytes)
+        guard ["k", "m", "g"].contains(unit), let bytes = ConfigSyntax.memtoull(v.bytes) else { return }
+        let digits = String(decoding: v.bytes.prefix(while: ConfigSyntax.isDigit), as: UTF8.self)
+        let binary = ConfigSyntax.memtoull(Array((digits + unit + "b").utf8)) ?? 0
+        report("RC202", "\(name) \(v.text) is \(ConfigChecks.grouped(bytes)) bytes (k/m/g are powers of 1000); \(digits)\(unit)b would be \(ConfigChecks.grouped(binary))",
+               at.file, at.line ?? 0, v.column, key: name)
+    }
+
+    private func include(_ arg: ConfigToken, at: SourceLocation, includeStack: [String]) {
+        let pattern = arg.text
+        let path = ConfigLoader.resolve(pattern, cwd: cwd)
+        var files: [(display: String, resolved: String)] = []
+        if pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) {
+            // config.c: a glob that matches nothing is skipped silently.
+            var g = glob_t()
+            let globPattern = pattern.hasPrefix("/") ? pattern : path
+            if glob(globPattern, 0, nil, &g) == 0 {
+                for i in 0..<Int(g.gl_pathc) {
+                    if let p = g.gl_pathv[i] { files.append((String(cString: p), String(cString: p))) }
+                }
+            }
+            globfree(&g)
+            if files.isEmpty { return }
+        } else {
+            files = [(pattern, path)]
+        }
+        var contents: [(name: String, bytes: [UInt8])] = []
+        for f in files {
+            if includeStack.contains(f.resolved) || includeStack.count > 32 {
+                report("RC112", "include \(f.display) loops back to a file already being read; redis-server would recurse until it crashes", at.file, at.line ?? 0, arg.column)
+                return
+            }
+            guard let data = FileManager.default.contents(atPath: f.resolved) else {
+                let why = FileManager.default.fileExists(atPath: f.resolved) ? "cannot be read (permission denied or a directory)" : "does not exist"
+                let relative = pattern.hasPrefix("/") ? "" : " (relative paths are resolved from the directory redis-server runs in: \(cwd))"
+                report("RC112", "include \(f.display) \(why); redis-server stops at start\(relative)", at.file, at.line ?? 0, arg.column)
+                return
+            }
+            contents.append((f.display, ConfigLoader.fgetsConcat([UInt8](data))))
+        }
+        load(contents: contents, includeStack: includeStack + files.map(\.resolved))
+    }
+
+    private func renameCommand(_ from: ConfigToken, _ to: ConfigToken, at: SourceLocation) {
+        let source = from.lowered, target = to.lowered
+        if !table.commands.isEmpty && !commands.contains(source) {
+            report("RC117", "rename-command \(from.text): no such command in Redis \(table.version) (or it was already renamed)", at.file, at.line ?? 0, from.column)
+            return
+        }
+        commands.remove(source)
+        if !target.isEmpty {
+            if commands.contains(target) {
+                report("RC117", "rename-command \(from.text) \(to.text): a command named \(to.text) already exists", at.file, at.line ?? 0, to.column)
+                return
+            }
+            commands.insert(target)
+        }
+        config.renamedCommands[source] = to.text
+    }
+
+    private func user(_ args: [ConfigToken], at: SourceLocation) {
+        // acl.c ACLMergeSelectorArguments: "(…)" selectors may span several arguments.
+        var rules: [ConfigToken] = []
+        var open: ConfigToken?
+        for t in args.dropFirst() {
+            if var o = open {
+                o.bytes += [0x20] + t.bytes
+                if t.bytes.last == UInt8(ascii: ")") { rules.append(o); open = nil } else { open = o }
+            } else if t.bytes.first == UInt8(ascii: "("), t.bytes.last != UInt8(ascii: ")") {
+                open = t
+            } else {
+                rules.append(t)
+            }
+        }
+        if let o = open {
+            report("RC119", "user \(args[0].text): unmatched parenthesis in ACL selector '\(o.text)'", at.file, at.line ?? 0, o.column)
+            return
+        }
+        for r in rules {
+            if let problem = ConfigValidator.validateUserRule(r, commands: Set(table.commands)) {
+                report("RC119", "user \(args[0].text): ACL rule '\(r.text)': \(problem)", at.file, at.line ?? 0, r.column)
+                return
+            }
+        }
+        config.users.append(args[0].text)
+        let lowered = rules.map(\.lowered)
+        if lowered.contains(where: { $0.hasPrefix(">") || $0.hasPrefix("#") }) && !lowered.contains("nopass") && !lowered.contains("off") {
+            config.userWithPassword = true
+        }
+    }
+
+    // MARK: After the file
+
+    /// The checks redis makes once the whole file is read (config.c after the loop, server.c at
+    /// start), and the cross-line warnings.
+    func finish(topFile: String) {
+        if config.loadedModules.isEmpty {
+            for m in moduleDirectives {
+                report("RC116", "\(m.name) configures a module but no loadmodule line loads one; redis-server aborts at start", m.at.file, m.at.line ?? 0, m.at.column, key: m.name)
+            }
+        }
+        if let empty = emptySaveAt, let points = savePointsAt {
+            report("RC204", "save \"\" and save points are mixed (save points at \(points.file):\(points.line ?? 0)); \"\" clears only the points before it", empty.file, empty.line ?? 0, empty.column, key: "save")
+        }
+        if let hz = config.number("hz"), hz < 1 || hz > 500, let at = config.location("hz") {
+            report("RC203", "hz \(hz) is outside 1…500 and is clamped to \(hz < 1 ? 1 : 500)", at.file, at.line ?? 0, at.column, key: "hz")
+        }
+        if config.bool("cluster-enabled") == true, let r = config.settings["replicaof"], r.args.map({ $0.lowercased() }) != ["no", "one"] {
+            let at = r.location
+            report("RC120", "replicaof is not allowed with cluster-enabled yes; redis-server stops (\"replicaof directive not allowed in cluster mode\")", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "replicaof")
+        }
+        if config.number("port") == 0, (config.number("tls-port") ?? 0) == 0, (config.value("unixsocket") ?? "").isEmpty {
+            let at = config.location("port")
+            report("RC120", "port 0 with no tls-port and no unixsocket: Redis listens nowhere and exits (\"Configured to not listen anywhere\")", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "port")
+        }
+        if options.hostChecks, let logfile = config.settings["logfile"], let path = logfile.args.first, !path.isEmpty {
+            let parent = (ConfigLoader.resolve(path, cwd: cwd) as NSString).deletingLastPathComponent
+            var isDir: ObjCBool = false
+            if !(FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && isDir.boolValue) {
+                let at = logfile.location
+                report("RC118", "logfile \(path): directory \(parent) does not exist; redis-server cannot open the log and stops", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "logfile")
+            }
+        }
+    }
+}
