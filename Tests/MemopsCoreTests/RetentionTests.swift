@@ -13,7 +13,7 @@ import Testing
             server: .init(address: "a", version: "7.0.15", runID: "r"), source: "bgsave",
             rdb: .init(header: "REDIS0010", version: 10, bytes: 1, sha256: "", crc64: nil),
             compressed: .init(level: 3, bytes: 1, sha256: ""), keyspace: [], keyspaceSource: "info",
-            memopsVersion: "t", parameters: [:], verification: verified.map { .init(at: date, level: "shallow", ok: $0) }) : nil
+            memopsVersion: "t", parameters: [:], verification: verified.map { .init(at: date, level: "shallow", ok: $0) }, timings: nil) : nil
         return BackupEntry(file: name, path: "/x/" + name, manifest: manifest, manifestProblem: complete ? nil : "no manifest", time: date, sequence: sequence, bytes: 1)
     }
 

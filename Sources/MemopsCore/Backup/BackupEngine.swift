@@ -98,6 +98,7 @@ public struct BackupEngine {
         var warnings: [String] = []
 
         let redis = try RedisConnection(connection)
+        let saveStarted = Date()
         let source: ByteSource
         let expectedSize: UInt64?
         let report: SaveReport
@@ -142,11 +143,18 @@ public struct BackupEngine {
         let path = URL(fileURLWithPath: dest).appendingPathComponent(name).path
         let output = try AtomicFile(path: path)
         let streamed: Streamed
+        let streamStarted = Date()
+        var verifyStarted = Date()
         do {
             streamed = try stream(source, expectedSize: expectedSize, into: output, dumpName: request.source == .replication ? "the replication stream" : "the dump")
             try output.sync()
+            verifyStarted = Date()
             if request.verifyWritten {
-                _ = try Verifier.verify(path: output.partialPath, manifest: nil)
+                let check = try Verifier.verify(path: output.partialPath, manifest: nil)
+                // The file on disk must be exactly what was streamed.
+                guard check.storedSHA256 == streamed.storedSHA256, check.rawSHA256 == streamed.rawSHA256 else {
+                    throw VerificationError.mismatch(file: name, what: "written file", expected: streamed.storedSHA256, actual: check.storedSHA256)
+                }
             }
         } catch {
             output.abandon()
@@ -169,10 +177,13 @@ public struct BackupEngine {
             rdb: .init(header: streamed.rdb.header.text, version: streamed.rdb.header.version, bytes: streamed.rawBytes, sha256: streamed.rawSHA256, crc64: streamed.rdb.checksum.map { String($0, radix: 16) }),
             compressed: .init(level: Int(request.level), bytes: streamed.storedBytes, sha256: streamed.storedSHA256),
             keyspace: keyspace, keyspaceSource: "info", memopsVersion: memopsVersion,
-            parameters: request.parameters, verification: nil)
+            parameters: request.parameters, verification: nil, timings: nil)
         if request.verifyWritten {
             manifest.verification = .init(at: finished, level: "shallow", ok: true)
         }
+        manifest.timings = .init(
+            saveSeconds: streamStarted.timeIntervalSince(saveStarted), streamSeconds: verifyStarted.timeIntervalSince(streamStarted),
+            verifySeconds: finished.timeIntervalSince(verifyStarted))
         try output.publish()
         try writeAtomically(manifest.encoded(), to: URL(fileURLWithPath: dest).appendingPathComponent(BackupManifest.fileName(for: name)).path)
 

@@ -29,6 +29,14 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var parameters: [String: String]
     /// The last verification of the published file, if any.
     public var verification: Verification?
+    /// Where the time went: waiting for the save, streaming, verifying the written file.
+    public var timings: Timings?
+
+    public struct Timings: Codable, Sendable, Equatable {
+        public var saveSeconds: Double
+        public var streamSeconds: Double
+        public var verifySeconds: Double
+    }
 
     public struct Server: Codable, Sendable, Equatable {
         public var address: String
