@@ -224,6 +224,23 @@ public final class RDBReader<Source: ByteSource> {
         }
     }
 
+    /// Reads past a string without keeping it (LZF data is still decompressed, to validate it).
+    func skipString() throws {
+        let (v, encoded) = try lengthOrEncoding()
+        if !encoded {
+            guard v <= UInt64(Int.max >> 8) else { throw corrupt("string", "length \(v) is impossibly large") }
+            try input.skip(Int(v))
+            return
+        }
+        switch v {
+        case 0: try input.skip(1)
+        case 1: try input.skip(2)
+        case 2: try input.skip(4)
+        case 3: _ = try lzfString()
+        default: throw corrupt("string", "unknown string encoding \(v)", at: input.offset - 1)
+        }
+    }
+
     /// An LZF string after its marker: compressed length, original length, data (lzf_d.c).
     func lzfString() throws -> [UInt8] {
         let at = input.offset

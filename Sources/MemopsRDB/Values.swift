@@ -134,8 +134,11 @@ struct ValueReader<Source: ByteSource> {
     mutating func readPlainCollection<V: RDBVisitor>(_ visitor: inout V, _ deliver: (inout V, [UInt8]) -> Void) throws {
         let n = try reader.count("collection")
         for _ in 0..<n {
-            let e = try reader.string()
-            if elements { deliver(&visitor, e) }
+            if elements {
+                deliver(&visitor, try reader.string())
+            } else {
+                try reader.skipString()
+            }
             drainRaw(&visitor)
         }
         count = n
@@ -156,9 +159,14 @@ struct ValueReader<Source: ByteSource> {
     mutating func readPlainHash<V: RDBVisitor>(_ visitor: inout V) throws {
         let n = try reader.count("hash")
         for _ in 0..<n {
-            let f = try reader.string()
-            let v = try reader.string()
-            if elements { visitor.hashField(info, f, v, expireAtMs: nil) }
+            if elements {
+                let f = try reader.string()
+                let v = try reader.string()
+                visitor.hashField(info, f, v, expireAtMs: nil)
+            } else {
+                try reader.skipString()
+                try reader.skipString()
+            }
             drainRaw(&visitor)
         }
         count = n
