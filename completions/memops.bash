@@ -173,15 +173,371 @@ _memops() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    help)
+    backup|verify|inspect|sample-data|config|help)
         # Offer subcommand argument completions
         "_memops_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'backup verify inspect sample-data config help' -- "${cur}"))
         ;;
     esac
+}
+
+_memops_backup() {
+    repeating_flags=()
+    non_repeating_flags=(--version --help)
+    repeating_options=()
+    non_repeating_options=()
+    __memops_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    run|list)
+        # Offer subcommand argument completions
+        "_memops_backup_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'run list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_memops_backup_run() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auth-warning --dry-run --verbose -v --version --help)
+    repeating_options=()
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --dest --source --rdb-path --prefix --level --threads --save-timeout --lock-wait --keep-last --keep-daily --keep-weekly --keep-monthly --verify --metrics-file)
+    __memops_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-u'|'--url')
+        return
+        ;;
+    '-h'|'--host')
+        return
+        ;;
+    '-p'|'--port')
+        return
+        ;;
+    '-s'|'--socket')
+        return
+        ;;
+    '-n'|'--db')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '-a'|'--pass')
+        return
+        ;;
+    '--pass-file')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--dest')
+        return
+        ;;
+    '--source')
+        __memops_add_completions -W 'bgsave'$'\n''replication'
+        return
+        ;;
+    '--rdb-path')
+        return
+        ;;
+    '--prefix')
+        return
+        ;;
+    '--level')
+        return
+        ;;
+    '--threads')
+        return
+        ;;
+    '--save-timeout')
+        return
+        ;;
+    '--lock-wait')
+        return
+        ;;
+    '--keep-last')
+        return
+        ;;
+    '--keep-daily')
+        return
+        ;;
+    '--keep-weekly')
+        return
+        ;;
+    '--keep-monthly')
+        return
+        ;;
+    '--verify')
+        __memops_add_completions -W 'none'$'\n''shallow'$'\n''deep'
+        return
+        ;;
+    '--metrics-file')
+        return
+        ;;
+    esac
+}
+
+_memops_backup_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version --help)
+    repeating_options=()
+    non_repeating_options=(--dest --prefix)
+    __memops_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dest')
+        return
+        ;;
+    '--prefix')
+        return
+        ;;
+    esac
+}
+
+_memops_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--latest --all --deep --quiet -q --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dest)
+    __memops_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dest')
+        return
+        ;;
+    esac
+}
+
+_memops_inspect() {
+    repeating_flags=()
+    non_repeating_flags=(--keys --values --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--pattern --db --top)
+    __memops_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--pattern')
+        return
+        ;;
+    '--db')
+        return
+        ;;
+    '--top')
+        return
+        ;;
+    esac
+}
+
+_memops_sample-data() {
+    repeating_flags=()
+    non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --version --help)
+    repeating_options=(--inject)
+    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
+    __memops_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--scenario')
+        __memops_add_completions -W 'week'$'\n''month'$'\n''year'
+        return
+        ;;
+    '--scale')
+        return
+        ;;
+    '--sessions')
+        return
+        ;;
+    '--embeddings')
+        return
+        ;;
+    '--queue')
+        return
+        ;;
+    '--cache')
+        return
+        ;;
+    '--nodes')
+        return
+        ;;
+    '--events')
+        return
+        ;;
+    '--days')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--now')
+        return
+        ;;
+    '--queue-maxlen')
+        return
+        ;;
+    '--inject')
+        return
+        ;;
+    '--faults-file')
+        return
+        ;;
+    '--batch')
+        return
+        ;;
+    '-u'|'--url')
+        return
+        ;;
+    '-h'|'--host')
+        return
+        ;;
+    '-p'|'--port')
+        return
+        ;;
+    '-s'|'--socket')
+        return
+        ;;
+    '-n'|'--db')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '-a'|'--pass')
+        return
+        ;;
+    '--pass-file')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_memops_config() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __memops_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    lint|rules|explain)
+        # Offer subcommand argument completions
+        "_memops_config_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'lint rules explain' -- "${cur}"))
+        ;;
+    esac
+}
+
+_memops_config_lint() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auth-warning --no-host-checks --version -h --help)
+    repeating_options=(--enable --disable)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --format --severity --fail-on --target-version --drift)
+    __memops_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-u'|'--url')
+        return
+        ;;
+    '-h'|'--host')
+        return
+        ;;
+    '-p'|'--port')
+        return
+        ;;
+    '-s'|'--socket')
+        return
+        ;;
+    '-n'|'--db')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '-a'|'--pass')
+        return
+        ;;
+    '--pass-file')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--format')
+        __memops_add_completions -W 'text'$'\n''json'$'\n''sarif'
+        return
+        ;;
+    '--severity')
+        __memops_add_completions -W 'error'$'\n''warning'$'\n''info'$'\n''style'
+        return
+        ;;
+    '--fail-on')
+        __memops_add_completions -W 'error'$'\n''warning'$'\n''info'$'\n''style'
+        return
+        ;;
+    '--enable')
+        return
+        ;;
+    '--disable')
+        return
+        ;;
+    '--target-version')
+        return
+        ;;
+    '--drift')
+        return
+        ;;
+    esac
+}
+
+_memops_config_rules() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __memops_offer_flags_options 0
+}
+
+_memops_config_explain() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __memops_offer_flags_options 1
 }
 
 _memops_help() {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import MemopsCore
 
+extension VerifyLevel: ExpressibleByArgument {}
+
 extension MemopsCommand {
     /// `memops backup`: the nightly backup, and `memops backup list`.
     struct Backup: ParsableCommand {
@@ -18,7 +20,9 @@ extension MemopsCommand {
                 \(MemopsCommand.exitCodeTable)
                 """,
             subcommands: [Run.self, List.self],
-            defaultSubcommand: Run.self
+            defaultSubcommand: Run.self,
+            // -h is --host for the default subcommand, as in redis-cli; help stays --help.
+            helpNames: [.long]
         )
     }
 }
@@ -28,7 +32,9 @@ extension MemopsCommand.Backup {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
-            abstract: "Make a backup now (the default: `memops backup --dest DIR` runs this)."
+            abstract: "Make a backup now (the default: `memops backup --dest DIR` runs this).",
+            // -h is --host here, as in redis-cli; help stays --help.
+            helpNames: [.long]
         )
 
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
@@ -72,7 +78,7 @@ extension MemopsCommand.Backup {
         @Flag(name: .customLong("dry-run"), help: "Make the backup, but only show what retention would remove.")
         var dryRun = false
 
-        @Option(help: "Verify the written file before publishing it: shallow (zstd, SHA-256, RDB trailer) or none.")
+        @Option(help: "Verify the written file before publishing it: shallow (zstd, SHA-256, RDB trailer), deep (plus a full parse; exact key counts in the manifest) or none.")
         var verify: VerifyLevel = .shallow
 
         @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write Prometheus textfile metrics here (atomically).", valueName: "path"))
@@ -82,7 +88,6 @@ extension MemopsCommand.Backup {
         var verbose = false
 
         enum SourceKind: String, ExpressibleByArgument, CaseIterable { case bgsave, replication }
-        enum VerifyLevel: String, ExpressibleByArgument, CaseIterable { case shallow, none }
 
         func validate() throws {
             if !(1...19).contains(level) { throw ValidationError("--level must be from 1 to 19, not \(level)") }
@@ -104,7 +109,7 @@ extension MemopsCommand.Backup {
             request.lockWait = lockWait
             request.retention = RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly)
             request.retentionDryRun = dryRun
-            request.verifyWritten = verify == .shallow
+            request.verify = verify
             request.metricsFile = metricsFile
             var engine = BackupEngine(connection: try connection.resolve(), request: request)
             let bar = ProgressBar("backup")

@@ -8,7 +8,13 @@ extension MemopsCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Verify backups: zstd frames and checksum, SHA-256 against the manifest, RDB header and CRC64.",
-            discussion: "Exits 6 with the reason on the first failure.\n\n\(MemopsCommand.exitCodeTable)"
+            discussion: """
+                --deep adds a full structural parse of every key (listpacks, ziplists, intsets, \
+                streams, …, like redis' sanitize-dump) and prints keys, expires and databases. \
+                Exits 6 with the reason (and, deep, the byte offset and key) on the first failure.
+
+                \(MemopsCommand.exitCodeTable)
+                """
         )
 
         @Argument(help: ArgumentHelp("Backup files (.rdb.zst) or plain RDB files.", valueName: "file"))
@@ -22,6 +28,9 @@ extension MemopsCommand {
 
         @Flag(help: "Verify every backup in --dest.")
         var all = false
+
+        @Flag(help: "Also parse every key (structure, not only checksums).")
+        var deep = false
 
         @Flag(name: .shortAndLong, help: "Quiet: print nothing on success.")
         var quiet = false
@@ -48,12 +57,17 @@ extension MemopsCommand {
             }
             for target in targets {
                 let bar = ProgressBar("verify")
-                let report = try Verifier.verify(path: target.path, manifest: target.manifest) { bar.update(done: $0, total: target.manifest?.rdb.bytes) }
+                let report = try Verifier.verify(path: target.path, manifest: target.manifest, deep: deep) { bar.update(done: $0, total: target.manifest?.rdb.bytes) }
                 bar.finish()
                 if !quiet {
                     var line = "ok \(target.path): \(report.rdb.header.text), \(Format.bytes(report.rawBytes))"
                     line += report.rdb.checksumDisabled ? ", no CRC64 (rdbchecksum no)" : (report.rdb.checksum != nil ? ", CRC64 ok" : "")
                     line += report.checkedAgainstManifest ? ", SHA-256 matches the manifest" : (report.compressed ? ", no manifest to compare" : "")
+                    if let summary = report.summary {
+                        let dbs = summary.databases.keys.sorted().map { "db\($0) \(summary.databases[$0]!.keys)" }
+                        line += ", parsed: \(summary.totalKeys) keys, \(summary.totalExpires) with TTL (\(summary.totalAlreadyExpired) already expired)"
+                        line += dbs.isEmpty ? "" : " [\(dbs.joined(separator: ", "))]"
+                    }
                     Terminal.write(line + "\n")
                 }
             }

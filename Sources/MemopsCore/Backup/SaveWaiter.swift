@@ -17,6 +17,12 @@ public struct KeyspaceCount: Codable, Sendable, Equatable {
     public var db: Int
     public var keys: Int
     public var expires: Int
+
+    public init(db: Int, keys: Int, expires: Int) {
+        self.db = db
+        self.keys = keys
+        self.expires = expires
+    }
 }
 
 /// Asks Redis for a background save and waits for it correctly — never with a sleep and a hope.

@@ -39,12 +39,34 @@ public struct VerifyReport: Sendable {
     public var rdb: ShallowCheck.Result
     /// Whether the manifest was there to compare sizes and digests against.
     public var checkedAgainstManifest: Bool
+    /// With a deep verify: the full structural parse's figures (keys, expires, types…).
+    public var summary: RDBSummary?
 }
 
-/// Shallow verification: zstd frame integrity and checksum, SHA-256 of the stored and the raw
-/// bytes against the manifest, RDB header and CRC64 trailer. One streaming pass, flat memory.
+/// Passes every byte a reader pulls to `observe` on the way: one read of the file feeds the
+/// digests, the shallow check and the RDB reader together.
+final class TeeSource: ByteSource {
+    private var inner: ByteSource
+    private let observe: (UnsafeRawBufferPointer) -> Void
+
+    init(_ inner: ByteSource, observe: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.inner = inner
+        self.observe = observe
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try inner.read(into: buffer)
+        if n > 0 { observe(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+        return n
+    }
+}
+
+/// Verification in one streaming pass with flat memory. Shallow: zstd frame integrity and
+/// checksum, SHA-256 of the stored and the raw bytes against the manifest, RDB header and CRC64
+/// trailer. Deep adds a full structural parse by the RDB reader (listpacks, ziplists, intsets,
+/// streams…), whose error names the byte offset, database and key.
 public enum Verifier {
-    public static func verify(path: String, manifest: BackupManifest? = nil, progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
+    public static func verify(path: String, manifest: BackupManifest? = nil, deep: Bool = false, progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
         let name = URL(fileURLWithPath: path).lastPathComponent
         guard FileManager.default.fileExists(atPath: path) else {
             throw VerificationError.missing("\(path) does not exist; list backups with `memops backup list --dest DIR`")
@@ -70,24 +92,28 @@ public enum Verifier {
         }
         var raw = SHA256()
         var check = ShallowCheck()
+        let tee = TeeSource(source) { part in
+            raw.update(bufferPointer: part)
+            check.consume(part)
+            if !compressed {
+                stored.update(bufferPointer: part)
+                storedBytes += UInt64(part.count)
+            }
+            progress?(check.byteCount)
+        }
+        var summary: RDBSummary?
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         do {
-            while true {
-                let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-                if n == 0 { break }
-                buffer.withUnsafeBytes { all in
-                    let part = UnsafeRawBufferPointer(rebasing: all[0..<n])
-                    raw.update(bufferPointer: part)
-                    check.consume(part)
-                    if !compressed {
-                        stored.update(bufferPointer: part)
-                        storedBytes += UInt64(n)
-                    }
-                }
-                progress?(check.byteCount)
+            if deep {
+                summary = try RDBSummary.read(tee, now: Int64(Date().timeIntervalSince1970 * 1000))
             }
+            // Read whatever is left (all of it for a shallow verify), so the digests cover every
+            // byte and the zstd stream is checked to its end.
+            while try buffer.withUnsafeMutableBytes({ try tee.read(into: $0) }) > 0 {}
         } catch let error as ZstdError {
             throw VerificationError.corrupt(file: name, reason: "damaged zstd stream: \(error)")
+        } catch let error as RDBError {
+            throw VerificationError.corrupt(file: name, reason: "the RDB inside is damaged: \(error)")
         }
         let rdb: ShallowCheck.Result
         do {
@@ -98,7 +124,7 @@ public enum Verifier {
         let report = VerifyReport(
             path: path, compressed: compressed, rawBytes: check.byteCount, storedBytes: storedBytes,
             rawSHA256: hex(raw.finalize()), storedSHA256: hex(stored.finalize()), rdb: rdb,
-            checkedAgainstManifest: manifest != nil)
+            checkedAgainstManifest: manifest != nil, summary: summary)
         if let manifest {
             let pairs: [(String, String, String)] = [
                 ("compressed size", String(manifest.compressed.bytes), String(report.storedBytes)),

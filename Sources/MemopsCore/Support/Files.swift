@@ -204,3 +204,8 @@ public func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o
     try file.write(bytes)
     try file.publish()
 }
+
+/// Reads a whole RDB from any source into `visitor` (opens the existential for the generic reader).
+public func readRDB<S: ByteSource, V: RDBVisitor>(_ source: S, into visitor: inout V) throws(RDBError) -> RDBChecksum {
+    try RDBReader(source).read(into: &visitor)
+}
