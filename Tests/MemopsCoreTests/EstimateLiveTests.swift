@@ -35,7 +35,10 @@ import Testing
     /// sample data, the encodings or the server change, this fails and the constants must be redone.
     @Test func calibratedSizesMatchAMeasurement() throws {
         let server = try RedisServerProcess()
-        _ = try SampleDataLoader.load(SampleDataSpec(scenario: .month, scale: 0.1), into: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)))
+        // The calibration's shape, smaller: 100 embeddings per session, indexes past the listpack
+        // limit (128) as at scale. Nodes are measured at once, before their 30 s heartbeats expire.
+        let counts = SampleDataCounts(sessions: 150, embeddings: 15_000, queue: 5_000, cache: 1_000, nodes: 3)
+        _ = try SampleDataLoader.load(SampleDataSpec(counts: counts, days: 30), into: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)))
         let m = try LiveEstimator(connection: try connect(server), samples: 1_000).run()
         for e in EstimateEntity.allCases {
             let built = Double(EntitySizes.calibrated[e]), measured = Double(m.sizes[e])
@@ -73,7 +76,8 @@ import Testing
         #expect(expected > 50 && expected < 150)
     }
 
-    /// The estimate from a backup of the same data is within ±10% of the live one, with the same counts.
+    /// The estimate from a backup of the same data is within ±5% of the live one (the stated
+    /// accuracy, `BackupEstimator.accuracy`), with the same counts.
     @Test func backupEstimateMatchesLive() throws {
         let server = try RedisServerProcess()
         _ = try SampleDataLoader.load(SampleDataSpec(scenario: .month, scale: 0.1), into: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)))
@@ -87,9 +91,9 @@ import Testing
         for e in EstimateEntity.allCases {
             print("\(e): backup \(backup.sizes[e]) B, live \(live.sizes[e]) B")
         }
-        #expect(abs(error) <= 0.10)
+        #expect(abs(error) <= 0.05)
         for e in [EstimateEntity.sessions, .embeddings, .queue] {
-            #expect(abs(Double(backup.sizes[e] - live.sizes[e])) / Double(live.sizes[e]) <= 0.15, "\(e)")
+            #expect(abs(Double(backup.sizes[e] - live.sizes[e])) / Double(live.sizes[e]) <= 0.10, "\(e)")
         }
         #expect(backup.rates["embeddings"]?["30d"] ?? 0 > 0)
     }

@@ -95,19 +95,28 @@ public struct EntitySizes: Codable, Sendable, Equatable {
     /// up to "~150 MB". The cache is "variable (typically < 10 KB)": memops takes the 10 KB bound.
     public static let schema = EntitySizes(sessions: 1_000, embeddings: 4_000, queue: 2_000, cache: 10_000, nodes: 500)
 
-    /// Sizes measured on Redis 7.0.15 (jemalloc 5.3.0, default encodings) with memops'
-    /// sample data: `memops sample-data --scenario month --scale 0.1` loaded into an empty
-    /// server, then `memops estimate -u …` (`LiveEstimator`, every key of each namespace
-    /// measured with `MEMORY USAGE`, default SAMPLES). Each size is the key's MEMORY USAGE plus
-    /// 18 B of keyspace the command leaves out (the dict entry's rounding to jemalloc's 32-byte
-    /// class and its bucket slot), plus 42 B per key with a TTL (the expires-dict entry and
-    /// bucket); both constants measured as the change in used_memory over 100,000 keys
-    /// (`keyspaceOverhead`, `ttlOverhead`). A session and an embedding include their share of
-    /// both indexes (`sessions:recent` + `user:{u}:sessions`, `embeddings:recent` +
-    /// `embeddings:session:{id}`) at the month scale, where the `*:recent` indexes are skiplists.
-    /// A queue entry is MEMORY USAGE of `learning:queue` over XLEN; a node is its hash plus its
-    /// heartbeat (with TTL) and its share of `nodes:active` and `models:active`.
-    public static let calibrated = EntitySizes(sessions: 1_720, embeddings: 4_957, queue: 2_061, cache: 2_300, nodes: 900)
+    /// Sizes measured on Redis 7.0.15 (jemalloc 5.3.0, default encodings) with memops' sample
+    /// data: `memops sample-data --scenario month --queue 20000 -p P --flush` (500 sessions, 50K
+    /// embeddings, 20K queue entries, 2K cache entries, 3 nodes) into an empty server, heartbeats
+    /// re-sent (`--heartbeats-only`), then `memops estimate -p P --samples 2000` (`LiveEstimator`:
+    /// MEMORY USAGE … SAMPLES 16 on each sampled entity key, SAMPLES 1000 on the indexes).
+    /// Result: session 1,978 B, embedding 4,809–4,815 B, cache entry 2,457 B, node 503 B; the
+    /// total came within −1.5% of the rise in used_memory (290.1 MB against 294.6 MB).
+    /// The queue entry is the rise in used_memory over entries: `--queue 20000 --days 30` alone
+    /// raised it by 44,142,432 B, 2,207 B an entry (the live estimator's listpack layout of the
+    /// oldest 1,000 entries gives 2,154–2,178 B; MEMORY USAGE would say 2,507 B).
+    /// `EstimateLiveTests.calibratedSizesMatchAMeasurement` re-measures a smaller shape.
+    ///
+    /// Each size is the key's MEMORY USAGE plus `KeyOverhead.keyspace` and, for a key with a
+    /// TTL, `KeyOverhead.ttl`. A session includes its share of `sessions:recent` (a skiplist at
+    /// this scale, ~120 B a member) and `user:{u}:sessions`; an embedding its share of
+    /// `embeddings:recent` (~168 B a member) and `embeddings:session:{id}` (a listpack, ~83 B a
+    /// member). Why above the schema: the session's ~1 KB context passes hash-max-listpack-value
+    /// 64, so the hash is a hashtable; the 3,072-byte vector sits in a 3,584-byte jemalloc class;
+    /// stream entries carry ~2.1 KB of values plus listpack and rax overhead in nodes capped at
+    /// 4 KB. A node is its hash, its heartbeat (with TTL) and its share of nodes:active and
+    /// models:active.
+    public static let calibrated = EntitySizes(sessions: 1_978, embeddings: 4_812, queue: 2_207, cache: 2_457, nodes: 503)
 }
 
 /// Bytes the allocator and keyspace add per key beyond what MEMORY USAGE reports, and per TTL.
