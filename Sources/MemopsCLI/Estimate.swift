@@ -214,6 +214,10 @@ enum EstimateText {
                 if let peak = info["used_memory_peak"].flatMap(Int64.init) { out += ", peak \(MemoryUnits.decimal(peak))" }
                 out += "; estimate of the data \(MemoryUnits.decimal(m.estimatedBytes))\n"
             }
+            if let policy = info["maxmemory_policy"] { out += "  maxmemory-policy \(policy), maxmemory \(info["maxmemory"] ?? "?")\n" }
+            if let usage = m.streamMemoryUsage {
+                out += "  learning:queue MEMORY USAGE \(MemoryUnits.decimal(usage)) (not used for the size: it overstates streams by ~13% against used_memory on 7.0)\n"
+            }
             out += "  accuracy: \(m.accuracy)\n"
         }
         if let p = r.projection {
