@@ -59,7 +59,7 @@ extension MemopsCommand {
         @Option(help: ArgumentHelp("Calibrated bytes per cache entry.", valueName: "size")) var cacheSize: String?
         @Option(help: ArgumentHelp("Calibrated bytes per node.", valueName: "size")) var nodeSize: String?
 
-        @Option(help: ArgumentHelp("The budget, in Redis units (k=1000, kb=1024, m, mb, g, gb); live servers use their own maxmemory unless it is 0.", valueName: "size"))
+        @Option(help: ArgumentHelp("The budget, in Redis units (k=1000, kb=1024, m, mb, g, gb); the default is the schema's 8 GB as redis.conf writes it, 8gb = 8 GiB. A live server's own maxmemory wins unless it is 0.", valueName: "size"))
         var maxmemory: String = "8gb"
 
         @Option(help: ArgumentHelp("Fraction of maxmemory kept for fork copy-on-write during BGSAVE/AOF rewrite.", valueName: "fraction"))

@@ -102,4 +102,10 @@ import Testing
         #expect(c.cache == 100)
         #expect(c.embeddings == 310)
     }
+
+    /// jemalloc's size classes, which the backup estimate rebuilds allocations with.
+    @Test(arguments: [(1, 8), (9, 16), (100, 112), (128, 128), (129, 160), (3_078, 3_584), (4_096, 4_096), (4_097, 5_120), (40_000, 40_960)])
+    func jemallocSizeClasses(request: Int, size: Int) {
+        #expect(BackupEstimator.jemalloc(request) == size)
+    }
 }

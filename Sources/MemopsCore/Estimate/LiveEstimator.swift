@@ -219,13 +219,14 @@ public struct LiveEstimator {
         let nodes = nodeKeys.sample.filter { !$0.ends(with: heartbeat) }
         let nm = try measure(nodeKeys.sample)
         counts.nodes = nodeKeys.count == nodeKeys.sample.count ? nodes.count : Int(Double(nodeKeys.count) * Double(nodes.count) / Double(max(1, nodeKeys.sample.count)))
-        let registry = try usage("nodes:active") + usage("models:active")
+        let registryKeys = [try usage("nodes:active"), try usage("models:active")].filter { $0 > 0 }
+        let registry = registryKeys.reduce(0, +)
         if counts.nodes > 0 {
             let nodeBytes = Double(nm.bytes) / Double(max(1, nm.present)) * Double(nodeKeys.count)
             sizes.nodes = Int(((nodeBytes + Double(registry)) / Double(counts.nodes)).rounded())
         }
         sampled.nodes = nodes.count
-        accounted += nodeKeys.count + 2
+        accounted += nodeKeys.count + registryKeys.count
 
         // The rest of the schema: event log, tool stats and the model registry.
         var otherBytes: Int64 = 0
