@@ -83,8 +83,15 @@ import Testing
         _ = try SampleDataLoader.load(SampleDataSpec(scenario: .month, scale: 0.1), into: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)))
         let redis = try connect(server)
         let live = try LiveEstimator(connection: redis, samples: 1_000).run()
-        try redis.command("SAVE")
-        let backup = try BackupEstimator.measure(path: server.directory.appendingPathComponent("dump.rdb").path)
+        // A real `memops backup` (BGSAVE, zstd-compressed .rdb.zst), read back through openRDB.
+        let destination = server.directory.appendingPathComponent("backups").path
+        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        let made = try BackupEngine(
+            connection: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)),
+            request: BackupRequest(destination: destination)
+        ).run()
+        #expect(made.path.hasSuffix(".zst"))
+        let backup = try BackupEstimator.measure(path: made.path)
         #expect(backup.counts == live.counts)
         let error = Double(backup.estimatedBytes - live.estimatedBytes) / Double(live.estimatedBytes)
         print("backup estimate \(backup.estimatedBytes) B, live \(live.estimatedBytes) B, error \(String(format: "%+.2f%%", error * 100))")
