@@ -165,6 +165,10 @@ public enum Estimator {
                 from: steady, rates: rates, sizes: o.calibratedSizes, model: "calibrated", budget: budget,
                 retention: o.retention, horizonDays: o.horizonDays, now: o.now)
         }
+        if let scenario = o.scenario, !o.counts.any, o.schemaSizes == .schema {
+            report.notes.insert(EstimateNote(kind: "info", message:
+                "the schema's sizes give \(MemoryUnits.grouped(report.models[0].total)) B for its \(scenario.rawValue) row (1 KB = 1,000 B), which its table writes \(schemaTableTotal(scenario)); the node and cache columns are not in its table"), at: 0)
+        }
         report.notes += budgetNotes(report)
         return report
     }

@@ -49,4 +49,15 @@ public enum MemoryUnits {
         let sign = bytes < 0 ? "-" : ""
         return unit == 0 ? "\(bytes) B" : sign + String(format: "%.2f %@", value, units[unit])
     }
+
+    /// An integer with thousands separators: 140,100,000.
+    public static func grouped(_ n: Int64) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
 }
