@@ -67,6 +67,18 @@ import Testing
         #expect(!week.notes.contains { $0.kind == "contradiction" })
     }
 
+    /// With explicit counts and rates, sessions settle at rate × TTL whatever the count now.
+    @Test func steadySessionsFollowTheRate() throws {
+        var o = EstimateOptions()
+        o.counts = PartialCounts(sessions: 5_000, embeddings: 1_000)
+        o.rates = PartialRates(sessions: 10)
+        let r = Estimator.model(o)
+        #expect(r.steadyCounts?.sessions == 70)
+        #expect(r.steadyCounts?.embeddings == 1_000)
+        let p = try #require(r.projection)
+        #expect(p.points.last?.counts.sessions == 70)
+    }
+
     @Test func marginsComeOutOfTheBudget() {
         let b = BudgetBreakdown(maxmemory: 8_000_000_000, margins: SafetyMargins(copyOnWrite: 0.25, fragmentation: 0.1, buffers: 300_000_000))
         #expect(b.copyOnWrite == 2_000_000_000)

@@ -188,7 +188,8 @@ public enum Estimator {
                 notes.append(EstimateNote(kind: "contradiction", message:
                     "\(counts.sessions) sessions over \(Int(periodDays)) days at a \(Int(retention.sessionTTLDays))-day TTL: only ~\(bound) are alive at once (\(String(format: "%.1f", rates.sessions))/day × \(Int(retention.sessionTTLDays)) days); the schema's table counts expired sessions"))
             } else if periodDays == nil {
-                s.sessions = max(counts.sessions, bound)
+                // Without a period the rate is the whole story: TTL × rate sessions stay alive.
+                s.sessions = bound
             }
         }
         if counts.queue > retention.queueMaxLength {
