@@ -1,0 +1,63 @@
+import Foundation
+
+/// Memory sizes as Redis writes them in redis.conf and CONFIG SET, and as memops prints them.
+public enum MemoryUnits {
+    /// Parses a Redis memory value the way `memtoull()` in Redis' util.c does: a bare number is
+    /// bytes; `k`, `m`, `g` are powers of 1000 and `kb`, `mb`, `gb` powers of 1024, in any case
+    /// (`8gb` is 8,589,934,592 bytes, `8g` is 8,000,000,000). Nil for anything else.
+    public static func parse(_ text: String) -> Int64? {
+        let lower = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Int64)] = [
+            ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30),
+            ("k", 1_000), ("m", 1_000_000), ("g", 1_000_000_000), ("b", 1),
+        ]
+        var digits = lower
+        var multiplier: Int64 = 1
+        for (suffix, factor) in units where lower.hasSuffix(suffix) {
+            digits = String(lower.dropLast(suffix.count))
+            multiplier = factor
+            break
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isNumber), let n = Int64(digits) else { return nil }
+        let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
+    }
+
+    /// Bytes in decimal units (kB = 1000 B, MB, GB, TB), one decimal: the schema's convention,
+    /// under which its table's totals come out (see `EstimateModel.schemaSizes`).
+    public static func decimal(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes.magnitude)
+        var unit = 0
+        while value >= 1_000 && unit < units.count - 1 {
+            value /= 1_000
+            unit += 1
+        }
+        let sign = bytes < 0 ? "-" : ""
+        return unit == 0 ? "\(bytes) B" : sign + String(format: "%.1f %@", value, units[unit])
+    }
+
+    /// Bytes in binary units (KiB, MiB, GiB), as Redis' INFO `_human` fields and `maxmemory 8gb` count them.
+    public static func binary(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes.magnitude)
+        var unit = 0
+        while value >= 1_024 && unit < units.count - 1 {
+            value /= 1_024
+            unit += 1
+        }
+        let sign = bytes < 0 ? "-" : ""
+        return unit == 0 ? "\(bytes) B" : sign + String(format: "%.2f %@", value, units[unit])
+    }
+
+    /// An integer with thousands separators: 140,100,000.
+    public static func grouped(_ n: Int64) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+}
