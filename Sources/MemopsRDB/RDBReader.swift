@@ -330,7 +330,7 @@ public final class RDBReader<Source: ByteSource> {
             if !rest.isEmpty { visitor.rawValue(info, rest) }
             input.endCapture()
         }
-        if let e = value.stringEncoding { info.encoding = e }
+        if let e = value.loadedEncoding { info.encoding = e }
         let end = input.offset
         visitor.endKey(info, RDBKeySummary(elementCount: value.count, valueBytes: end - info.valueOffset,
                                            recordBytes: end - keyStart, encoding: info.encoding))

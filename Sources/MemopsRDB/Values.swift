@@ -5,8 +5,8 @@ struct ValueReader<Source: ByteSource> {
     let elements: Bool
     let raw: Bool
     var count = 0
-    /// For strings: the encoding the server gives the value on load.
-    var stringEncoding: RDBEncoding?
+    /// When it differs from the type byte's: the encoding the server gives the value on load.
+    var loadedEncoding: RDBEncoding?
 
     init(reader: RDBReader<Source>, info: RDBKeyInfo, elements: Bool, raw: Bool) {
         self.reader = reader
@@ -91,7 +91,7 @@ struct ValueReader<Source: ByteSource> {
             default: throw corrupt("string", "unknown string encoding \(v)", at: input.offset - 1)
             }
             count = bytes.count
-            stringEncoding = v < 3 ? .int : stringEncodingFor(bytes)
+            loadedEncoding = v < 3 ? .int : loadedEncodingFor(bytes)
             if elements {
                 bytes.withUnsafeBytes { visitor.stringChunk(info, $0, offset: 0, total: bytes.count) }
             }
@@ -102,11 +102,11 @@ struct ValueReader<Source: ByteSource> {
         count = total
         if total <= 20 {
             let bytes = try input.bytes(total)
-            stringEncoding = stringEncodingFor(bytes)
+            loadedEncoding = loadedEncodingFor(bytes)
             if elements { bytes.withUnsafeBytes { visitor.stringChunk(info, $0, offset: 0, total: total) } }
             return
         }
-        stringEncoding = total <= 44 ? .embstr : .raw
+        loadedEncoding = total <= 44 ? .embstr : .raw
         var done = 0
         let keyInfo = self.info
         let elements = self.elements
@@ -124,7 +124,7 @@ struct ValueReader<Source: ByteSource> {
 
     /// What OBJECT ENCODING says after a load (object.c tryObjectEncoding): "int" for canonical
     /// 64-bit decimal integers, "embstr" up to 44 bytes, else "raw".
-    func stringEncodingFor(_ bytes: [UInt8]) -> RDBEncoding {
+    func loadedEncodingFor(_ bytes: [UInt8]) -> RDBEncoding {
         if isCanonicalInteger(bytes) { return .int }
         return bytes.count <= 44 ? .embstr : .raw
     }
@@ -336,6 +336,7 @@ struct ValueReader<Source: ByteSource> {
     /// element per node) (rdb.c rdbLoadObject, quicklist.h QUICKLIST_NODE_CONTAINER_*).
     mutating func readQuicklist<V: RDBVisitor>(_ visitor: inout V, version: Int) throws {
         let nodes = try reader.count("quicklist")
+        var packedNodes = 0
         for _ in 0..<nodes {
             var container: UInt64 = 2
             if version == 2 {
@@ -351,6 +352,7 @@ struct ValueReader<Source: ByteSource> {
                 if elements { visitor.listElement(info, b) }
                 count += 1
             } else if version == 2 {
+                packedNodes += 1
                 try checked(at) {
                     var it = try ListpackIterator(b)
                     while let e = try it.next() {
@@ -368,6 +370,12 @@ struct ValueReader<Source: ByteSource> {
                 }
             }
             drainRaw(&visitor)
+        }
+        // From Redis 7.2 (RDB 11) and in Valkey, a list that fits one listpack node is kept as a
+        // plain listpack after loading (t_list.c listTypeTryConversion); 7.0 keeps a quicklist.
+        if version == 2, nodes == 1, packedNodes == 1,
+           reader.header.flavor == .valkey || reader.header.version >= 11 {
+            loadedEncoding = .listpack
         }
     }
 }
