@@ -24,7 +24,10 @@ public final class RDBReader<Source: ByteSource> {
     public func read<V: RDBVisitor>(into visitor: inout V) throws(RDBError) -> RDBChecksum {
         do {
             return try readFile(&visitor)
-        } catch let e as RDBError {
+        } catch var e as RDBError {
+            // Errors from the byte level (truncation, I/O) learn here where the reader was.
+            if e.key == nil { e.key = currentKey }
+            if e.db == nil, sawDB || currentKey != nil { e.db = db }
             throw e
         } catch let e as BlobError {
             throw fail(.corrupt(structure: e.structure, detail: e.detail))

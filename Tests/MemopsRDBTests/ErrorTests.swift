@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import MemopsRDB
+
+@Suite struct ErrorTests {
+    func failure(_ bytes: [UInt8]) -> RDBError? {
+        do {
+            _ = try Model.read(bytes)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func corruptZiplistNamesKeyDatabaseAndOffset() throws {
+        let error = try #require(failure(try Corpus.bytes("redis-tests-assets/corrupt_ziplist.rdb")))
+        #expect(error.db == 0)
+        #expect(error.key != nil)
+        // redis-check-rdb stops at offset 494, after reading the 5-byte blob; memops names where
+        // the blob starts: its length byte, 6 bytes earlier.
+        #expect(error.offset == 494 - 6)
+        #expect(error.kind == .corrupt(structure: "ziplist", detail: "5 bytes is shorter than a ziplist header and terminator"))
+        #expect(error.description.hasPrefix("corrupt ziplist in key '"))
+        #expect(error.description.contains("(db 0) at byte \(error.offset): "))
+    }
+
+    @Test func listpackCountMismatchIsExplained() throws {
+        var bytes = try Corpus.bytes("generated-7.0/all_types_7.0_nocompress_nochecksum.rdb")
+        let key = try #require(try Model.read(bytes).key("hash:small", db: 0))
+        // The value is a short string: one length byte, then the listpack; its element count is
+        // the 16-bit field after the 32-bit total size (listpack.c).
+        let countAt = key.info.valueOffset + 1 + 4
+        #expect(bytes[countAt] == 8)
+        bytes[countAt] = 10
+        let error = try #require(failure(bytes))
+        #expect(error.kind == .corrupt(structure: "listpack", detail: "header says 10 entries but there are 8"))
+        #expect(error.description == "corrupt listpack in key 'hash:small' (db 0) at byte \(key.info.valueOffset): header says 10 entries but there are 8")
+    }
+
+    @Test func truncationInsideAKey() throws {
+        let bytes = try Corpus.bytes("generated-7.0/all_types_7.0.rdb")
+        let key = try #require(try Model.read(bytes).key("list:big", db: 0))
+        let error = try #require(failure(Array(bytes[..<(key.info.valueOffset + 100)])))
+        #expect(error.kind == .truncated)
+        #expect(error.key == Array("list:big".utf8) && error.db == 0)
+        #expect(error.offset == key.info.valueOffset + 100)
+        #expect(error.description.hasPrefix("truncated RDB file in key 'list:big' (db 0) at byte "))
+        for cut in [0, 5, 9, 10, bytes.count - 8, bytes.count - 1] {
+            #expect(failure(Array(bytes[..<cut])) != nil, "cut at \(cut)")
+        }
+    }
+
+    @Test func flippedValueByteFailsTheChecksum() throws {
+        var bytes = try Corpus.bytes("generated-7.0/all_types_7.0.rdb")
+        let key = try #require(try Model.read(bytes).key("str:short", db: 0))
+        bytes[key.info.valueOffset + 1] ^= 0x20
+        let error = try #require(failure(bytes))
+        guard case .checksumMismatch(let stored, let computed) = error.kind else {
+            Issue.record("wrong error \(error)")
+            return
+        }
+        #expect(stored != computed)
+        #expect(error.offset == bytes.count - 8)
+    }
+
+    @Test func futureVersionIsNamed() throws {
+        let error = try #require(failure(try Corpus.bytes("librdb-test-dumps/future_v19.rdb")))
+        #expect(error.description.contains("RDB version 99"))
+        let valkey = try #require(failure(Array("VALKEY081".utf8) + [0xFF]))
+        #expect(valkey.kind == .header(.unsupportedVersion(.valkey, 81)))
+    }
+
+    @Test func unknownTypeNamesTheByte() throws {
+        // REDIS0010, SELECTDB 0, type 8 (never assigned), a key.
+        let error = try #require(failure(Array("REDIS0010".utf8) + [0xFE, 0x00, 0x08, 0x01, 0x61]))
+        #expect(error.kind == .unknownType(8))
+        #expect(error.offset == 11 && error.db == 0)
+        // Types 23-25 are Redis's; in a Valkey file they are unknown.
+        let valkey = try #require(failure(Array("VALKEY080".utf8) + [0x19, 0x01, 0x61]))
+        #expect(valkey.kind == .unknownType(25))
+    }
+}
