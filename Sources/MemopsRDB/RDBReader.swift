@@ -36,6 +36,18 @@ public final class RDBReader<Source: ByteSource> {
         }
     }
 
+    /// Reads the input to its end after `read(into:)` and says how many bytes follow the RDB
+    /// (an AOF tail after an RDB preamble, a diskless-replication EOF mark…); 0 for a clean file.
+    public func countTrailingBytes() throws(RDBError) -> Int {
+        var n = 0
+        while true {
+            if input.pos == input.end, !(try input.fill(1)) { break }
+            n += input.end - input.pos
+            input.pos = input.end
+        }
+        return n
+    }
+
     /// An error at the current position, naming the db and key being read.
     func fail(_ kind: RDBError.Kind, at offset: Int? = nil) -> RDBError {
         RDBError(kind, offset: offset ?? input.offset, db: sawDB || currentKey != nil ? db : nil, key: currentKey)

@@ -253,21 +253,34 @@ struct ValueReader<Source: ByteSource> {
         let (b, at) = try blob()
         try checked(at) {
             var it = try ListpackIterator(b)
+            // Duplicates are corruption (redis's sanitize-dump checks them too); the blob is in
+            // memory already, so remembering its members costs no more than it.
+            var seen = Set<[UInt8]>()
             while let e = try it.next() {
-                if elements { visitor.setMember(info, e.materialize(b)) }
+                let member = e.materialize(b)
+                guard seen.insert(member).inserted else { throw BlobError("listpack", "duplicate set member '\(RDBError.printable(member))'") }
+                if elements { visitor.setMember(info, member) }
                 count += 1
             }
             if count == 0 { throw BlobError("listpack", "a set listpack with no members") }
         }
     }
 
-    /// Calls `body` with each (first, second) pair of a ziplist or listpack.
+    /// Calls `body` with each (first, second) pair of a ziplist or listpack; the first elements
+    /// (fields, members) must be unique.
     func pairs(_ b: [UInt8], ziplist: Bool, what: String, _ body: (PackedValue, PackedValue) throws -> Void) throws -> Int {
         var n = 0
+        var seen = Set<[UInt8]>()
+        let structure = ziplist ? "ziplist" : "listpack"
+        func check(_ a: PackedValue) throws {
+            let k = a.materialize(b)
+            guard seen.insert(k).inserted else { throw BlobError(structure, "duplicate \(what) \(what == "hash" ? "field" : "member") '\(RDBError.printable(k))'") }
+        }
         if ziplist {
             var it = try ZiplistIterator(b)
             while let a = try it.next() {
                 guard let c = try it.next() else { throw BlobError("ziplist", "odd number of entries in a \(what)") }
+                try check(a)
                 try body(a, c)
                 n += 1
             }
@@ -275,6 +288,7 @@ struct ValueReader<Source: ByteSource> {
             var it = try ListpackIterator(b)
             while let a = try it.next() {
                 guard let c = try it.next() else { throw BlobError("listpack", "odd number of entries in a \(what)") }
+                try check(a)
                 try body(a, c)
                 n += 1
             }
@@ -321,7 +335,9 @@ struct ValueReader<Source: ByteSource> {
         let (b, at) = try blob()
         try checked(at) {
             var it = try ListpackIterator(b)
+            var seen = Set<[UInt8]>()
             while let f = try it.next() {
+                guard seen.insert(f.materialize(b)).inserted else { throw BlobError("listpack", "duplicate hash field") }
                 guard let v = try it.next(), let t = try it.next() else {
                     throw BlobError("listpack", "entries of a hash with field TTLs are not a multiple of 3")
                 }

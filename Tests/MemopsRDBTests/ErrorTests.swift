@@ -79,4 +79,24 @@ import Testing
         let valkey = try #require(failure(Array("VALKEY080".utf8) + [0x19, 0x01, 0x61]))
         #expect(valkey.kind == .unknownType(25))
     }
+
+    @Test func duplicateListpackMemberIsCorrupt() throws {
+        var bytes = try Corpus.bytes("librdb-test-dumps/set_lp_v11.rdb")
+        let key = try #require(try Model.read(bytes).keys.first)
+        // Listpack entry "b": encoding 0x81 (6-bit string of length 1), the byte, back-length 2.
+        let at = try #require((key.info.valueOffset..<bytes.count - 3).first { bytes[$0] == 0x81 && bytes[$0 + 1] == UInt8(ascii: "b") && bytes[$0 + 2] == 2 })
+        bytes[at + 1] = UInt8(ascii: "a")
+        let error = try #require(failure(bytes))
+        #expect(error.kind == .corrupt(structure: "listpack", detail: "duplicate set member 'a'"))
+    }
+
+    @Test func trailingBytesAreCounted() throws {
+        for (file, trailing) in [("redis-tests-assets/rdb-preamble.aof", 52), ("rdbtools-tests-dumps/redis_40_with_module.rdb", 40),
+                                 ("generated-7.0/all_types_7.0.rdb", 0)] {
+            let reader = RDBReader(MemorySource(try Corpus.bytes(file)))
+            var m = Model()
+            try reader.read(into: &m)
+            #expect(try reader.countTrailingBytes() == trailing, "\(file), as its MANIFEST.txt says")
+        }
+    }
 }
