@@ -60,13 +60,10 @@ public final class RDBReader<Source: ByteSource> {
     // MARK: - File structure
 
     func readFile<V: RDBVisitor>(_ visitor: inout V) throws -> RDBChecksum {
-        let magic: [UInt8]
-        do {
-            magic = try input.bytes(RDBHeader.size)
-        } catch {
-            let got = input.end - input.pos
-            throw RDBError(.header(.truncated(got)), offset: 0)
+        guard try input.fill(RDBHeader.size) else {
+            throw RDBError(.header(.truncated(input.end - input.pos)), offset: 0)
         }
+        let magic = try input.bytes(RDBHeader.size)
         do {
             header = try RDBHeader(bytes: magic)
         } catch {

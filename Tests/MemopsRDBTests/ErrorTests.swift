@@ -66,6 +66,8 @@ import Testing
     @Test func futureVersionIsNamed() throws {
         let error = try #require(failure(try Corpus.bytes("librdb-test-dumps/future_v19.rdb")))
         #expect(error.description.contains("RDB version 99"))
+        #expect(failure(Array("REDIS".utf8))?.kind == .header(.truncated(5)))
+        #expect(failure([])?.kind == .header(.truncated(0)))
         let valkey = try #require(failure(Array("VALKEY081".utf8) + [0xFF]))
         #expect(valkey.kind == .header(.unsupportedVersion(.valkey, 81)))
     }
