@@ -101,4 +101,15 @@ import Testing
             #expect(try reader.countTrailingBytes() == trailing, "\(file), as its MANIFEST.txt says")
         }
     }
+
+    /// Redis 7.0 RC FUNCTION DUMP output, from the FUNCTION DUMP page of redis-doc at the time:
+    /// RDB_OPCODE_FUNCTION_PRE_GA (246), name, engine, no description, LZF code; version 10, CRC.
+    @Test func preGAFunctionRecord() throws {
+        let payload = hexBytes("f6056d796c6962034c554100c34044404a1a72656469732e72656769737465725f66756e6374696f6e28276d79400b02272c2040066012116b6579732c2061726773292072657475726e600c075b315d20656e64290a00400a2911c87c9be4")
+        let record = Array(payload.dropLast(10))
+        #expect(DumpPayloadBuilder.functionPayload(records: [record], rdbVersion: 10) == payload)
+        let m = try Model.read(Array("REDIS0010".utf8) + record + [0xFF] + Array(repeating: 0, count: 8))
+        #expect(m.functionRecords == [record])
+        #expect(m.functions.first?.text.hasPrefix("redis.register_function('my") == true)
+    }
 }
