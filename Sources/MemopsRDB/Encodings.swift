@@ -287,8 +287,10 @@ func walkZipmap(_ blob: [UInt8], _ body: ([UInt8], [UInt8]) -> Void) throws(Blob
 /// The output size is known from the RDB string header and is checked exactly.
 func lzfDecompress(_ input: [UInt8], outputLength: Int) throws(BlobError) -> [UInt8] {
     var failure: BlobError? = nil
-    let out = [UInt8](unsafeUninitializedCapacity: outputLength) { o, initialized in
-        initialized = 0
+    // Zero-filled rather than uninitialized: the uninitialized-capacity initializer looks up
+    // generic metadata on every call, which cost more than the fill on keys of a few bytes.
+    var out = [UInt8](repeating: 0, count: outputLength)
+    out.withUnsafeMutableBufferPointer { o in
         guard let op0 = o.baseAddress else {
             if !input.isEmpty { failure = BlobError("LZF string", "data for an empty string") }
             return
@@ -332,7 +334,6 @@ func lzfDecompress(_ input: [UInt8], outputLength: Int) throws(BlobError) -> [UI
                     }
                     op += len
                 }
-                initialized = op
             }
             if op != outputLength {
                 failure = BlobError("LZF string", "decompressed to \(op) bytes, not the declared \(outputLength)")
