@@ -21,6 +21,7 @@ enum PackedValue: Equatable {
     }
 }
 
+/// Sign-extends the low `bits` bits of `v` (two's complement), for the 13/16/24/32-bit ints.
 @inline(__always) func signExtend(_ v: UInt64, bits: UInt64) -> Int64 {
     let shift = 64 - bits
     return Int64(bitPattern: v << shift) >> Int64(shift)
@@ -147,6 +148,7 @@ struct ZiplistIterator {
         declaredCount = Int(blob[8]) | Int(blob[9]) << 8
     }
 
+    /// The next element, or nil at the terminator.
     mutating func next() throws(BlobError) -> PackedValue? {
         if finished { return nil }
         let b = blob

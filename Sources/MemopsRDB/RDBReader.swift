@@ -168,6 +168,8 @@ public final class RDBReader<Source: ByteSource> {
         }
     }
 
+    /// After the EOF opcode: the CRC64 trailer (RDB 5 and later), checked against the running
+    /// checksum of everything before it; eight zero bytes mean the server had checksums off.
     func readTrailer<V: RDBVisitor>(_ visitor: inout V) throws -> RDBChecksum {
         let computed = input.checksumSoFar()
         input.crcEnabled = false

@@ -44,6 +44,7 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// Reads the value by its type byte (rdb.h RDB_TYPE_*; 22 depends on the flavour).
     mutating func read<V: RDBVisitor>(_ visitor: inout V) throws {
         switch info.typeCode {
         case 0: try readString(&visitor)
@@ -144,6 +145,7 @@ struct ValueReader<Source: ByteSource> {
         count = n
     }
 
+    /// RDB_TYPE_ZSET (3, scores as text) and RDB_TYPE_ZSET_2 (5, binary doubles).
     mutating func readPlainZset<V: RDBVisitor>(_ visitor: inout V, binary: Bool) throws {
         let n = try reader.count("zset")
         for _ in 0..<n {
@@ -156,6 +158,7 @@ struct ValueReader<Source: ByteSource> {
         count = n
     }
 
+    /// RDB_TYPE_HASH (4): count, then field and value strings.
     mutating func readPlainHash<V: RDBVisitor>(_ visitor: inout V) throws {
         let n = try reader.count("hash")
         for _ in 0..<n {
@@ -229,6 +232,7 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// RDB_TYPE_SET_INTSET (11).
     mutating func readIntset<V: RDBVisitor>(_ visitor: inout V) throws {
         let (b, at) = try blob()
         let info = self.info
@@ -238,6 +242,7 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// RDB_TYPE_LIST_ZIPLIST (10).
     mutating func readZiplistList<V: RDBVisitor>(_ visitor: inout V) throws {
         let (b, at) = try blob()
         try checked(at) {
@@ -249,6 +254,7 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// RDB_TYPE_SET_LISTPACK (20).
     mutating func readListpackSet<V: RDBVisitor>(_ visitor: inout V) throws {
         let (b, at) = try blob()
         try checked(at) {
@@ -296,6 +302,7 @@ struct ValueReader<Source: ByteSource> {
         return n
     }
 
+    /// RDB_TYPE_HASH_ZIPLIST (13) and RDB_TYPE_HASH_LISTPACK (16): field, value pairs.
     mutating func readPackedHash<V: RDBVisitor>(_ visitor: inout V, ziplist: Bool) throws {
         let (b, at) = try blob()
         let info = self.info
@@ -307,6 +314,8 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// RDB_TYPE_ZSET_ZIPLIST (12) and RDB_TYPE_ZSET_LISTPACK (17): member, score pairs, the
+    /// score an integer entry or decimal text.
     mutating func readPackedZset<V: RDBVisitor>(_ visitor: inout V, ziplist: Bool) throws {
         let (b, at) = try blob()
         let info = self.info
