@@ -15,8 +15,10 @@ public final class RDBReader<Source: ByteSource> {
     var sawDB = false
     var currentKey: [UInt8]?
 
-    public init(_ source: Source) {
-        input = RDBInput(source)
+    /// A reader of `source` with a read buffer of `bufferSize` bytes (at least 16; 1 MiB by
+    /// default, which is all the memory the reader keeps besides the value being read).
+    public init(_ source: Source, bufferSize: Int = 1 << 20) {
+        input = RDBInput(source, capacity: max(16, bufferSize))
     }
 
     /// Reads the whole file into `visitor`; returns how the checksum was verified.
