@@ -21,6 +21,7 @@ enum PackedValue: Equatable {
     }
 }
 
+/// Sign-extends the low `bits` bits of `v` (two's complement), for the 13/16/24/32-bit ints.
 @inline(__always) func signExtend(_ v: UInt64, bits: UInt64) -> Int64 {
     let shift = 64 - bits
     return Int64(bitPattern: v << shift) >> Int64(shift)
@@ -147,6 +148,7 @@ struct ZiplistIterator {
         declaredCount = Int(blob[8]) | Int(blob[9]) << 8
     }
 
+    /// The next element, or nil at the terminator.
     mutating func next() throws(BlobError) -> PackedValue? {
         if finished { return nil }
         let b = blob
@@ -286,38 +288,60 @@ func walkZipmap(_ blob: [UInt8], _ body: ([UInt8], [UInt8]) -> Void) throws(Blob
 /// LZF decompression (redis src/lzf_d.c): literal runs (control < 32) and back references.
 /// The output size is known from the RDB string header and is checked exactly.
 func lzfDecompress(_ input: [UInt8], outputLength: Int) throws(BlobError) -> [UInt8] {
+    var failure: BlobError? = nil
+    // Zero-filled rather than uninitialized: the uninitialized-capacity initializer looks up
+    // generic metadata on every call, which cost more than the fill on keys of a few bytes.
     var out = [UInt8](repeating: 0, count: outputLength)
-    var ip = 0
-    var op = 0
-    let n = input.count
-    try out.withUnsafeMutableBufferPointer { (o: inout UnsafeMutableBufferPointer<UInt8>) throws(BlobError) in
-        try input.withUnsafeBufferPointer { (i: UnsafeBufferPointer<UInt8>) throws(BlobError) in
+    out.withUnsafeMutableBufferPointer { o in
+        guard let op0 = o.baseAddress else {
+            if !input.isEmpty { failure = BlobError("LZF string", "data for an empty string") }
+            return
+        }
+        input.withUnsafeBufferPointer { i in
+            guard let ip0 = i.baseAddress else { return }
+            let n = i.count
+            var ip = 0
+            var op = 0
             while ip < n {
-                let ctrl = Int(i[ip]); ip += 1
+                let ctrl = Int(ip0[ip]); ip += 1
                 if ctrl < 32 {
                     let len = ctrl + 1
-                    guard ip + len <= n else { throw BlobError("LZF string", "literal run past the end of the input") }
-                    guard op + len <= outputLength else { throw BlobError("LZF string", "output longer than the declared \(outputLength) bytes") }
-                    for k in 0..<len { o[op + k] = i[ip + k] }
+                    guard ip + len <= n else { failure = BlobError("LZF string", "literal run past the end of the input"); return }
+                    guard op + len <= outputLength else {
+                        failure = BlobError("LZF string", "output longer than the declared \(outputLength) bytes"); return
+                    }
+                    UnsafeMutableRawPointer(op0 + op).copyMemory(from: ip0 + ip, byteCount: len)
                     ip += len; op += len
                 } else {
                     var len = ctrl >> 5
                     if len == 7 {
-                        guard ip < n else { throw BlobError("LZF string", "back reference past the end of the input") }
-                        len += Int(i[ip]); ip += 1
+                        guard ip < n else { failure = BlobError("LZF string", "back reference past the end of the input"); return }
+                        len += Int(ip0[ip]); ip += 1
                     }
-                    guard ip < n else { throw BlobError("LZF string", "back reference past the end of the input") }
-                    let ref = op - ((ctrl & 0x1F) << 8) - 1 - Int(i[ip]); ip += 1
+                    guard ip < n else { failure = BlobError("LZF string", "back reference past the end of the input"); return }
+                    let ref = op - ((ctrl & 0x1F) << 8) - 1 - Int(ip0[ip]); ip += 1
                     len += 2
-                    guard ref >= 0 else { throw BlobError("LZF string", "back reference before the start of the output") }
-                    guard op + len <= outputLength else { throw BlobError("LZF string", "output longer than the declared \(outputLength) bytes") }
-                    // Byte by byte: the source may overlap the destination (run-length copies).
-                    for k in 0..<len { o[op + k] = o[ref + k] }
+                    guard ref >= 0 else { failure = BlobError("LZF string", "back reference before the start of the output"); return }
+                    guard op + len <= outputLength else {
+                        failure = BlobError("LZF string", "output longer than the declared \(outputLength) bytes"); return
+                    }
+                    if op - ref == 1 {
+                        // A run of one repeated byte, the commonest overlap (zero padding).
+                        (op0 + op).initialize(repeating: op0[ref], count: len)
+                    } else if op - ref >= len {
+                        UnsafeMutableRawPointer(op0 + op).copyMemory(from: op0 + ref, byteCount: len)
+                    } else {
+                        // Overlapping: a run repeating the last (op - ref) bytes, copied forwards.
+                        for k in 0..<len { op0[op + k] = op0[ref + k] }
+                    }
                     op += len
                 }
             }
+            if op != outputLength {
+                failure = BlobError("LZF string", "decompressed to \(op) bytes, not the declared \(outputLength)")
+            }
         }
     }
-    guard op == outputLength else { throw BlobError("LZF string", "decompressed to \(op) bytes, not the declared \(outputLength)") }
+    if let failure { throw failure }
     return out
 }

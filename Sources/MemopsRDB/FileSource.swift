@@ -6,6 +6,11 @@ import Darwin
 import Musl
 #endif
 
+/// read(2), named apart from `ByteSource.read(into:)`.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
+
 /// A plain file or standard input as a `ByteSource`, read with POSIX `read(2)`.
 /// The descriptor is closed when the source is released, unless it is standard input.
 public final class FileSource: ByteSource {
@@ -44,7 +49,7 @@ public final class FileSource: ByteSource {
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            let n = systemRead(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
             if errno == EINTR { continue }
             let reason = String(cString: strerror(errno))

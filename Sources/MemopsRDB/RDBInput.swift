@@ -67,7 +67,8 @@ final class RDBInput<Source: ByteSource> {
             do {
                 got = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
             } catch let e as RDBError {
-                throw e
+                // A source's own RDBError (FileSource) knows no stream offset; this one does.
+                throw RDBError(e.kind, offset: base + end)
             } catch {
                 throw RDBError(.io(String(describing: error)), offset: base + end)
             }

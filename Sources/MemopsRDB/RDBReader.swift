@@ -15,8 +15,10 @@ public final class RDBReader<Source: ByteSource> {
     var sawDB = false
     var currentKey: [UInt8]?
 
-    public init(_ source: Source) {
-        input = RDBInput(source)
+    /// A reader of `source` with a read buffer of `bufferSize` bytes (at least 16; 1 MiB by
+    /// default, which is all the memory the reader keeps besides the value being read).
+    public init(_ source: Source, bufferSize: Int = 1 << 20) {
+        input = RDBInput(source, capacity: max(16, bufferSize))
     }
 
     /// Reads the whole file into `visitor`; returns how the checksum was verified.
@@ -24,13 +26,28 @@ public final class RDBReader<Source: ByteSource> {
     public func read<V: RDBVisitor>(into visitor: inout V) throws(RDBError) -> RDBChecksum {
         do {
             return try readFile(&visitor)
-        } catch let e as RDBError {
+        } catch var e as RDBError {
+            // Errors from the byte level (truncation, I/O) learn here where the reader was.
+            if e.key == nil { e.key = currentKey }
+            if e.db == nil, sawDB || currentKey != nil { e.db = db }
             throw e
         } catch let e as BlobError {
             throw fail(.corrupt(structure: e.structure, detail: e.detail))
         } catch {
             throw fail(.io(String(describing: error)))
         }
+    }
+
+    /// Reads the input to its end after `read(into:)` and says how many bytes follow the RDB
+    /// (an AOF tail after an RDB preamble, a diskless-replication EOF mark…); 0 for a clean file.
+    public func countTrailingBytes() throws(RDBError) -> Int {
+        var n = 0
+        while true {
+            if input.pos == input.end, !(try input.fill(1)) { break }
+            n += input.end - input.pos
+            input.pos = input.end
+        }
+        return n
     }
 
     /// An error at the current position, naming the db and key being read.
@@ -45,13 +62,10 @@ public final class RDBReader<Source: ByteSource> {
     // MARK: - File structure
 
     func readFile<V: RDBVisitor>(_ visitor: inout V) throws -> RDBChecksum {
-        let magic: [UInt8]
-        do {
-            magic = try input.bytes(RDBHeader.size)
-        } catch {
-            let got = input.end - input.pos
-            throw RDBError(.header(.truncated(got)), offset: 0)
+        guard try input.fill(RDBHeader.size) else {
+            throw RDBError(.header(.truncated(input.end - input.pos)), offset: 0)
         }
+        let magic = try input.bytes(RDBHeader.size)
         do {
             header = try RDBHeader(bytes: magic)
         } catch {
@@ -156,6 +170,8 @@ public final class RDBReader<Source: ByteSource> {
         }
     }
 
+    /// After the EOF opcode: the CRC64 trailer (RDB 5 and later), checked against the running
+    /// checksum of everything before it; eight zero bytes mean the server had checksums off.
     func readTrailer<V: RDBVisitor>(_ visitor: inout V) throws -> RDBChecksum {
         let computed = input.checksumSoFar()
         input.crcEnabled = false
@@ -330,7 +346,7 @@ public final class RDBReader<Source: ByteSource> {
             if !rest.isEmpty { visitor.rawValue(info, rest) }
             input.endCapture()
         }
-        if let e = value.stringEncoding { info.encoding = e }
+        if let e = value.loadedEncoding { info.encoding = e }
         let end = input.offset
         visitor.endKey(info, RDBKeySummary(elementCount: value.count, valueBytes: end - info.valueOffset,
                                            recordBytes: end - keyStart, encoding: info.encoding))

@@ -38,7 +38,8 @@ public struct RDBSummary: RDBVisitor, Sendable, Codable {
         public var codeBytes: Int
     }
 
-    public var header: RDBHeader.Flavor = .redis
+    /// The header: which server family wrote the file, and its RDB version.
+    public var flavor: RDBHeader.Flavor = .redis
     public var version = 0
     /// Aux fields in file order (redis-ver, redis-bits, ctime, used-mem, aof-base…), as text.
     public var aux: [[String]] = []
@@ -75,7 +76,7 @@ public struct RDBSummary: RDBVisitor, Sendable, Codable {
     public var totalAlreadyExpired: Int { databases.values.reduce(0) { $0 + $1.alreadyExpired } }
 
     public mutating func header(_ header: RDBHeader) {
-        self.header = header.flavor
+        flavor = header.flavor
         version = header.version
     }
 

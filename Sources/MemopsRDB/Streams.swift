@@ -110,6 +110,7 @@ extension ValueReader {
         }
     }
 
+    /// Hands buffered group PEL entries to the visitor.
     func flushPending<V: RDBVisitor>(_ visitor: inout V, _ group: [UInt8], _ pending: inout [(StreamID, Int64, UInt64)]) {
         for (id, time, n) in pending {
             visitor.streamPending(info, group: group, id: id, deliveryTimeMs: time, deliveryCount: n)
@@ -118,6 +119,7 @@ extension ValueReader {
     }
 }
 
+/// The 64-bit big-endian integer at `at` (stream IDs are stored big endian).
 func bigEndian(_ b: [UInt8], _ at: Int) -> UInt64 {
     var v: UInt64 = 0
     for i in 0..<8 { v = v << 8 | UInt64(b[at + i]) }

@@ -5,8 +5,8 @@ struct ValueReader<Source: ByteSource> {
     let elements: Bool
     let raw: Bool
     var count = 0
-    /// For strings: the encoding the server gives the value on load.
-    var stringEncoding: RDBEncoding?
+    /// When it differs from the type byte's: the encoding the server gives the value on load.
+    var loadedEncoding: RDBEncoding?
 
     init(reader: RDBReader<Source>, info: RDBKeyInfo, elements: Bool, raw: Bool) {
         self.reader = reader
@@ -44,6 +44,7 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// Reads the value by its type byte (rdb.h RDB_TYPE_*; 22 depends on the flavour).
     mutating func read<V: RDBVisitor>(_ visitor: inout V) throws {
         switch info.typeCode {
         case 0: try readString(&visitor)
@@ -91,7 +92,7 @@ struct ValueReader<Source: ByteSource> {
             default: throw corrupt("string", "unknown string encoding \(v)", at: input.offset - 1)
             }
             count = bytes.count
-            stringEncoding = v < 3 ? .int : stringEncodingFor(bytes)
+            loadedEncoding = v < 3 ? .int : loadedEncodingFor(bytes)
             if elements {
                 bytes.withUnsafeBytes { visitor.stringChunk(info, $0, offset: 0, total: bytes.count) }
             }
@@ -102,11 +103,11 @@ struct ValueReader<Source: ByteSource> {
         count = total
         if total <= 20 {
             let bytes = try input.bytes(total)
-            stringEncoding = stringEncodingFor(bytes)
+            loadedEncoding = loadedEncodingFor(bytes)
             if elements { bytes.withUnsafeBytes { visitor.stringChunk(info, $0, offset: 0, total: total) } }
             return
         }
-        stringEncoding = total <= 44 ? .embstr : .raw
+        loadedEncoding = total <= 44 ? .embstr : .raw
         var done = 0
         let keyInfo = self.info
         let elements = self.elements
@@ -124,7 +125,7 @@ struct ValueReader<Source: ByteSource> {
 
     /// What OBJECT ENCODING says after a load (object.c tryObjectEncoding): "int" for canonical
     /// 64-bit decimal integers, "embstr" up to 44 bytes, else "raw".
-    func stringEncodingFor(_ bytes: [UInt8]) -> RDBEncoding {
+    func loadedEncodingFor(_ bytes: [UInt8]) -> RDBEncoding {
         if isCanonicalInteger(bytes) { return .int }
         return bytes.count <= 44 ? .embstr : .raw
     }
@@ -144,6 +145,7 @@ struct ValueReader<Source: ByteSource> {
         count = n
     }
 
+    /// RDB_TYPE_ZSET (3, scores as text) and RDB_TYPE_ZSET_2 (5, binary doubles).
     mutating func readPlainZset<V: RDBVisitor>(_ visitor: inout V, binary: Bool) throws {
         let n = try reader.count("zset")
         for _ in 0..<n {
@@ -156,6 +158,7 @@ struct ValueReader<Source: ByteSource> {
         count = n
     }
 
+    /// RDB_TYPE_HASH (4): count, then field and value strings.
     mutating func readPlainHash<V: RDBVisitor>(_ visitor: inout V) throws {
         let n = try reader.count("hash")
         for _ in 0..<n {
@@ -229,6 +232,7 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// RDB_TYPE_SET_INTSET (11).
     mutating func readIntset<V: RDBVisitor>(_ visitor: inout V) throws {
         let (b, at) = try blob()
         let info = self.info
@@ -238,6 +242,7 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// RDB_TYPE_LIST_ZIPLIST (10).
     mutating func readZiplistList<V: RDBVisitor>(_ visitor: inout V) throws {
         let (b, at) = try blob()
         try checked(at) {
@@ -249,25 +254,39 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// RDB_TYPE_SET_LISTPACK (20).
     mutating func readListpackSet<V: RDBVisitor>(_ visitor: inout V) throws {
         let (b, at) = try blob()
         try checked(at) {
             var it = try ListpackIterator(b)
+            // Duplicates are corruption (redis's sanitize-dump checks them too); the blob is in
+            // memory already, so remembering its members costs no more than it.
+            var seen = Set<[UInt8]>()
             while let e = try it.next() {
-                if elements { visitor.setMember(info, e.materialize(b)) }
+                let member = e.materialize(b)
+                guard seen.insert(member).inserted else { throw BlobError("listpack", "duplicate set member '\(RDBError.printable(member))'") }
+                if elements { visitor.setMember(info, member) }
                 count += 1
             }
             if count == 0 { throw BlobError("listpack", "a set listpack with no members") }
         }
     }
 
-    /// Calls `body` with each (first, second) pair of a ziplist or listpack.
+    /// Calls `body` with each (first, second) pair of a ziplist or listpack; the first elements
+    /// (fields, members) must be unique.
     func pairs(_ b: [UInt8], ziplist: Bool, what: String, _ body: (PackedValue, PackedValue) throws -> Void) throws -> Int {
         var n = 0
+        var seen = Set<[UInt8]>()
+        let structure = ziplist ? "ziplist" : "listpack"
+        func check(_ a: PackedValue) throws {
+            let k = a.materialize(b)
+            guard seen.insert(k).inserted else { throw BlobError(structure, "duplicate \(what) \(what == "hash" ? "field" : "member") '\(RDBError.printable(k))'") }
+        }
         if ziplist {
             var it = try ZiplistIterator(b)
             while let a = try it.next() {
                 guard let c = try it.next() else { throw BlobError("ziplist", "odd number of entries in a \(what)") }
+                try check(a)
                 try body(a, c)
                 n += 1
             }
@@ -275,6 +294,7 @@ struct ValueReader<Source: ByteSource> {
             var it = try ListpackIterator(b)
             while let a = try it.next() {
                 guard let c = try it.next() else { throw BlobError("listpack", "odd number of entries in a \(what)") }
+                try check(a)
                 try body(a, c)
                 n += 1
             }
@@ -282,6 +302,7 @@ struct ValueReader<Source: ByteSource> {
         return n
     }
 
+    /// RDB_TYPE_HASH_ZIPLIST (13) and RDB_TYPE_HASH_LISTPACK (16): field, value pairs.
     mutating func readPackedHash<V: RDBVisitor>(_ visitor: inout V, ziplist: Bool) throws {
         let (b, at) = try blob()
         let info = self.info
@@ -293,6 +314,8 @@ struct ValueReader<Source: ByteSource> {
         }
     }
 
+    /// RDB_TYPE_ZSET_ZIPLIST (12) and RDB_TYPE_ZSET_LISTPACK (17): member, score pairs, the
+    /// score an integer entry or decimal text.
     mutating func readPackedZset<V: RDBVisitor>(_ visitor: inout V, ziplist: Bool) throws {
         let (b, at) = try blob()
         let info = self.info
@@ -321,7 +344,9 @@ struct ValueReader<Source: ByteSource> {
         let (b, at) = try blob()
         try checked(at) {
             var it = try ListpackIterator(b)
+            var seen = Set<[UInt8]>()
             while let f = try it.next() {
+                guard seen.insert(f.materialize(b)).inserted else { throw BlobError("listpack", "duplicate hash field") }
                 guard let v = try it.next(), let t = try it.next() else {
                     throw BlobError("listpack", "entries of a hash with field TTLs are not a multiple of 3")
                 }
@@ -336,6 +361,7 @@ struct ValueReader<Source: ByteSource> {
     /// element per node) (rdb.c rdbLoadObject, quicklist.h QUICKLIST_NODE_CONTAINER_*).
     mutating func readQuicklist<V: RDBVisitor>(_ visitor: inout V, version: Int) throws {
         let nodes = try reader.count("quicklist")
+        var packedNodes = 0
         for _ in 0..<nodes {
             var container: UInt64 = 2
             if version == 2 {
@@ -351,6 +377,7 @@ struct ValueReader<Source: ByteSource> {
                 if elements { visitor.listElement(info, b) }
                 count += 1
             } else if version == 2 {
+                packedNodes += 1
                 try checked(at) {
                     var it = try ListpackIterator(b)
                     while let e = try it.next() {
@@ -368,6 +395,12 @@ struct ValueReader<Source: ByteSource> {
                 }
             }
             drainRaw(&visitor)
+        }
+        // From Redis 7.2 (RDB 11) and in Valkey, a list that fits one listpack node is kept as a
+        // plain listpack after loading (t_list.c listTypeTryConversion); 7.0 keeps a quicklist.
+        if version == 2, nodes == 1, packedNodes == 1,
+           reader.header.flavor == .valkey || reader.header.version >= 11 {
+            loadedEncoding = .listpack
         }
     }
 }

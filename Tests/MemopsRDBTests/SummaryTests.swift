@@ -40,6 +40,29 @@ struct DeliveryProbe: RDBVisitor {
         }
     }
 
+    /// A 16-byte buffer makes every primitive cross a refill: same keys, same values, same raw
+    /// bytes, same checksum verdict as with the default buffer.
+    @Test func tinyBufferReadsTheSame() throws {
+        for file in try Corpus.allFiles() where negativeFiles[file] == nil {
+            let bytes = try Corpus.bytes(file)
+            var big = Model()
+            let bigStatus = try RDBReader(MemorySource(bytes)).read(into: &big)
+            var small = Model()
+            let smallStatus = try RDBReader(MemorySource(bytes), bufferSize: 16).read(into: &small)
+            #expect(bigStatus == smallStatus, "\(file)")
+            #expect(big.keys.count == small.keys.count, "\(file)")
+            for (a, b) in zip(big.keys, small.keys) {
+                #expect(a.info.key == b.info.key && a.value == b.value && a.summary?.valueBytes == b.summary?.valueBytes, "\(file)")
+            }
+            var rawBig = DumpPayloadCollector()
+            try RDBReader(MemorySource(bytes)).read(into: &rawBig)
+            var rawSmall = DumpPayloadCollector()
+            try RDBReader(MemorySource(bytes), bufferSize: 16).read(into: &rawSmall)
+            #expect(rawBig.payloads.map(\.payload) == rawSmall.payloads.map(\.payload), "\(file)")
+            #expect(rawBig.functionPayload == rawSmall.functionPayload, "\(file)")
+        }
+    }
+
     @Test func generated70Summary() throws {
         let bytes = try Corpus.bytes("generated-7.0/all_types_7.0.rdb")
         let model = try Model.read(bytes)
