@@ -86,10 +86,10 @@ final class ConfigLoader {
             lineStart = lineEnd + 1
 
             // sdstrim(line, " \t\r\n")
-            let trimSet: Set<UInt8> = [0x20, 0x09, 0x0d, 0x0a]
+            func trimmed(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0d || c == 0x0a }
             var lo = raw.startIndex, hi = raw.endIndex
-            while lo < hi && trimSet.contains(raw[lo]) { lo += 1 }
-            while hi > lo && trimSet.contains(raw[hi - 1]) { hi -= 1 }
+            while lo < hi && trimmed(raw[lo]) { lo += 1 }
+            while hi > lo && trimmed(raw[hi - 1]) { hi -= 1 }
             let line = Array(raw[lo..<hi])
             let lead = lo - raw.startIndex
             if let rules = pendingDisable {
@@ -239,7 +239,8 @@ final class ConfigLoader {
     private func suggest(_ name: String) -> String? {
         let candidates = table.allNames + ["include", "rename-command", "user", "loadmodule"]
         let limit = max(2, name.count / 4)
-        let scored = candidates.map { ($0, ConfigSyntax.editDistance(name, $0)) }.filter { $0.1 <= limit }
+        let scored = candidates.filter { abs($0.utf8.count - name.utf8.count) <= limit }
+            .map { ($0, ConfigSyntax.editDistance(name, $0)) }.filter { $0.1 <= limit }
         guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
         if let spec = table.spec(best.0), spec.name != best.0 { return spec.name }
         return best.0

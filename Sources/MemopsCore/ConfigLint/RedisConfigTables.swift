@@ -78,6 +78,8 @@ public struct VersionTable: Sendable {
     public let commands: [String]
 
     private let byName: [String: Int]
+    /// Every name and alias this version accepts, including the ignored ones.
+    public let allNames: [String]
 
     init(version: String, tag: String, directives: [DirectiveSpec], ignored: [String], commands: [String]) {
         self.version = version
@@ -91,15 +93,13 @@ public struct VersionTable: Sendable {
             if let a = d.alias { index[a] = i }
         }
         byName = index
+        allNames = index.keys.sorted() + ignored
     }
 
     /// The directive called `name` (lower-case) by its name or its alias.
     public func spec(_ name: String) -> DirectiveSpec? {
         byName[name].map { directives[$0] }
     }
-
-    /// Every name and alias this version accepts.
-    public var allNames: [String] { Array(byName.keys) + ignored }
 }
 
 /// The embedded per-version tables (see scripts/gen-config-tables) and version lookup.
