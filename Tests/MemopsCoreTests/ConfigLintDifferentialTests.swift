@@ -24,6 +24,8 @@ import Testing
         "replica-priority 0", "requirepass \"a b\"", "enable-debug-command local", "dir {dir}", "loglevel WARNING",
         "# maxmemory 1.5gb", "   # indented comment", "maxmemory \"1\\x30mb\"", "masteruser \"\"", "slowlog-log-slower-than -1",
         "\tport\t{port}", "client-query-buffer-limit 1gb", "proto-max-bulk-len 512mb", "hz 500",
+        "user alice on ~foo resetkeys ~* ", "user alice on %r~x %RW~y", "user alice on +config|get -debug", "user alice\nuser bob",
+        "user alice on allchannels resetchannels &x",
     ]
 
     /// Lines redis 7.0 refuses.
@@ -45,6 +47,8 @@ import Testing
         "rename-command a", "list-max-ziplist-entries 1 2", "gopher-enabled no", "maxmemory 100mb\nhz 10 # ten",
         "timeout 10s", "databases 2147483648", "save 900 1 # hourly", "user alice on #abc", "user dave on (~x +get",
         "replicaof 127.0.0.1 70000", "requirepass a b", "port \"6380\"\"\"",
+        "user alice on ~* ~foo", "user alice on\nuser alice off", "user alice on &* &chan", "user alice (~x ~* ~y)",
+        "user alice on \"~a b\"", "user alice on -@nosuchcategory",
     ]
 
     /// Directives the generated cases leave alone: they change how or where the server starts

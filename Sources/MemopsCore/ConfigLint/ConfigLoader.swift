@@ -369,11 +369,14 @@ final class ConfigLoader {
             report("RC119", "user \(args[0].text): unmatched parenthesis in ACL selector '\(o.text)'", at.file, at.line ?? 0, o.column)
             return
         }
-        for r in rules {
-            if let problem = ConfigValidator.validateUserRule(r, commands: Set(table.commands)) {
-                report("RC119", "user \(args[0].text): ACL rule '\(r.text)': \(problem)", at.file, at.line ?? 0, r.column)
-                return
-            }
+        // acl.c ACLAppendUserForLoading: a second `user` line for the same name is refused.
+        if config.users.contains(args[0].text) {
+            report("RC119", "user \(args[0].text) is defined twice; redis-server refuses the second definition", at.file, at.line ?? 0, args[0].column)
+            return
+        }
+        if let (r, problem) = ConfigValidator.validateUserRules(rules, commands: Set(table.commands)) {
+            report("RC119", "user \(args[0].text): ACL rule '\(r.text)': \(problem)", at.file, at.line ?? 0, r.column)
+            return
         }
         config.users.append(args[0].text)
         let lowered = rules.map(\.lowered)
