@@ -25,7 +25,7 @@ import Testing
         "# maxmemory 1.5gb", "   # indented comment", "maxmemory \"1\\x30mb\"", "masteruser \"\"", "slowlog-log-slower-than -1",
         "\tport\t{port}", "client-query-buffer-limit 1gb", "proto-max-bulk-len 512mb", "hz 500",
         "user alice on ~foo resetkeys ~* ", "user alice on %r~x %RW~y", "user alice on +config|get -debug", "user alice\nuser bob",
-        "user alice on allchannels resetchannels &x",
+        "user alice on allchannels resetchannels &x", "include {dir}", "maxmemory 1gb\u{0}junk", "loglevel \"debug\"",
     ]
 
     /// Lines redis 7.0 refuses.
@@ -113,8 +113,7 @@ import Testing
                 options.workingDirectory = caseDir.path
                 options.host = HostFacts()
                 let linter = try ConfigLinter(options: options)
-                let lintText = text.replacingOccurrences(of: "{port}", with: "6380") + "\n" + Self.appended(port: 1, dir: caseDir.path)
-                let report = linter.lint(text: lintText, name: "case.conf")
+                let report = try linter.lint(file: caseDir.appendingPathComponent("case.conf").path, appending: Self.appended(port: 1, dir: caseDir.path))
                 if report.isFatal != outcome.refused {
                     let errors = report.diagnostics.filter { $0.severity == .error }.map { "[\($0.rule)] \($0.message)" }
                     mismatches.append("\(text.debugDescription): redis \(outcome.refused ? "refused" : "started"), memops errors \(errors); redis said: \(outcome.log.suffix(300))")
@@ -128,7 +127,7 @@ import Testing
 
     /// The options the test passes on the command line, as redis appends them to the file.
     static func appended(port: Int, dir: String) -> String {
-        "port \(port)\nbind 127.0.0.1\ndir \(dir)\ndaemonize no\n"
+        "port \(port)\nbind 127.0.0.1\ndir \(dir)\ndaemonize no"
     }
 
     /// Starts one redis-server per case, then waits for each to exit (refused) or listen (started).

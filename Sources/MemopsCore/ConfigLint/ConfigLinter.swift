@@ -74,8 +74,10 @@ public struct ConfigLinter: Sendable {
         self.table = table
     }
 
-    /// Lints a file and everything it includes.
-    public func lint(file path: String) throws(ConfigLintError) -> LintReport {
+    /// Lints a file and everything it includes. `appending` is configuration text redis-server
+    /// appends after the file, as it does with command-line options (`--port 7000` becomes the
+    /// line `port 7000` after a newline).
+    public func lint(file path: String, appending: String? = nil) throws(ConfigLintError) -> LintReport {
         let cwd = options.workingDirectory ?? FileManager.default.currentDirectoryPath
         let resolved = ConfigLoader.resolve(path, cwd: cwd)
         guard let data = FileManager.default.contents(atPath: resolved) else {
@@ -84,7 +86,7 @@ public struct ConfigLinter: Sendable {
                 : isDir.boolValue ? "it is a directory" : "permission denied"
             throw .unreadable(path: path, reason: reason)
         }
-        return lint(bytes: [UInt8](data), name: path, cwd: cwd)
+        return lint(bytes: [UInt8](data), name: path, cwd: cwd, appending: appending)
     }
 
     /// Lints configuration text (as if it were the file `name`).
@@ -92,9 +94,12 @@ public struct ConfigLinter: Sendable {
         lint(bytes: Array(text.utf8), name: name, cwd: options.workingDirectory ?? FileManager.default.currentDirectoryPath)
     }
 
-    func lint(bytes: [UInt8], name: String, cwd: String) -> LintReport {
+    func lint(bytes: [UInt8], name: String, cwd: String, appending: String? = nil) -> LintReport {
         let loader = ConfigLoader(table: table, options: options, cwd: cwd)
-        loader.load(contents: [(name, ConfigLoader.fgetsConcat(bytes))], includeStack: [ConfigLoader.resolve(name, cwd: cwd)])
+        var content = ConfigLoader.fgetsConcat(bytes)
+        // config.c loadServerConfig: `config = sdscat(config, "\n"); config = sdscat(config, options)`.
+        if let appending { content += [0x0a] + Array(appending.utf8).prefix { $0 != 0 } }
+        loader.load(contents: [(name, content)], includeStack: [ConfigLoader.resolve(name, cwd: cwd)])
         loader.finish(topFile: name)
         var diagnostics = loader.diagnostics
         diagnostics += ConfigChecks(config: loader.config, options: options, file: name, host: hostFacts()).run()

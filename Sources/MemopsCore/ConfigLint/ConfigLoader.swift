@@ -323,6 +323,12 @@ final class ConfigLoader {
                 report("RC112", "include \(f.display) loops back to a file already being read; redis-server would recurse until it crashes", at.file, at.line ?? 0, arg.column)
                 return
             }
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: f.resolved, isDirectory: &isDir), isDir.boolValue {
+                // fopen(3) opens a directory and fgets then reads nothing: redis goes on.
+                report("RC112", "include \(f.display) is a directory: redis reads nothing from it (use \(f.display)/*.conf)", at.file, at.line ?? 0, arg.column, severity: .warning)
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: f.resolved) else {
                 let why = FileManager.default.fileExists(atPath: f.resolved) ? "cannot be read (permission denied or a directory)" : "does not exist"
                 let relative = pattern.hasPrefix("/") ? "" : " (relative paths are resolved from the directory redis-server runs in: \(cwd))"
