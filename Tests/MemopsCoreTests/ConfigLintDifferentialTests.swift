@@ -83,6 +83,31 @@ import Testing
         }
     }
 
+    /// Seeded byte mutations of the stock 7.0 redis.conf's directive lines (quotes, escapes,
+    /// units, signs, blanks), skipping the directives that change where the server starts.
+    static func mutated(seed: UInt64, count: Int) throws -> [String] {
+        var rng = SeededGenerator(state: seed)
+        let stock = try String(contentsOf: packageRoot.appendingPathComponent("Tests/MemopsCoreTests/Fixtures/redis-7.0.15.conf"), encoding: .utf8)
+        let lines = stock.split(separator: "\n").filter { line in
+            guard !line.hasPrefix("#"), let name = line.split(separator: " ").first?.lowercased() else { return false }
+            return !untouchable.contains(name) && !name.hasPrefix("tls-") && name != "include"
+        }.map { Array($0.utf8) }
+        let alphabet = Array("\"'\\x# 0123456789kmgbKMGB-+.%\tyesnoA".utf8)
+        return (0..<count).map { _ in
+            var line = lines.randomElement(using: &rng)!
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let pos = Int.random(in: 0...line.count, using: &rng)
+                let byte = alphabet.randomElement(using: &rng)!
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: line.insert(byte, at: pos)
+                case 1 where pos < line.count: line[pos] = byte
+                default: if pos < line.count { line.remove(at: pos) }
+                }
+            }
+            return String(decoding: line, as: UTF8.self)
+        }
+    }
+
     /// One generated case: its config text and what redis did with it.
     struct Outcome {
         var text: String
@@ -96,9 +121,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         try "maxmemory 10mb\n".write(to: root.appendingPathComponent("inc-ok.conf"), atomically: true, encoding: .utf8)
 
-        let cases = (Self.valid + Self.broken).map { $0.replacingOccurrences(of: "{dir}", with: root.path) }
-            + Self.generated(seed: UInt64(ProcessInfo.processInfo.environment["MEMOPS_DIFF_SEED"] ?? "7") ?? 7, count: Int(ProcessInfo.processInfo.environment["MEMOPS_DIFF_COUNT"] ?? "80") ?? 80)
-        #expect(cases.count >= 200)
+        var cases = (Self.valid + Self.broken).map { $0.replacingOccurrences(of: "{dir}", with: root.path) }
+        let env = ProcessInfo.processInfo.environment
+        let seed = UInt64(env["MEMOPS_DIFF_SEED"] ?? "7") ?? 7, count = Int(env["MEMOPS_DIFF_COUNT"] ?? "60") ?? 60
+        cases += Self.generated(seed: seed, count: count) + (try Self.mutated(seed: seed, count: count))
+        #expect(cases.count >= 250)
         var mismatches: [String] = []
         var refusedCount = 0
         // A few servers at a time: config errors exit within milliseconds, good configs listen
