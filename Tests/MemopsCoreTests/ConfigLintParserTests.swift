@@ -138,6 +138,20 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         #expect(throws: ConfigLintError.self) { try ConfigLinter(options: { var o = ConfigLintOptions(); o.targetVersion = "5.0"; return o }()) }
     }
 
+    @Test func redis62ParsesSaveAndFriendsByHand() throws {
+        var o = ConfigLintOptions()
+        o.targetVersion = "6.2"
+        o.host = HostFacts()
+        let linter = try ConfigLinter(options: o)
+        // 6.2 takes one pair per save line and silently ignores others (after dropping the defaults).
+        let several = linter.lint(text: "save 900 1 300 10\n")
+        #expect(several.config.effectiveSave?.isEmpty == true)
+        #expect(several.diagnostics.contains { $0.rule == "RC110" && $0.severity == .warning })
+        #expect(!linter.lint(text: "save 900 1\nsave 300 10\n").isFatal)
+        #expect(linter.lint(text: "client-output-buffer-limit normal 0 0\n").diagnostics.contains { $0.rule == "RC103" })
+        #expect(!linter.lint(text: "unixsocketperm 7x\n").isFatal)  // strtol stops at 'x'; 6.2 checks only errno and the range
+    }
+
     @Test func columnsPointAtTheProblem() throws {
         let d = try lint("  maxmemory 1gb # note\nhz \"10")
         #expect(d.first { $0.rule == "RC102" }?.location?.column == 17)

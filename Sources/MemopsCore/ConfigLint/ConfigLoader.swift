@@ -138,6 +138,14 @@ final class ConfigLoader {
         let at = SourceLocation(file: file, line: line, column: tokens[0].column)
         let inlineComment = args.first { !$0.quoted && $0.bytes.first == UInt8(ascii: "#") }
 
+        if table.version == "6.2", let spec = table.spec(name), spec.kind == .special {
+            if let hash = inlineComment {
+                report("RC102", "inline comment: redis reads '\(hash.text) …' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
+                return
+            }
+            handleSixTwo(spec, spelled: name, args: args, at: at)
+            return
+        }
         if let spec = table.spec(name) {
             if let hash = inlineComment {
                 report("RC102", "inline comment: redis reads '\(args.drop(while: { $0 != hash }).map(\.text).joined(separator: " "))' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
@@ -205,6 +213,76 @@ final class ConfigLoader {
         } else {
             unknown(name, tokens: tokens, at: at)
         }
+    }
+
+    /// Redis 6.2 parses these directives by hand in `loadServerConfigFromString` (6.2.16
+    /// src/config.c), with fixed argument counts and looser number parsing (atoi, strtol).
+    private func handleSixTwo(_ spec: DirectiveSpec, spelled: String, args: [ConfigToken], at: SourceLocation) {
+        let file = at.file, line = at.line ?? 0
+        func badArity(_ what: String) {
+            report("RC103", "\(spec.name) takes \(what) in Redis 6.2, not \(args.count) argument\(args.count == 1 ? "" : "s")", file, line, at.column, key: spec.name)
+        }
+        func atoi(_ t: ConfigToken) -> Int64 { Int64(Int32(truncatingIfNeeded: ConfigSyntax.strtoll(t.bytes).value)) }
+        switch spec.name {
+        case "save":
+            // No argument-count condition on this branch: other counts are silently ignored,
+            // after the first save line has already dropped the default save points.
+            if !saveLoaded {
+                saveLoaded = true
+                config.saveParams = []
+            }
+            config.saveLocation = at
+            if args.count == 3 {
+                let (secs, changes) = (atoi(args[1]), atoi(args[2]))
+                if secs < 1 || changes < 0 {
+                    report("RC110", "save \(args[1].text) \(args[2].text): seconds must be ≥ 1 and changes ≥ 0", file, line, args[1].column, key: "save")
+                    return
+                }
+                config.saveParams?.append((secs, changes))
+                savePointsAt = savePointsAt ?? at
+            } else if args.count == 1 && args[0].bytes.isEmpty {
+                config.saveParams = []
+                emptySaveAt = emptySaveAt ?? at
+            } else {
+                report("RC110", "Redis 6.2 ignores a save line with \(args.count) arguments (one pair per line), and the defaults are already gone: this line disables nothing and saves nothing", file, line, at.column, severity: .warning, key: "save")
+            }
+            return
+        case "bind":
+            if args.isEmpty { return badArity("at least one address") }
+            if args.count > 16 { return report("RC114", "bind takes at most 16 addresses, not \(args.count)", file, line, at.column, key: "bind") }
+        case "unixsocketperm":
+            if args.count != 1 { return badArity("one octal mode") }
+            let r = ConfigSyntax.strtoll(args[0].bytes, base: 8)
+            if r.overflow || r.value > 0o777 || r.value < 0 {
+                return report("RC114", "unixsocketperm \(args[0].text) is not an octal mode up to 777", file, line, args[0].column, key: spec.name)
+            }
+        case "replicaof":
+            if args.count != 2 { return badArity("<host> <port> or `no one`") }
+            if !(args[0].lowered == "no" && args[1].lowered == "one") {
+                let r = ConfigSyntax.strtoll(args[1].bytes)
+                if !r.complete || r.overflow || r.value < 0 || r.value > 65535 {
+                    return report("RC114", "replicaof port '\(args[1].text)' must be from 0 to 65535", file, line, args[1].column, key: spec.name)
+                }
+            }
+        case "client-output-buffer-limit":
+            if args.count != 4 { return badArity("<class> <hard> <soft> <seconds>") }
+            if !["normal", "slave", "replica", "pubsub"].contains(args[0].lowered) {
+                return report("RC114", "client-output-buffer-limit class '\(args[0].text)' must be normal, replica or pubsub", file, line, args[0].column, key: spec.name)
+            }
+            if atoi(args[3]) < 0 {
+                return report("RC114", "client-output-buffer-limit: negative soft seconds", file, line, args[3].column, key: spec.name)
+            }
+        case "oom-score-adj-values":
+            if args.count != 3 { return badArity("3 values") }
+            if let f = ConfigValidator.validateSpecial(spec.name, args, table: table) { return report(f.rule, f.message, file, line, f.column, key: spec.name) }
+        case "dir", "logfile", "cluster-config-file", "notify-keyspace-events":
+            if args.count != 1 { return badArity("one argument") }
+            if spec.name == "notify-keyspace-events", let f = ConfigValidator.validateSpecial(spec.name, args, table: table) {
+                return report(f.rule, f.message, file, line, f.column, key: spec.name)
+            }
+        default: break
+        }
+        apply(spec, args, at: at, spelled: spelled)
     }
 
     private func unknown(_ name: String, tokens: [ConfigToken], at: SourceLocation) {
