@@ -48,7 +48,7 @@ import Testing
         "timeout 10s", "databases 2147483648", "save 900 1 # hourly", "user alice on #abc", "user dave on (~x +get",
         "replicaof 127.0.0.1 70000", "requirepass a b", "port \"6380\"\"\"",
         "user alice on ~* ~foo", "user alice on\nuser alice off", "user alice on &* &chan", "user alice (~x ~* ~y)",
-        "user alice on \"~a b\"", "user alice on -@nosuchcategory",
+        "user alice on \"~a b\"", "user alice on -@nosuchcategory", "\u{FEFF}maxmemory 1gb",
     ]
 
     /// Directives the generated cases leave alone: they change how or where the server starts

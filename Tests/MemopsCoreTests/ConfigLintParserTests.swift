@@ -152,6 +152,11 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         #expect(!linter.lint(text: "unixsocketperm 7x\n").isFatal)  // strtol stops at 'x'; 6.2 checks only errno and the range
     }
 
+    @Test func byteOrderMarkIsNamed() throws {
+        let d = try lint("\u{FEFF}port 6379\n")
+        #expect(d.contains { $0.rule == "RC101" && $0.message.contains("byte-order mark") })
+    }
+
     @Test func columnsPointAtTheProblem() throws {
         let d = try lint("  maxmemory 1gb # note\nhz \"10")
         #expect(d.first { $0.rule == "RC102" }?.location?.column == 17)

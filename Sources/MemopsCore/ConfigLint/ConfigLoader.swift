@@ -309,7 +309,11 @@ final class ConfigLoader {
             return
         }
         var message = "unknown directive '\(tokens[0].text)': redis-server \(table.version) stops here (Bad directive)"
-        if let suggestion = suggest(name) { message += "; did you mean \(suggestion)?" }
+        if tokens[0].bytes.starts(with: [0xef, 0xbb, 0xbf]) {
+            message += "; the file starts with a UTF-8 byte-order mark, which redis reads as part of the name: save it without BOM"
+        } else if let suggestion = suggest(name) {
+            message += "; did you mean \(suggestion)?"
+        }
         report("RC101", message, file, line, at.column, key: name)
     }
 
@@ -318,7 +322,7 @@ final class ConfigLoader {
         let candidates = table.allNames + ["include", "rename-command", "user", "loadmodule"]
         let limit = max(2, name.count / 4)
         let scored = candidates.filter { abs($0.utf8.count - name.utf8.count) <= limit }
-            .map { ($0, ConfigSyntax.editDistance(name, $0)) }.filter { $0.1 <= limit }
+            .map { ($0, ConfigSyntax.editDistance(name, $0, limit: limit)) }.filter { $0.1 <= limit }
         guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
         if let spec = table.spec(best.0), spec.name != best.0 { return spec.name }
         return best.0
