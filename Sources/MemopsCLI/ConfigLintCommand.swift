@@ -67,6 +67,7 @@ extension MemopsCommand.Config {
             if serverGiven && !files.isEmpty { throw ValidationError("give either FILEs or a server (-u), not both; use --drift FILE to compare") }
         }
 
+        /// Lints the files or the server, prints in the chosen format, and exits 2 (a file unread), 1 (findings at or above --fail-on) or 0.
         func run() async throws {
             var options = ConfigLintOptions()
             options.targetVersion = targetVersion

@@ -94,6 +94,7 @@ public struct ConfigLinter: Sendable {
         lint(bytes: Array(text.utf8), name: name, cwd: options.workingDirectory ?? FileManager.default.currentDirectoryPath)
     }
 
+    /// Lints raw file bytes: the loader walk, then the checks on the result, then the filters.
     func lint(bytes: [UInt8], name: String, cwd: String, appending: String? = nil) -> LintReport {
         let loader = ConfigLoader(table: table, options: options, cwd: cwd)
         var content = ConfigLoader.fgetsConcat(bytes)
@@ -194,11 +195,13 @@ public struct ConfigLinter: Sendable {
         }
     }
 
+    /// The host's facts when host checks are on: the given ones, else this machine's.
     private func hostFacts() -> HostFacts? {
         guard options.hostChecks else { return nil }
         return options.host ?? HostFacts.current()
     }
 
+    /// Drops findings of disabled rules, of off-by-default rules not enabled, and those silenced by `# memops disable=` on the line before.
     private func filter(_ diagnostics: [Diagnostic], disables: [ConfigLoader.LineKey: Set<String>]) -> [Diagnostic] {
         diagnostics.filter { d in
             if options.disabled.contains(d.rule) { return false }

@@ -124,6 +124,7 @@ final class ConfigLoader {
         return Set(list.map { $0.uppercased() == "ALL" ? "all" : $0.uppercased() })
     }
 
+    /// Records a finding with the rule's default severity unless one is given.
     private func report(_ rule: String, _ message: String, _ file: String, _ line: Int, _ column: Int?, severity: Severity? = nil, key: String? = nil) {
         let s = severity ?? ConfigLintRules.rule(rule)?.severity ?? .error
         diagnostics.append(Diagnostic(severity: s, rule: rule, message: message,
@@ -132,6 +133,7 @@ final class ConfigLoader {
 
     // MARK: Directives
 
+    /// One directive line, in the order config.c tries them: the config table, deprecated names, include, rename-command, user, loadmodule, module options, sentinel, else unknown.
     private func handle(_ tokens: [ConfigToken], file: String, line: Int, includeStack: [String]) {
         let name = tokens[0].lowered
         let args = Array(tokens.dropFirst())
@@ -285,6 +287,7 @@ final class ConfigLoader {
         apply(spec, args, at: at, spelled: spelled)
     }
 
+    /// A name redis rejects ("Bad directive or wrong number of arguments"): a wrong arity, a directive of a newer or older release, or a typo.
     private func unknown(_ name: String, tokens: [ConfigToken], at: SourceLocation) {
         let file = at.file, line = at.line ?? 0
         let arity: [String: String] = ["include": "exactly one path", "rename-command": "exactly two names", "user": "a name and rules",
@@ -328,6 +331,7 @@ final class ConfigLoader {
         return best.0
     }
 
+    /// A valid directive takes effect: duplicates and decimal units are noted, `dir` and `save` have their side effects, the value is recorded (last one wins).
     private func apply(_ spec: DirectiveSpec, _ values: [ConfigToken], at: SourceLocation, spelled: String) {
         let file = at.file, line = at.line ?? 0
         if spec.name != "save" && spec.name != "client-output-buffer-limit" {
@@ -372,6 +376,7 @@ final class ConfigLoader {
         config.settings[spec.name] = EffectiveConfig.Setting(name: spec.name, args: values.map(\.text), location: at, spelled: spelled)
     }
 
+    /// RC202 for a k/m/g memory value.
     private func decimalUnit(_ v: ConfigToken, name: String, at: SourceLocation) {
         let unit = ConfigSyntax.memoryUnit(v.bytes)
         guard ["k", "m", "g"].contains(unit), let bytes = ConfigSyntax.memtoull(v.bytes) else { return }
@@ -381,6 +386,7 @@ final class ConfigLoader {
                at.file, at.line ?? 0, v.column, key: name)
     }
 
+    /// config.c `loadServerConfig` for an include: a glob reads every match (none: skipped), a plain path must open; loops are reported instead of followed.
     private func include(_ arg: ConfigToken, at: SourceLocation, includeStack: [String]) {
         let pattern = arg.text
         let path = ConfigLoader.resolve(pattern, cwd: cwd)
@@ -422,6 +428,7 @@ final class ConfigLoader {
         load(contents: contents, includeStack: includeStack + files.map(\.resolved))
     }
 
+    /// rename-command against the command table as renamed so far (names compare case-insensitively, as the command dict does).
     private func renameCommand(_ from: ConfigToken, _ to: ConfigToken, at: SourceLocation) {
         let source = from.lowered, target = to.lowered
         if !table.commands.isEmpty && !commands.contains(source) {
@@ -439,6 +446,7 @@ final class ConfigLoader {
         config.renamedCommands[source] = to.text
     }
 
+    /// `user name rules…`: duplicate names and the ACL rules.
     private func user(_ args: [ConfigToken], at: SourceLocation) {
         // acl.c ACLMergeSelectorArguments: "(…)" selectors may span several arguments.
         var rules: [ConfigToken] = []

@@ -134,6 +134,7 @@ public enum RedisConfigTables {
         generated.last { $0.spec(name) != nil || $0.ignored.contains(name) }
     }
 
+    /// The first two numbers of a version string ("7.2.4" → 7.2, "8.0-m01" → 8.0).
     static func majorMinor(_ version: String) -> Version? {
         let parts = version.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
         guard parts.count == 2 else { return nil }
