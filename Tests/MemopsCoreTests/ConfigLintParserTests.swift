@@ -135,6 +135,13 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         #expect(RedisConfigTables.table(for: "7.2.4")?.version == "7.2")
         #expect(RedisConfigTables.table(for: "9.1")?.version == "8.0")
         #expect(RedisConfigTables.table(for: "5.0") == nil)
+        #expect(RedisConfigTables.table(for: "valkey-8.0.1")?.version == "valkey-8.0")
+        #expect(RedisConfigTables.table(for: "8.0.1")?.version == "8.0")
+        // Valkey renamed master* to primary* and keeps the old names as aliases.
+        let valkeyAlias = try #require(try lint("masterauth secret", version: "valkey-8.0").first { $0.rule == "RC205" })
+        #expect(valkeyAlias.message.contains("primaryauth"))
+        #expect(try lint("primaryauth secret", version: "7.2").contains { $0.rule == "RC101" })
+        #expect(try lint("dual-channel-replication-enabled yes", version: "valkey-8.0").allSatisfy { $0.severity != .error })
         #expect(throws: ConfigLintError.self) { try ConfigLinter(options: { var o = ConfigLintOptions(); o.targetVersion = "5.0"; return o }()) }
     }
 
@@ -165,7 +172,7 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
 
     /// The stock redis.conf of each release (from redis's source at its tag) and Debian's.
     @Test(arguments: [("redis-6.2.16.conf", "6.2"), ("redis-7.0.15.conf", "7.0"), ("redis-7.2.6.conf", "7.2"),
-                      ("redis-7.4.1.conf", "7.4"), ("debian-7.0.15-redis.conf", "7.0")])
+                      ("redis-7.4.1.conf", "7.4"), ("debian-7.0.15-redis.conf", "7.0"), ("valkey-8.0.1.conf", "valkey-8.0")])
     func stockConfigsHaveNoFatalFindings(_ file: String, _ version: String) throws {
         var o = ConfigLintOptions()
         o.targetVersion = version

@@ -183,7 +183,7 @@ final class ConfigLoader {
         }
         if table.ignored.contains(name) && tokens.count == 2 {
             let instead = name.hasPrefix("list-max-ziplist") ? "; lists use list-max-listpack-size" : ""
-            report("RC206", "\(name) is ignored by Redis \(table.version): it does nothing\(instead)", file, line, at.column, key: name)
+            report("RC206", "\(name) is ignored by \(table.displayName): it does nothing\(instead)", file, line, at.column, key: name)
             return
         }
         if let hash = inlineComment, ["include", "rename-command", "sentinel"].contains(name) {
@@ -301,17 +301,17 @@ final class ConfigLoader {
             return
         }
         let target = RedisConfigTables.majorMinor(table.version)
-        if let first = RedisConfigTables.firstVersion(knowing: name), let v = RedisConfigTables.majorMinor(first.version), let target, v > target {
-            report("RC113", "\(name) needs Redis \(first.version) or later; Redis \(table.version) stops at it as an unknown directive", file, line, at.column, key: name)
+        if let first = RedisConfigTables.firstVersion(knowing: name, like: table.version), let v = RedisConfigTables.majorMinor(first.version), let target, v > target {
+            report("RC113", "\(name) needs \(first.displayName) or later; \(table.displayName) stops at it as an unknown directive", file, line, at.column, key: name)
             return
         }
-        if let last = RedisConfigTables.lastVersion(knowing: name), let v = RedisConfigTables.majorMinor(last.version), let target, v < target {
-            var message = "\(name) was removed after Redis \(last.version); Redis \(table.version) stops at it as an unknown directive"
+        if let last = RedisConfigTables.lastVersion(knowing: name, like: table.version), let v = RedisConfigTables.majorMinor(last.version), let target, v < target {
+            var message = "\(name) was removed after \(last.displayName); \(table.displayName) stops at it as an unknown directive"
             if let suggestion = suggest(name) { message += "; did you mean \(suggestion)?" }
             report("RC101", message, file, line, at.column, key: name)
             return
         }
-        var message = "unknown directive '\(tokens[0].text)': redis-server \(table.version) stops here (Bad directive)"
+        var message = "unknown directive '\(tokens[0].text)': \(table.displayName) stops here (Bad directive)"
         if tokens[0].bytes.starts(with: [0xef, 0xbb, 0xbf]) {
             message += "; the file starts with a UTF-8 byte-order mark, which redis reads as part of the name: save it without BOM"
         } else if let suggestion = suggest(name) {
@@ -432,7 +432,7 @@ final class ConfigLoader {
     private func renameCommand(_ from: ConfigToken, _ to: ConfigToken, at: SourceLocation) {
         let source = from.lowered, target = to.lowered
         if !table.commands.isEmpty && !commands.contains(source) {
-            report("RC117", "rename-command \(from.text): no such command in Redis \(table.version) (or it was already renamed)", at.file, at.line ?? 0, from.column)
+            report("RC117", "rename-command \(from.text): no such command in \(table.displayName) (or it was already renamed)", at.file, at.line ?? 0, from.column)
             return
         }
         commands.remove(source)

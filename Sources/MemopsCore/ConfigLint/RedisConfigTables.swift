@@ -96,6 +96,11 @@ public struct VersionTable: Sendable {
         allNames = index.keys.sorted() + ignored
     }
 
+    /// "Redis 7.0" or "Valkey 8.0", for messages.
+    public var displayName: String {
+        version.hasPrefix("valkey-") ? "Valkey " + version.dropFirst("valkey-".count) : "Redis " + version
+    }
+
     /// The directive called `name` (lower-case) by its name or its alias.
     public func spec(_ name: String) -> DirectiveSpec? {
         byName[name].map { directives[$0] }
@@ -111,27 +116,38 @@ public enum RedisConfigTables {
     public static let defaultVersion = "7.0"
 
     /// The table for a version string: "7.0", "7.0.15", "7.2.4" or "8.0-m01" all pick their
-    /// `major.minor` line; a newer patch or an unknown minor picks the closest older line. Nil
-    /// when the version is older than every table.
+    /// Redis `major.minor` line; "valkey-8.0.1" picks a Valkey table. A newer patch or an unknown
+    /// minor picks the closest older line. Nil when the version is older than every table.
     public static func table(for version: String) -> VersionTable? {
         let wanted = majorMinor(version)
         guard let wanted else { return nil }
         var best: VersionTable?
-        for t in generated {
+        for t in family(of: version) {
             guard let have = majorMinor(t.version) else { continue }
             if have <= wanted { best = t }
         }
         return best
     }
 
-    /// The first version (oldest table) that knows `name`, if any.
-    public static func firstVersion(knowing name: String) -> VersionTable? {
-        generated.first { $0.spec(name) != nil || $0.ignored.contains(name) }
+    /// "valkey" for Valkey versions ("valkey-8.0"), else "redis".
+    public static func product(of version: String) -> String {
+        version.lowercased().hasPrefix("valkey") ? "valkey" : "redis"
     }
 
-    /// The last version that knew `name`, if any.
-    public static func lastVersion(knowing name: String) -> VersionTable? {
-        generated.last { $0.spec(name) != nil || $0.ignored.contains(name) }
+    /// The tables of the same product as `version`, oldest first.
+    static func family(of version: String) -> [VersionTable] {
+        let p = product(of: version)
+        return generated.filter { product(of: $0.version) == p }
+    }
+
+    /// The first version (oldest table) of the product of `target` that knows `name`, if any.
+    public static func firstVersion(knowing name: String, like target: String = "redis") -> VersionTable? {
+        family(of: target).first { $0.spec(name) != nil || $0.ignored.contains(name) }
+    }
+
+    /// The last version of the product of `target` that knew `name`, if any.
+    public static func lastVersion(knowing name: String, like target: String = "redis") -> VersionTable? {
+        family(of: target).last { $0.spec(name) != nil || $0.ignored.contains(name) }
     }
 
     /// The first two numbers of a version string ("7.2.4" → 7.2, "8.0-m01" → 8.0).
