@@ -132,7 +132,11 @@ import Testing
         // within ~100 ms; each one gets at most 5 s.
         for batch in stride(from: 0, to: cases.count, by: 6) {
             let slice = Array(cases[batch..<min(batch + 6, cases.count)])
-            let outcomes = try runBatch(slice, root: root, offset: batch)
+            var outcomes = try runBatch(slice, root: root, offset: batch)
+            // A port taken between choosing it and binding it is not the config's fault: retry.
+            for (i, o) in outcomes.enumerated() where o.refused && o.log.contains("Address already in use") {
+                outcomes[i] = try runBatch([slice[i]], root: root, offset: batch + i)[0]
+            }
             for (text, outcome) in zip(slice, outcomes) {
                 if outcome.refused { refusedCount += 1 }
                 let caseDir = root.appendingPathComponent("case-\(batch + slice.firstIndex(of: text)!)")
@@ -178,6 +182,10 @@ import Testing
             p.standardError = handle
             p.standardInput = FileHandle.nullDevice
             try p.run()
+            // scripts/test kills whatever a crashed run leaves behind, by these pid files.
+            if let pids = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"] {
+                try? String(p.processIdentifier).write(toFile: "\(pids)/server-\(p.processIdentifier).pid", atomically: true, encoding: .utf8)
+            }
             running.append((p, port, log))
         }
         var outcomes: [Outcome?] = Array(repeating: nil, count: texts.count)
