@@ -104,7 +104,21 @@ public struct ConfigLinter: Sendable {
         loader.finish(topFile: name)
         var diagnostics = loader.diagnostics
         diagnostics += ConfigChecks(config: loader.config, options: options, file: name, host: hostFacts()).run()
-        return LintReport(diagnostics: filter(diagnostics, disables: loader.disables), config: loader.config)
+        return LintReport(diagnostics: ConfigLinter.ordered(filter(diagnostics, disables: loader.disables)), config: loader.config)
+    }
+
+    /// File order (files in the order they were first mentioned), then line and column; findings
+    /// about a file as a whole come after its lines. Stable, so equal positions keep their order.
+    static func ordered(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        var fileRank: [String: Int] = [:]
+        for d in diagnostics { if let f = d.location?.file, fileRank[f] == nil { fileRank[f] = fileRank.count } }
+        return diagnostics.enumerated().sorted { a, b in
+            func key(_ d: Diagnostic) -> (Int, Int, Int) {
+                (d.location.flatMap { fileRank[$0.file] } ?? Int.max, d.location?.line ?? Int.max, d.location?.column ?? 0)
+            }
+            let (ka, kb) = (key(a.element), key(b.element))
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
     }
 
     /// Lints a running server's `CONFIG GET *` (name → value); `complete` false when the values
