@@ -138,7 +138,7 @@ public enum ConfigValidator {
 
     /// The special directives of config.c (`setConfig…Option`), except `dir` and `save`'s state,
     /// which the loader applies.
-    static func validateSpecial(_ name: String, _ args: [ConfigToken], table: VersionTable) -> ValueFailure? {
+    static func validateSpecial(_ name: String, _ args: [ConfigToken], table _: VersionTable) -> ValueFailure? {
         let column = args.first?.column
         switch name {
         case "save":
@@ -218,7 +218,6 @@ public enum ConfigValidator {
         default:
             break
         }
-        _ = table
         return nil
     }
 
