@@ -39,7 +39,7 @@ public enum ConfigValidator {
             }
             return .failure(ValueFailure(rule: "RC108", message: "\(spec.name) '\(shown)' is not an integer (no '+', leading zeros, units or decimals)", column: column))
         }
-        if spec.kind.comparesUnsigned {
+        if spec.unsignedBounds {
             let u = UInt64(bitPattern: ll), lo = UInt64(bitPattern: spec.lower), hi = UInt64(bitPattern: spec.upper)
             if u > hi || u < lo {
                 let range = spec.isOctal ? "\(String(lo, radix: 8)) and \(String(hi, radix: 8))" : "\(lo) and \(hi)"

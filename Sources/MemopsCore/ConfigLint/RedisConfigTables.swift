@@ -12,8 +12,6 @@ public enum DirectiveKind: String, Sendable {
         }
     }
 
-    /// config.c `numericBoundaryCheck` compares these as unsigned long long, the rest as signed.
-    var comparesUnsigned: Bool { self == .ulongLong || self == .uint || self == .sizeT }
 }
 
 /// Flags of a directive in config.c that matter to the linter.
@@ -45,9 +43,14 @@ public struct DirectiveSpec: Sendable {
     public let number: Int
     public let defaultValue: String?
     public let check: String?
+    /// config.c `numericBoundaryCheck` compares this kind as unsigned long long (ULongLong, UInt,
+    /// SizeT; ULong too in Valkey 8), other numeric kinds as signed.
+    public let unsignedBounds: Bool
 
     init(_ name: String, alias: String? = nil, kind: DirectiveKind, flags: DirectiveFlags = [], values: [String] = [],
-         lower: Int64 = 0, upper: Int64 = 0, number: Int = 0, defaultValue: String? = nil, check: String? = nil) {
+         lower: Int64 = 0, upper: Int64 = 0, number: Int = 0, unsignedBounds: Bool = false, defaultValue: String? = nil,
+         check: String? = nil) {
+        self.unsignedBounds = unsignedBounds
         self.name = name
         self.alias = alias
         self.kind = kind
