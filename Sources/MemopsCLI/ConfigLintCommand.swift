@@ -48,7 +48,7 @@ extension MemopsCommand.Config {
         @Option(name: .customLong("disable"), parsing: .singleValue, help: ArgumentHelp("Turn a rule off (repeatable, comma-separated).", valueName: "RCxxx"))
         var disable: [String] = []
 
-        @Option(name: .customLong("target-version"), help: "Redis version to check against: 6.2, 7.0, 7.2, 7.4, 8.0 (default: the server's with -u, else 7.0).")
+        @Option(name: .customLong("target-version"), help: "Redis version to check against: 6.2, 7.0, 7.2, 7.4, 8.0, or valkey-8.0 (default: the server's with -u, else 7.0).")
         var targetVersion: String?
 
         @Flag(name: .customLong("no-host-checks"), help: "Do not look at this machine (paths, vm.overcommit_memory, transparent huge pages, RAM).")
@@ -67,6 +67,7 @@ extension MemopsCommand.Config {
             if serverGiven && !files.isEmpty { throw ValidationError("give either FILEs or a server (-u), not both; use --drift FILE to compare") }
         }
 
+        /// Lints the files or the server, prints in the chosen format, and exits 2 (a file unread), 1 (findings at or above --fail-on) or 0.
         func run() async throws {
             var options = ConfigLintOptions()
             options.targetVersion = targetVersion
@@ -108,7 +109,14 @@ extension MemopsCommand.Config {
             let config = try connection.resolve()
             let redis = try RedisConnection(config)
             let info = try redis.info("all")
-            if options.targetVersion == nil { options.targetVersion = info["redis_version"] }
+            if options.targetVersion == nil {
+                // Valkey reports redis_version 7.2.4 for compatibility and its own valkey_version.
+                if info["server_name"] == "valkey", let v = info["valkey_version"] {
+                    options.targetVersion = "valkey-" + v
+                } else {
+                    options.targetVersion = info["redis_version"]
+                }
+            }
             var isLocal = false
             switch config.address {
             case .unix: isLocal = true
@@ -127,6 +135,7 @@ extension MemopsCommand.Config {
                 guard case .permission = error else { throw error }
                 diagnostics.append(Diagnostic(severity: .info, rule: "RC802",
                                               message: "CONFIG GET is not available on \(config.description) (\(error.description)); linting only what INFO shows", key: "CONFIG"))
+                if let drift { Terminal.warning("--drift \(drift) needs CONFIG GET, which this server does not allow; drift not checked") }
                 let report = linter.lint(running: ConfigLinter.configFromInfo(info), isLocal: isLocal, complete: false)
                 return (diagnostics + report.diagnostics).filter { !options.disabled.contains($0.rule) }
             }

@@ -12,6 +12,7 @@ struct ConfigChecks {
 
     private var schema: SchemaFacts { options.schema }
 
+    /// Every persistence, memory, security and host finding for this configuration.
     func run() -> [Diagnostic] {
         var out: [Diagnostic] = []
         persistence(&out)
@@ -21,6 +22,7 @@ struct ConfigChecks {
         return out
     }
 
+    /// A finding about `key`, placed where the directive was set, else on the file as a whole.
     private func finding(_ rule: String, _ message: String, key: String) -> Diagnostic {
         let severity = ConfigLintRules.rule(rule)?.severity ?? .warning
         let location = config.location(key) ?? (key == "save" ? config.saveLocation : nil) ?? file.map { SourceLocation(file: $0, line: nil) }
@@ -33,6 +35,7 @@ struct ConfigChecks {
 
     // MARK: Persistence
 
+    /// RC3xx: whether the data survives a restart or a crash.
     private func persistence(_ out: inout [Diagnostic]) {
         let aof = config.bool("appendonly")
         let save = config.effectiveSave
@@ -75,6 +78,7 @@ struct ConfigChecks {
 
     // MARK: Memory
 
+    /// RC4xx: limits, eviction against the schema, fork headroom.
     private func memory(_ out: inout [Diagnostic]) {
         let maxmemory = config.number("maxmemory").map { UInt64(bitPattern: $0) }
         if maxmemory == 0 {
@@ -119,6 +123,7 @@ struct ConfigChecks {
 
     // MARK: Security
 
+    /// RC5xx: who can reach the data.
     private func security(_ out: inout [Diagnostic]) {
         let bind = config.settings["bind"]?.args ?? (config.complete ? ["*", "-::*"] : [])
         let exposed = bind.isEmpty ? config.complete : bind.contains { !ConfigChecks.isLoopback($0) }
@@ -145,6 +150,7 @@ struct ConfigChecks {
 
     // MARK: Host
 
+    /// RC6xx: kernel settings that make forks fail or stall.
     private func hostKernel(_ out: inout [Diagnostic]) {
         guard let host else { return }
         if let oc = host.overcommitMemory, oc != 1 {

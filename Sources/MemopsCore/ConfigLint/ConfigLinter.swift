@@ -74,8 +74,10 @@ public struct ConfigLinter: Sendable {
         self.table = table
     }
 
-    /// Lints a file and everything it includes.
-    public func lint(file path: String) throws(ConfigLintError) -> LintReport {
+    /// Lints a file and everything it includes. `appending` is configuration text redis-server
+    /// appends after the file, as it does with command-line options (`--port 7000` becomes the
+    /// line `port 7000` after a newline).
+    public func lint(file path: String, appending: String? = nil) throws(ConfigLintError) -> LintReport {
         let cwd = options.workingDirectory ?? FileManager.default.currentDirectoryPath
         let resolved = ConfigLoader.resolve(path, cwd: cwd)
         guard let data = FileManager.default.contents(atPath: resolved) else {
@@ -84,7 +86,7 @@ public struct ConfigLinter: Sendable {
                 : isDir.boolValue ? "it is a directory" : "permission denied"
             throw .unreadable(path: path, reason: reason)
         }
-        return lint(bytes: [UInt8](data), name: path, cwd: cwd)
+        return lint(bytes: [UInt8](data), name: path, cwd: cwd, appending: appending)
     }
 
     /// Lints configuration text (as if it were the file `name`).
@@ -92,13 +94,31 @@ public struct ConfigLinter: Sendable {
         lint(bytes: Array(text.utf8), name: name, cwd: options.workingDirectory ?? FileManager.default.currentDirectoryPath)
     }
 
-    func lint(bytes: [UInt8], name: String, cwd: String) -> LintReport {
+    /// Lints raw file bytes: the loader walk, then the checks on the result, then the filters.
+    func lint(bytes: [UInt8], name: String, cwd: String, appending: String? = nil) -> LintReport {
         let loader = ConfigLoader(table: table, options: options, cwd: cwd)
-        loader.load(contents: [(name, ConfigLoader.fgetsConcat(bytes))], includeStack: [ConfigLoader.resolve(name, cwd: cwd)])
+        var content = ConfigLoader.fgetsConcat(bytes)
+        // config.c loadServerConfig: `config = sdscat(config, "\n"); config = sdscat(config, options)`.
+        if let appending { content += [0x0a] + Array(appending.utf8).prefix { $0 != 0 } }
+        loader.load(contents: [(name, content)], includeStack: [ConfigLoader.resolve(name, cwd: cwd)])
         loader.finish(topFile: name)
         var diagnostics = loader.diagnostics
         diagnostics += ConfigChecks(config: loader.config, options: options, file: name, host: hostFacts()).run()
-        return LintReport(diagnostics: filter(diagnostics, disables: loader.disables), config: loader.config)
+        return LintReport(diagnostics: ConfigLinter.ordered(filter(diagnostics, disables: loader.disables)), config: loader.config)
+    }
+
+    /// File order (files in the order they were first mentioned), then line and column; findings
+    /// about a file as a whole come after its lines. Stable, so equal positions keep their order.
+    static func ordered(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        var fileRank: [String: Int] = [:]
+        for d in diagnostics { if let f = d.location?.file, fileRank[f] == nil { fileRank[f] = fileRank.count } }
+        return diagnostics.enumerated().sorted { a, b in
+            func key(_ d: Diagnostic) -> (Int, Int, Int) {
+                (d.location.flatMap { fileRank[$0.file] } ?? Int.max, d.location?.line ?? Int.max, d.location?.column ?? 0)
+            }
+            let (ka, kb) = (key(a.element), key(b.element))
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
     }
 
     /// Lints a running server's `CONFIG GET *` (name → value); `complete` false when the values
@@ -189,11 +209,13 @@ public struct ConfigLinter: Sendable {
         }
     }
 
+    /// The host's facts when host checks are on: the given ones, else this machine's.
     private func hostFacts() -> HostFacts? {
         guard options.hostChecks else { return nil }
         return options.host ?? HostFacts.current()
     }
 
+    /// Drops findings of disabled rules, of off-by-default rules not enabled, and those silenced by `# memops disable=` on the line before.
     private func filter(_ diagnostics: [Diagnostic], disables: [ConfigLoader.LineKey: Set<String>]) -> [Diagnostic] {
         diagnostics.filter { d in
             if options.disabled.contains(d.rule) { return false }

@@ -86,10 +86,10 @@ final class ConfigLoader {
             lineStart = lineEnd + 1
 
             // sdstrim(line, " \t\r\n")
-            let trimSet: Set<UInt8> = [0x20, 0x09, 0x0d, 0x0a]
+            func trimmed(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0d || c == 0x0a }
             var lo = raw.startIndex, hi = raw.endIndex
-            while lo < hi && trimSet.contains(raw[lo]) { lo += 1 }
-            while hi > lo && trimSet.contains(raw[hi - 1]) { hi -= 1 }
+            while lo < hi && trimmed(raw[lo]) { lo += 1 }
+            while hi > lo && trimmed(raw[hi - 1]) { hi -= 1 }
             let line = Array(raw[lo..<hi])
             let lead = lo - raw.startIndex
             if let rules = pendingDisable {
@@ -124,6 +124,7 @@ final class ConfigLoader {
         return Set(list.map { $0.uppercased() == "ALL" ? "all" : $0.uppercased() })
     }
 
+    /// Records a finding with the rule's default severity unless one is given.
     private func report(_ rule: String, _ message: String, _ file: String, _ line: Int, _ column: Int?, severity: Severity? = nil, key: String? = nil) {
         let s = severity ?? ConfigLintRules.rule(rule)?.severity ?? .error
         diagnostics.append(Diagnostic(severity: s, rule: rule, message: message,
@@ -132,12 +133,21 @@ final class ConfigLoader {
 
     // MARK: Directives
 
+    /// One directive line, in the order config.c tries them: the config table, deprecated names, include, rename-command, user, loadmodule, module options, sentinel, else unknown.
     private func handle(_ tokens: [ConfigToken], file: String, line: Int, includeStack: [String]) {
         let name = tokens[0].lowered
         let args = Array(tokens.dropFirst())
         let at = SourceLocation(file: file, line: line, column: tokens[0].column)
         let inlineComment = args.first { !$0.quoted && $0.bytes.first == UInt8(ascii: "#") }
 
+        if table.version == "6.2", let spec = table.spec(name), spec.kind == .special {
+            if let hash = inlineComment {
+                report("RC102", "inline comment: redis reads '\(hash.text) …' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
+                return
+            }
+            handleSixTwo(spec, spelled: name, args: args, at: at)
+            return
+        }
         if let spec = table.spec(name) {
             if let hash = inlineComment {
                 report("RC102", "inline comment: redis reads '\(args.drop(while: { $0 != hash }).map(\.text).joined(separator: " "))' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
@@ -173,7 +183,7 @@ final class ConfigLoader {
         }
         if table.ignored.contains(name) && tokens.count == 2 {
             let instead = name.hasPrefix("list-max-ziplist") ? "; lists use list-max-listpack-size" : ""
-            report("RC206", "\(name) is ignored by Redis \(table.version): it does nothing\(instead)", file, line, at.column, key: name)
+            report("RC206", "\(name) is ignored by \(table.displayName): it does nothing\(instead)", file, line, at.column, key: name)
             return
         }
         if let hash = inlineComment, ["include", "rename-command", "sentinel"].contains(name) {
@@ -207,6 +217,77 @@ final class ConfigLoader {
         }
     }
 
+    /// Redis 6.2 parses these directives by hand in `loadServerConfigFromString` (6.2.16
+    /// src/config.c), with fixed argument counts and looser number parsing (atoi, strtol).
+    private func handleSixTwo(_ spec: DirectiveSpec, spelled: String, args: [ConfigToken], at: SourceLocation) {
+        let file = at.file, line = at.line ?? 0
+        func badArity(_ what: String) {
+            report("RC103", "\(spec.name) takes \(what) in Redis 6.2, not \(args.count) argument\(args.count == 1 ? "" : "s")", file, line, at.column, key: spec.name)
+        }
+        func atoi(_ t: ConfigToken) -> Int64 { Int64(Int32(truncatingIfNeeded: ConfigSyntax.strtoll(t.bytes).value)) }
+        switch spec.name {
+        case "save":
+            // No argument-count condition on this branch: other counts are silently ignored,
+            // after the first save line has already dropped the default save points.
+            if !saveLoaded {
+                saveLoaded = true
+                config.saveParams = []
+            }
+            config.saveLocation = at
+            if args.count == 3 {
+                let (secs, changes) = (atoi(args[1]), atoi(args[2]))
+                if secs < 1 || changes < 0 {
+                    report("RC110", "save \(args[1].text) \(args[2].text): seconds must be ≥ 1 and changes ≥ 0", file, line, args[1].column, key: "save")
+                    return
+                }
+                config.saveParams?.append((secs, changes))
+                savePointsAt = savePointsAt ?? at
+            } else if args.count == 1 && args[0].bytes.isEmpty {
+                config.saveParams = []
+                emptySaveAt = emptySaveAt ?? at
+            } else {
+                report("RC110", "Redis 6.2 ignores a save line with \(args.count) arguments (one pair per line), and the defaults are already gone: this line disables nothing and saves nothing", file, line, at.column, severity: .warning, key: "save")
+            }
+            return
+        case "bind":
+            if args.isEmpty { return badArity("at least one address") }
+            if args.count > 16 { return report("RC114", "bind takes at most 16 addresses, not \(args.count)", file, line, at.column, key: "bind") }
+        case "unixsocketperm":
+            if args.count != 1 { return badArity("one octal mode") }
+            let r = ConfigSyntax.strtoll(args[0].bytes, base: 8)
+            if r.overflow || r.value > 0o777 || r.value < 0 {
+                return report("RC114", "unixsocketperm \(args[0].text) is not an octal mode up to 777", file, line, args[0].column, key: spec.name)
+            }
+        case "replicaof":
+            if args.count != 2 { return badArity("<host> <port> or `no one`") }
+            if !(args[0].lowered == "no" && args[1].lowered == "one") {
+                let r = ConfigSyntax.strtoll(args[1].bytes)
+                if !r.complete || r.overflow || r.value < 0 || r.value > 65535 {
+                    return report("RC114", "replicaof port '\(args[1].text)' must be from 0 to 65535", file, line, args[1].column, key: spec.name)
+                }
+            }
+        case "client-output-buffer-limit":
+            if args.count != 4 { return badArity("<class> <hard> <soft> <seconds>") }
+            if !["normal", "slave", "replica", "pubsub"].contains(args[0].lowered) {
+                return report("RC114", "client-output-buffer-limit class '\(args[0].text)' must be normal, replica or pubsub", file, line, args[0].column, key: spec.name)
+            }
+            if atoi(args[3]) < 0 {
+                return report("RC114", "client-output-buffer-limit: negative soft seconds", file, line, args[3].column, key: spec.name)
+            }
+        case "oom-score-adj-values":
+            if args.count != 3 { return badArity("3 values") }
+            if let f = ConfigValidator.validateSpecial(spec.name, args, table: table) { return report(f.rule, f.message, file, line, f.column, key: spec.name) }
+        case "dir", "logfile", "cluster-config-file", "notify-keyspace-events":
+            if args.count != 1 { return badArity("one argument") }
+            if spec.name == "notify-keyspace-events", let f = ConfigValidator.validateSpecial(spec.name, args, table: table) {
+                return report(f.rule, f.message, file, line, f.column, key: spec.name)
+            }
+        default: break
+        }
+        apply(spec, args, at: at, spelled: spelled)
+    }
+
+    /// A name redis rejects ("Bad directive or wrong number of arguments"): a wrong arity, a directive of a newer or older release, or a typo.
     private func unknown(_ name: String, tokens: [ConfigToken], at: SourceLocation) {
         let file = at.file, line = at.line ?? 0
         let arity: [String: String] = ["include": "exactly one path", "rename-command": "exactly two names", "user": "a name and rules",
@@ -220,18 +301,22 @@ final class ConfigLoader {
             return
         }
         let target = RedisConfigTables.majorMinor(table.version)
-        if let first = RedisConfigTables.firstVersion(knowing: name), let v = RedisConfigTables.majorMinor(first.version), let target, v > target {
-            report("RC113", "\(name) needs Redis \(first.version) or later; Redis \(table.version) stops at it as an unknown directive", file, line, at.column, key: name)
+        if let first = RedisConfigTables.firstVersion(knowing: name, like: table.version), let v = RedisConfigTables.majorMinor(first.version), let target, v > target {
+            report("RC113", "\(name) needs \(first.displayName) or later; \(table.displayName) stops at it as an unknown directive", file, line, at.column, key: name)
             return
         }
-        if let last = RedisConfigTables.lastVersion(knowing: name), let v = RedisConfigTables.majorMinor(last.version), let target, v < target {
-            var message = "\(name) was removed after Redis \(last.version); Redis \(table.version) stops at it as an unknown directive"
+        if let last = RedisConfigTables.lastVersion(knowing: name, like: table.version), let v = RedisConfigTables.majorMinor(last.version), let target, v < target {
+            var message = "\(name) was removed after \(last.displayName); \(table.displayName) stops at it as an unknown directive"
             if let suggestion = suggest(name) { message += "; did you mean \(suggestion)?" }
             report("RC101", message, file, line, at.column, key: name)
             return
         }
-        var message = "unknown directive '\(tokens[0].text)': redis-server \(table.version) stops here (Bad directive)"
-        if let suggestion = suggest(name) { message += "; did you mean \(suggestion)?" }
+        var message = "unknown directive '\(tokens[0].text)': \(table.displayName) stops here (Bad directive)"
+        if tokens[0].bytes.starts(with: [0xef, 0xbb, 0xbf]) {
+            message += "; the file starts with a UTF-8 byte-order mark, which redis reads as part of the name: save it without BOM"
+        } else if let suggestion = suggest(name) {
+            message += "; did you mean \(suggestion)?"
+        }
         report("RC101", message, file, line, at.column, key: name)
     }
 
@@ -239,12 +324,14 @@ final class ConfigLoader {
     private func suggest(_ name: String) -> String? {
         let candidates = table.allNames + ["include", "rename-command", "user", "loadmodule"]
         let limit = max(2, name.count / 4)
-        let scored = candidates.map { ($0, ConfigSyntax.editDistance(name, $0)) }.filter { $0.1 <= limit }
+        let scored = candidates.filter { abs($0.utf8.count - name.utf8.count) <= limit }
+            .map { ($0, ConfigSyntax.editDistance(name, $0, limit: limit)) }.filter { $0.1 <= limit }
         guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
         if let spec = table.spec(best.0), spec.name != best.0 { return spec.name }
         return best.0
     }
 
+    /// A valid directive takes effect: duplicates and decimal units are noted, `dir` and `save` have their side effects, the value is recorded (last one wins).
     private func apply(_ spec: DirectiveSpec, _ values: [ConfigToken], at: SourceLocation, spelled: String) {
         let file = at.file, line = at.line ?? 0
         if spec.name != "save" && spec.name != "client-output-buffer-limit" {
@@ -289,6 +376,7 @@ final class ConfigLoader {
         config.settings[spec.name] = EffectiveConfig.Setting(name: spec.name, args: values.map(\.text), location: at, spelled: spelled)
     }
 
+    /// RC202 for a k/m/g memory value.
     private func decimalUnit(_ v: ConfigToken, name: String, at: SourceLocation) {
         let unit = ConfigSyntax.memoryUnit(v.bytes)
         guard ["k", "m", "g"].contains(unit), let bytes = ConfigSyntax.memtoull(v.bytes) else { return }
@@ -298,6 +386,7 @@ final class ConfigLoader {
                at.file, at.line ?? 0, v.column, key: name)
     }
 
+    /// config.c `loadServerConfig` for an include: a glob reads every match (none: skipped), a plain path must open; loops are reported instead of followed.
     private func include(_ arg: ConfigToken, at: SourceLocation, includeStack: [String]) {
         let pattern = arg.text
         let path = ConfigLoader.resolve(pattern, cwd: cwd)
@@ -322,6 +411,12 @@ final class ConfigLoader {
                 report("RC112", "include \(f.display) loops back to a file already being read; redis-server would recurse until it crashes", at.file, at.line ?? 0, arg.column)
                 return
             }
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: f.resolved, isDirectory: &isDir), isDir.boolValue {
+                // fopen(3) opens a directory and fgets then reads nothing: redis goes on.
+                report("RC112", "include \(f.display) is a directory: redis reads nothing from it (use \(f.display)/*.conf)", at.file, at.line ?? 0, arg.column, severity: .warning)
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: f.resolved) else {
                 let why = FileManager.default.fileExists(atPath: f.resolved) ? "cannot be read (permission denied or a directory)" : "does not exist"
                 let relative = pattern.hasPrefix("/") ? "" : " (relative paths are resolved from the directory redis-server runs in: \(cwd))"
@@ -333,10 +428,11 @@ final class ConfigLoader {
         load(contents: contents, includeStack: includeStack + files.map(\.resolved))
     }
 
+    /// rename-command against the command table as renamed so far (names compare case-insensitively, as the command dict does).
     private func renameCommand(_ from: ConfigToken, _ to: ConfigToken, at: SourceLocation) {
         let source = from.lowered, target = to.lowered
         if !table.commands.isEmpty && !commands.contains(source) {
-            report("RC117", "rename-command \(from.text): no such command in Redis \(table.version) (or it was already renamed)", at.file, at.line ?? 0, from.column)
+            report("RC117", "rename-command \(from.text): no such command in \(table.displayName) (or it was already renamed)", at.file, at.line ?? 0, from.column)
             return
         }
         commands.remove(source)
@@ -350,6 +446,7 @@ final class ConfigLoader {
         config.renamedCommands[source] = to.text
     }
 
+    /// `user name rules…`: duplicate names and the ACL rules.
     private func user(_ args: [ConfigToken], at: SourceLocation) {
         // acl.c ACLMergeSelectorArguments: "(…)" selectors may span several arguments.
         var rules: [ConfigToken] = []
@@ -368,11 +465,14 @@ final class ConfigLoader {
             report("RC119", "user \(args[0].text): unmatched parenthesis in ACL selector '\(o.text)'", at.file, at.line ?? 0, o.column)
             return
         }
-        for r in rules {
-            if let problem = ConfigValidator.validateUserRule(r, commands: Set(table.commands)) {
-                report("RC119", "user \(args[0].text): ACL rule '\(r.text)': \(problem)", at.file, at.line ?? 0, r.column)
-                return
-            }
+        // acl.c ACLAppendUserForLoading: a second `user` line for the same name is refused.
+        if config.users.contains(args[0].text) {
+            report("RC119", "user \(args[0].text) is defined twice; redis-server refuses the second definition", at.file, at.line ?? 0, args[0].column)
+            return
+        }
+        if let (r, problem) = ConfigValidator.validateUserRules(rules, commands: Set(table.commands)) {
+            report("RC119", "user \(args[0].text): ACL rule '\(r.text)': \(problem)", at.file, at.line ?? 0, r.column)
+            return
         }
         config.users.append(args[0].text)
         let lowered = rules.map(\.lowered)

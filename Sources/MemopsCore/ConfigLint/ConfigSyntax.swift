@@ -31,6 +31,7 @@ public enum ConfigSyntax {
     static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0d) }
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
     static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5a ? c + 0x20 : c }
+    /// The value of a hex digit (either case), as sds.c `hex_digit_to_int`.
     static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: return c - 0x30
@@ -219,8 +220,9 @@ public enum ConfigSyntax {
         return r.complete && !r.overflow ? r.value : nil
     }
 
-    /// Levenshtein distance, for "did you mean".
-    public static func editDistance(_ a: String, _ b: String) -> Int {
+    /// Levenshtein distance, for "did you mean". Stops early once every path exceeds `limit`
+    /// (the result is then some value above `limit`).
+    public static func editDistance(_ a: String, _ b: String, limit: Int = .max) -> Int {
         let a = Array(a.utf8), b = Array(b.utf8)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -228,9 +230,14 @@ public enum ConfigSyntax {
         var cur = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
             cur[0] = i
+            var rowMin = i
             for j in 1...b.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                let substitute = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                let v = Swift.min(substitute, Swift.min(prev[j], cur[j - 1]) + 1)
+                cur[j] = v
+                if v < rowMin { rowMin = v }
             }
+            if rowMin > limit { return rowMin }
             swap(&prev, &cur)
         }
         return prev[b.count]

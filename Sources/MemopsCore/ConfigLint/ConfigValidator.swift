@@ -39,7 +39,7 @@ public enum ConfigValidator {
             }
             return .failure(ValueFailure(rule: "RC108", message: "\(spec.name) '\(shown)' is not an integer (no '+', leading zeros, units or decimals)", column: column))
         }
-        if spec.kind.comparesUnsigned {
+        if spec.unsignedBounds {
             let u = UInt64(bitPattern: ll), lo = UInt64(bitPattern: spec.lower), hi = UInt64(bitPattern: spec.upper)
             if u > hi || u < lo {
                 let range = spec.isOctal ? "\(String(lo, radix: 8)) and \(String(hi, radix: 8))" : "\(lo) and \(hi)"
@@ -138,7 +138,7 @@ public enum ConfigValidator {
 
     /// The special directives of config.c (`setConfig…Option`), except `dir` and `save`'s state,
     /// which the loader applies.
-    static func validateSpecial(_ name: String, _ args: [ConfigToken], table: VersionTable) -> ValueFailure? {
+    static func validateSpecial(_ name: String, _ args: [ConfigToken], table _: VersionTable) -> ValueFailure? {
         let column = args.first?.column
         switch name {
         case "save":
@@ -218,12 +218,58 @@ public enum ConfigValidator {
         default:
             break
         }
-        _ = table
         return nil
     }
 
-    /// ACL rule syntax of `user` lines (acl.c `ACLSetUser`): the rule words redis knows, hashed
-    /// passwords of 64 hex digits, and known commands and categories for `+`/`-`.
+    /// ACL rules of a `user` line as acl.c `ACLSetUser`/`ACLSetSelector` check them: the rule
+    /// words, hashed passwords of 64 lowercase hex digits, known commands and categories, no
+    /// key pattern after `allkeys`/`~*` and no channel pattern after `allchannels`/`&*`
+    /// (EEXIST/EISDIR in acl.c). Returns the first bad rule and why.
+    static func validateUserRules(_ rules: [ConfigToken], commands: Set<String>) -> (ConfigToken, String)? {
+        var allKeys = false, allChannels = false
+        for rule in rules {
+            let s = rule.lowered
+            if rule.bytes.first == UInt8(ascii: "("), rule.bytes.last == UInt8(ascii: ")") {
+                // A selector: its rules are checked on their own selector.
+                let inner = Array(rule.bytes.dropFirst().dropLast())
+                if case .success(let parts) = ConfigSyntax.splitArgs(inner),
+                    let bad = validateUserRules(parts.map { ConfigToken(bytes: $0.bytes, column: rule.column, quoted: false) }, commands: commands)
+                {
+                    return (rule, bad.1)
+                }
+                continue
+            }
+            switch s {
+            case "allkeys", "~*":
+                allKeys = true
+                continue
+            case "resetkeys":
+                allKeys = false
+                continue
+            case "allchannels", "&*":
+                allChannels = true
+                continue
+            case "resetchannels":
+                allChannels = false
+                continue
+            case "reset":
+                allKeys = false
+                allChannels = false
+                continue
+            default: break
+            }
+            if let problem = validateUserRule(rule, commands: commands) { return (rule, problem) }
+            if (s.hasPrefix("~") || s.hasPrefix("%")) && allKeys {
+                return (rule, "adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect")
+            }
+            if s.hasPrefix("&") && allChannels {
+                return (rule, "adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect")
+            }
+        }
+        return nil
+    }
+
+    /// One ACL rule word (acl.c `ACLSetUser`), without cross-rule state.
     static func validateUserRule(_ rule: ConfigToken, commands: Set<String>) -> String? {
         let s = rule.lowered
         let words: Set<String> = ["on", "off", "skip-sanitize-payload", "sanitize-payload", "allkeys", "resetkeys", "allchannels",
@@ -231,12 +277,14 @@ public enum ConfigValidator {
         if words.contains(s) { return nil }
         guard let first = rule.bytes.first else { return "Syntax error" }
         switch first {
-        case UInt8(ascii: "~"), UInt8(ascii: "&"), UInt8(ascii: ">"), UInt8(ascii: "<"):
+        case UInt8(ascii: "~"), UInt8(ascii: "&"):
+            return rule.bytes.contains(where: ConfigSyntax.isSpace) ? "patterns cannot contain spaces" : nil
+        case UInt8(ascii: ">"), UInt8(ascii: "<"):
             return nil
         case UInt8(ascii: "%"):
-            let rest = rule.bytes.dropFirst()
-            guard let tilde = rest.firstIndex(of: UInt8(ascii: "~")), tilde > rest.startIndex,
-                rest[rest.startIndex..<tilde].allSatisfy({ $0 == UInt8(ascii: "R") || $0 == UInt8(ascii: "W") })
+            let rest = s.utf8.dropFirst()
+            guard let tilde = rest.firstIndex(of: UInt8(ascii: "~")),
+                rest[rest.startIndex..<tilde].allSatisfy({ $0 == UInt8(ascii: "r") || $0 == UInt8(ascii: "w") })
             else { return "Syntax error" }
             return nil
         case UInt8(ascii: "#"), UInt8(ascii: "!"):
@@ -246,7 +294,7 @@ public enum ConfigValidator {
             }
             return nil
         case UInt8(ascii: "("):
-            return rule.bytes.last == UInt8(ascii: ")") ? nil : "Unmatched parenthesis in acl selector starting at '('"
+            return "Unmatched parenthesis in acl selector starting at '('"
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             let name = String(s.dropFirst())
             if name.hasPrefix("@") {

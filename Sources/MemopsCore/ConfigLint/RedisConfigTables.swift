@@ -12,8 +12,6 @@ public enum DirectiveKind: String, Sendable {
         }
     }
 
-    /// config.c `numericBoundaryCheck` compares these as unsigned long long, the rest as signed.
-    var comparesUnsigned: Bool { self == .ulongLong || self == .uint || self == .sizeT }
 }
 
 /// Flags of a directive in config.c that matter to the linter.
@@ -45,9 +43,14 @@ public struct DirectiveSpec: Sendable {
     public let number: Int
     public let defaultValue: String?
     public let check: String?
+    /// config.c `numericBoundaryCheck` compares this kind as unsigned long long (ULongLong, UInt,
+    /// SizeT; ULong too in Valkey 8), other numeric kinds as signed.
+    public let unsignedBounds: Bool
 
     init(_ name: String, alias: String? = nil, kind: DirectiveKind, flags: DirectiveFlags = [], values: [String] = [],
-         lower: Int64 = 0, upper: Int64 = 0, number: Int = 0, defaultValue: String? = nil, check: String? = nil) {
+         lower: Int64 = 0, upper: Int64 = 0, number: Int = 0, unsignedBounds: Bool = false, defaultValue: String? = nil,
+         check: String? = nil) {
+        self.unsignedBounds = unsignedBounds
         self.name = name
         self.alias = alias
         self.kind = kind
@@ -78,6 +81,8 @@ public struct VersionTable: Sendable {
     public let commands: [String]
 
     private let byName: [String: Int]
+    /// Every name and alias this version accepts, including the ignored ones.
+    public let allNames: [String]
 
     init(version: String, tag: String, directives: [DirectiveSpec], ignored: [String], commands: [String]) {
         self.version = version
@@ -91,15 +96,18 @@ public struct VersionTable: Sendable {
             if let a = d.alias { index[a] = i }
         }
         byName = index
+        allNames = index.keys.sorted() + ignored
+    }
+
+    /// "Redis 7.0" or "Valkey 8.0", for messages.
+    public var displayName: String {
+        version.hasPrefix("valkey-") ? "Valkey " + version.dropFirst("valkey-".count) : "Redis " + version
     }
 
     /// The directive called `name` (lower-case) by its name or its alias.
     public func spec(_ name: String) -> DirectiveSpec? {
         byName[name].map { directives[$0] }
     }
-
-    /// Every name and alias this version accepts.
-    public var allNames: [String] { Array(byName.keys) + ignored }
 }
 
 /// The embedded per-version tables (see scripts/gen-config-tables) and version lookup.
@@ -111,29 +119,41 @@ public enum RedisConfigTables {
     public static let defaultVersion = "7.0"
 
     /// The table for a version string: "7.0", "7.0.15", "7.2.4" or "8.0-m01" all pick their
-    /// `major.minor` line; a newer patch or an unknown minor picks the closest older line. Nil
-    /// when the version is older than every table.
+    /// Redis `major.minor` line; "valkey-8.0.1" picks a Valkey table. A newer patch or an unknown
+    /// minor picks the closest older line. Nil when the version is older than every table.
     public static func table(for version: String) -> VersionTable? {
         let wanted = majorMinor(version)
         guard let wanted else { return nil }
         var best: VersionTable?
-        for t in generated {
+        for t in family(of: version) {
             guard let have = majorMinor(t.version) else { continue }
             if have <= wanted { best = t }
         }
         return best
     }
 
-    /// The first version (oldest table) that knows `name`, if any.
-    public static func firstVersion(knowing name: String) -> VersionTable? {
-        generated.first { $0.spec(name) != nil || $0.ignored.contains(name) }
+    /// "valkey" for Valkey versions ("valkey-8.0"), else "redis".
+    public static func product(of version: String) -> String {
+        version.lowercased().hasPrefix("valkey") ? "valkey" : "redis"
     }
 
-    /// The last version that knew `name`, if any.
-    public static func lastVersion(knowing name: String) -> VersionTable? {
-        generated.last { $0.spec(name) != nil || $0.ignored.contains(name) }
+    /// The tables of the same product as `version`, oldest first.
+    static func family(of version: String) -> [VersionTable] {
+        let p = product(of: version)
+        return generated.filter { product(of: $0.version) == p }
     }
 
+    /// The first version (oldest table) of the product of `target` that knows `name`, if any.
+    public static func firstVersion(knowing name: String, like target: String = "redis") -> VersionTable? {
+        family(of: target).first { $0.spec(name) != nil || $0.ignored.contains(name) }
+    }
+
+    /// The last version of the product of `target` that knew `name`, if any.
+    public static func lastVersion(knowing name: String, like target: String = "redis") -> VersionTable? {
+        family(of: target).last { $0.spec(name) != nil || $0.ignored.contains(name) }
+    }
+
+    /// The first two numbers of a version string ("7.2.4" → 7.2, "8.0-m01" → 8.0).
     static func majorMinor(_ version: String) -> Version? {
         let parts = version.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
         guard parts.count == 2 else { return nil }

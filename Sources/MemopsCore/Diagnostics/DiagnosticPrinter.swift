@@ -36,6 +36,7 @@ public enum DiagnosticPrinter {
         isTTY && environment["NO_COLOR"] == nil
     }
 
+    /// The severity label in ANSI colour (bold red, yellow, cyan, green).
     private static func colored(_ severity: Severity) -> String {
         let code: String
         switch severity {
@@ -119,6 +120,7 @@ public enum DiagnosticPrinter {
         path.hasPrefix("/") ? URL(fileURLWithPath: path).absoluteString : path
     }
 
+    /// Pretty JSON with sorted keys, so output is stable between runs.
     private static func serialize(_ object: Any) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
             return "[]"
