@@ -14,7 +14,7 @@ extension MemopsCommand {
                 streaming pass with flat memory; every structure is validated on the way, so a corrupt \\
                 file exits 6 with the byte offset and key.
 
-                --json prints the summary object: header ("redis"/"valkey"), version, aux ([name, value] \\
+                --json prints the summary object: flavor ("redis"/"valkey"), version, aux ([name, value] \\
                 pairs in file order), functions ({name, engine, codeBytes}), modules, databases (by number: \\
                 keys, expires, alreadyExpired, resizeHint, keysByType, keysByEncoding, bytesByType, \\
                 elementsByType), biggestKeys ({db, key (bytes), type, encoding, elements, bytes, expireAtMs}), \\
@@ -118,7 +118,7 @@ enum InspectInput {
 /// The people-readable summary of `memops inspect`.
 enum InspectReport {
     static func text(_ s: RDBSummary, file: String) -> String {
-        var out = "\(file): \(s.header == .valkey ? "VALKEY" : "REDIS") RDB version \(s.version), \(Format.bytes(UInt64(s.fileBytes))), checksum \(s.checksum)\n"
+        var out = "\(file): \(s.flavor == .valkey ? "VALKEY" : "REDIS") RDB version \(s.version), \(Format.bytes(UInt64(s.fileBytes))), checksum \(s.checksum)\n"
         if !s.aux.isEmpty {
             out += "aux:\n"
             for pair in s.aux where pair.count == 2 {

@@ -50,6 +50,8 @@ public final class RedisConnection {
             throw .authentication(server: server, message: "NOAUTH: a password is required")
         case .error(let m) where m.hasPrefix("NOPERM"):
             throw .permission(server: server, command: "PING", message: m)
+        case .error(let m) where m.hasPrefix("LOADING"):
+            throw .unreachable(server: server, reason: "it is still loading its dataset into memory; retry when it has finished")
         default:
             throw .wrongServer(server: server, reason: "PING was answered with \(pong), not PONG")
         }
