@@ -1,0 +1,217 @@
+import Foundation
+
+/// The key schema as data: key patterns with their type, TTL policy, required fields, field
+/// constraints and stream policy, and the references between keys. The built-in default is the
+/// seed schema (`Schema.seed`); `Schema.load(path:)` reads a replacement from JSON.
+public struct Schema: Sendable, Codable, Equatable {
+    /// Format version of the schema file; only 1 exists.
+    public var version: Int
+    /// Key patterns; a key belongs to the most specific pattern it matches.
+    public var patterns: [KeyPattern]
+    /// References from index keys (and registries) to entity keys.
+    public var references: [Reference]
+
+    public init(version: Int = 1, patterns: [KeyPattern], references: [Reference]) {
+        self.version = version
+        self.patterns = patterns
+        self.references = references
+    }
+
+    /// The pattern a key belongs to, or nil: among the patterns it matches, the one with the most
+    /// literal segments (so `tool:stats` wins over `tool:{tool}:{input_hash}`).
+    public func match(_ key: [UInt8]) -> (pattern: KeyPattern, captures: [String: [UInt8]])? {
+        var best: (pattern: KeyPattern, captures: [String: [UInt8]], literals: Int)?
+        for p in patterns {
+            guard let captures = p.template.match(key) else { continue }
+            let literals = p.template.literalCount
+            if best == nil || literals > best!.literals { best = (p, captures, literals) }
+        }
+        return best.map { ($0.pattern, $0.captures) }
+    }
+
+    /// The pattern named `name` (its `pattern` text).
+    public func pattern(named name: String) -> KeyPattern? { patterns.first { $0.pattern == name } }
+}
+
+/// The type a key must have, as TYPE reports it.
+public enum KeyType: String, Sendable, Codable, CaseIterable {
+    case string, list, set, zset, hash, stream
+}
+
+/// One key pattern such as `session:{session_id}`.
+public struct KeyPattern: Sendable, Codable, Equatable {
+    /// Segments separated by `:`; `{name}` is a placeholder matching one non-empty segment,
+    /// `{name...}` (last segment only) matches the rest of the key, colons included.
+    public var pattern: String
+    public var type: KeyType
+    public var ttl: TTLPolicy
+    /// Hash fields every key of this pattern must have (non-empty).
+    public var requiredFields: [String]?
+    /// Exact byte sizes of hash fields, e.g. `vector` is 3,072 bytes.
+    public var fieldSizes: [String: Int]?
+    /// Stream retention and consumer policy.
+    public var stream: StreamPolicy?
+    /// One line for `schema show`.
+    public var summary: String?
+
+    public init(_ pattern: String, type: KeyType, ttl: TTLPolicy, requiredFields: [String]? = nil, fieldSizes: [String: Int]? = nil,
+                stream: StreamPolicy? = nil, summary: String? = nil) {
+        self.pattern = pattern
+        self.type = type
+        self.ttl = ttl
+        self.requiredFields = requiredFields
+        self.fieldSizes = fieldSizes
+        self.stream = stream
+        self.summary = summary
+    }
+
+    /// The parsed pattern.
+    public var template: KeyTemplate { KeyTemplate(pattern) }
+
+    /// Hash fields whose length the audit asks for (required or size-constrained), sorted.
+    public var checkedFields: [String] {
+        Array(Set((requiredFields ?? []) + (fieldSizes.map { Array($0.keys) } ?? []))).sorted()
+    }
+}
+
+/// When a key must, may or must not expire.
+public struct TTLPolicy: Sendable, Codable, Equatable {
+    /// `required`, `forbidden` or `optional`.
+    public var policy: Kind
+    /// Upper bound in seconds for every key of the pattern (required or optional TTLs).
+    public var maxSeconds: Int?
+    /// Upper bound by a placeholder's value: `placeholder` names it, `classes` maps a class name
+    /// to its TTL and its values, `defaultSeconds` covers the rest (the tool cache's classes).
+    public var byValue: TTLByValue?
+
+    public enum Kind: String, Sendable, Codable { case required, forbidden, optional }
+
+    public init(_ policy: Kind, maxSeconds: Int? = nil, byValue: TTLByValue? = nil) {
+        self.policy = policy
+        self.maxSeconds = maxSeconds
+        self.byValue = byValue
+    }
+
+    public static let forbidden = TTLPolicy(.forbidden)
+    public static let optional = TTLPolicy(.optional)
+
+    /// The most a key may live, given its placeholder values; nil when unbounded.
+    public func bound(_ captures: [String: [UInt8]]) -> Int? {
+        if let byValue, let value = captures[byValue.placeholder] {
+            let text = String(decoding: value, as: UTF8.self)
+            for c in byValue.classes where c.values.contains(text) { return c.seconds }
+            return byValue.defaultSeconds
+        }
+        return maxSeconds
+    }
+}
+
+/// TTL bounds chosen by a placeholder's value.
+public struct TTLByValue: Sendable, Codable, Equatable {
+    public var placeholder: String
+    public var classes: [TTLClass]
+    public var defaultSeconds: Int
+}
+
+/// One TTL class: a name, its bound and the placeholder values in it.
+public struct TTLClass: Sendable, Codable, Equatable {
+    public var name: String
+    public var seconds: Int
+    public var values: [String]
+}
+
+/// A stream's policy.
+public struct StreamPolicy: Sendable, Codable, Equatable {
+    /// Trim target (`XTRIM MAXLEN ~`); lengths up to `maxLength + slack` are accepted, since `~`
+    /// trims whole nodes only.
+    public var maxLength: Int?
+    public var slack: Int?
+    /// Entries older than this many days mean nobody trims by time (`MINID`).
+    public var maxAgeDays: Double?
+    /// Consumer groups that must exist.
+    public var requiredGroups: [String]?
+    /// Most pending (delivered, unacknowledged) entries a group may hold.
+    public var maxPending: Int?
+    /// A consumer holding pending entries idle longer than this is reported.
+    public var maxIdleSeconds: Int?
+}
+
+/// A reference from the members (or values) of `from` keys to `to` keys: `{member}` in `to` is
+/// replaced by the member. `reverse` also requires every `to` key to be in its index (only for a
+/// `from` without placeholders). `stale` marks a heartbeat reference (its own rule).
+public struct Reference: Sendable, Codable, Equatable {
+    public var from: String
+    public var via: Via
+    public var to: String
+    public var reverse: Bool?
+    public var heartbeat: Bool?
+
+    /// Where the member comes from: a sorted set's or set's members, or a hash's values.
+    public enum Via: String, Sendable, Codable { case zsetMembers = "zset-members", setMembers = "set-members", hashValues = "hash-values" }
+
+    public init(from: String, via: Via, to: String, reverse: Bool = false, heartbeat: Bool = false) {
+        self.from = from
+        self.via = via
+        self.to = to
+        self.reverse = reverse ? true : nil
+        self.heartbeat = heartbeat ? true : nil
+    }
+
+    /// The key a member refers to.
+    public func target(_ member: [UInt8]) -> [UInt8] {
+        let parts = to.components(separatedBy: "{member}")
+        return Array(parts[0].utf8) + member + Array(parts.dropFirst().joined(separator: "{member}").utf8)
+    }
+
+    /// The member a `to` key stands for, or nil when the key does not have `to`'s shape.
+    public func member(of key: [UInt8]) -> [UInt8]? {
+        let parts = to.components(separatedBy: "{member}")
+        guard parts.count == 2 else { return nil }
+        let prefix = Array(parts[0].utf8), suffix = Array(parts[1].utf8)
+        guard key.count > prefix.count + suffix.count, key.starts(with: prefix), key.suffix(suffix.count).elementsEqual(suffix) else { return nil }
+        let m = Array(key[prefix.count..<(key.count - suffix.count)])
+        return m.contains(UInt8(ascii: ":")) ? nil : m
+    }
+}
+
+/// A parsed key pattern: literal segments and placeholders.
+public struct KeyTemplate: Sendable, Equatable {
+    public enum Segment: Sendable, Equatable { case literal([UInt8]), placeholder(String), rest(String) }
+    public let segments: [Segment]
+
+    public init(_ pattern: String) {
+        segments = pattern.split(separator: ":", omittingEmptySubsequences: false).map { s in
+            if s.hasPrefix("{") && s.hasSuffix("...}") { return .rest(String(s.dropFirst().dropLast(4))) }
+            if s.hasPrefix("{") && s.hasSuffix("}") { return .placeholder(String(s.dropFirst().dropLast())) }
+            return .literal(Array(s.utf8))
+        }
+    }
+
+    /// Literal segments: more is more specific.
+    public var literalCount: Int { segments.filter { if case .literal = $0 { return true } else { return false } }.count }
+
+    /// Whether the pattern has no placeholder (one key, e.g. `sessions:recent`).
+    public var isLiteral: Bool { literalCount == segments.count }
+
+    /// The placeholders' values when `key` matches, else nil.
+    public func match(_ key: [UInt8]) -> [String: [UInt8]]? {
+        let parts = key.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        var captures: [String: [UInt8]] = [:]
+        for (i, segment) in segments.enumerated() {
+            guard i < parts.count else { return nil }
+            switch segment {
+            case .literal(let l):
+                guard parts[i].elementsEqual(l) else { return nil }
+            case .placeholder(let name):
+                guard !parts[i].isEmpty else { return nil }
+                captures[name] = Array(parts[i])
+            case .rest(let name):
+                let rest = Array(parts[i...].joined(separator: [UInt8(ascii: ":")]))
+                guard !rest.isEmpty else { return nil }
+                captures[name] = rest
+                return captures
+            }
+        }
+        return parts.count == segments.count ? captures : nil
+    }
+}
