@@ -79,7 +79,10 @@ public struct BackupAudit {
         }
 
         mutating func aux(key: [UInt8], value: [UInt8]) {
-            if key == Array("ctime".utf8), let s = Int64(String(decoding: value, as: UTF8.self)) { snapshotMs = s * 1000 }
+            // ctime has whole seconds; the save happened somewhere in that second. Taking its end
+            // makes TTLs (and ages) read short by under a second, never long: a heartbeat saved with
+            // 30 s left must not look like 30.9 s against its 30 s bound.
+            if key == Array("ctime".utf8), let s = Int64(String(decoding: value, as: UTF8.self)) { snapshotMs = s * 1000 + 999 }
         }
 
         mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery {
