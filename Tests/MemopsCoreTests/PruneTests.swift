@@ -170,3 +170,27 @@ struct PruneTests {
         #expect(try snapshot(redis) == before)
     }
 }
+
+@Suite("Prune streams")
+struct PruneStreamTests {
+    @Test("--trim-streams: MAXLEN ~ to the policy, exact MINID for the retention")
+    func trim() throws {
+        let server = try RedisServerProcess()
+        let redis = try RedisConnection(ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)))
+        _ = try redis.pipeline((1...5).map { [b("XADD"), b("events:log"), b("\($0)000-0"), b("type"), b("old")] })
+        _ = try redis.pipeline([[b("XADD"), b("events:log"), b("*"), b("type"), b("new")]])
+        _ = try redis.pipeline((0..<1_000).map { [b("XADD"), b("learning:queue"), b("*"), b("n"), b("\($0)")] })
+        var schema = Schema.seed
+        let queue = schema.patterns.firstIndex { $0.pattern == "learning:queue" }!
+        schema.patterns[queue].stream?.maxLength = 300
+        schema.patterns[queue].stream?.slack = 100
+        var options = PruneOptions()
+        options.trimStreams = true
+        let pruner = Pruner(connection: redis, schema: schema, options: options)
+        let result = try pruner.apply(try pruner.plan(), journal: nil)
+        #expect(try redis.command("XLEN", "events:log").integer == 1)
+        let length = try redis.command("XLEN", "learning:queue").integer ?? 0
+        #expect(length >= 300 && length <= 400)
+        #expect(result.entriesTrimmed == 5 + 1_000 - Int(length))
+    }
+}

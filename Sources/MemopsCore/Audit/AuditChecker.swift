@@ -160,10 +160,10 @@ public struct AuditChecker {
     public static func text(_ bytes: [UInt8]) -> String { SampleDataFault.escape(bytes) }
 
     /// Checks one key against its pattern; `ttlMs` and streams as observed.
-    public mutating func check(_ o: KeyObservation) {
+    public mutating func check(_ o: KeyObservation, as known: KeyClass? = nil) {
         scanned += 1
         let keyText = AuditChecker.text(o.key)
-        switch AuditChecker.classify(o.key, schema: schema) {
+        switch known ?? AuditChecker.classify(o.key, schema: schema) {
         case .badName(let reason):
             add(.badName, keyText, "\(reason); the key is not checked against the schema", bucket: AuditChecker.badNameBucket)
             account(o, bucket: AuditChecker.badNameBucket)
@@ -252,11 +252,7 @@ public struct AuditChecker {
 
     /// The reverse references (entity must be in index) that apply to `key`: (reference, member).
     public static func reverseReferences(of key: [UInt8], schema: Schema) -> [(Int, [UInt8])] {
-        var out: [(Int, [UInt8])] = []
-        for (i, r) in schema.references.enumerated() where r.reverse == true {
-            if let m = r.member(of: key) { out.append((i, m)) }
-        }
-        return out
+        schema.targetingReferences(key).filter { schema.references[$0.reference].reverse == true }.map { ($0.reference, $0.member) }
     }
 
     /// The references whose index pattern is `pattern`.

@@ -64,6 +64,7 @@ public struct BackupAudit {
         // The current key.
         private var skip = false
         private var pattern: KeyPattern?
+        private var keyClass: KeyClass = .unmatched
         private var fields: [String: Int] = [:]
         private var checked: Set<String> = []
         private var collecting: [(ref: Int, items: [(member: [UInt8], field: [UInt8]?)])] = []
@@ -98,8 +99,9 @@ public struct BackupAudit {
                 skip = true
                 return .summary
             }
-            if schema.references.contains(where: { $0.member(of: info.key) != nil }) { existing.insert(info.key) }
-            guard case .matched(let p, _) = AuditChecker.classify(info.key, schema: schema) else { return .summary }
+            if !schema.targetingReferences(info.key).isEmpty { existing.insert(info.key) }
+            keyClass = AuditChecker.classify(info.key, schema: schema)
+            guard case .matched(let p, _) = keyClass else { return .summary }
             pattern = p
             checked = Set(p.checkedFields)
             for ref in AuditChecker.references(from: p.pattern, schema: schema) {
@@ -155,7 +157,7 @@ public struct BackupAudit {
             if info.type == .stream {
                 o.stream = StreamObservation(length: streamLength, oldestAgeMs: oldestMs.map { max(0, snapshotMs - $0) }, groups: groups)
             }
-            checker.check(o)
+            checker.check(o, as: keyClass)
             if pattern != nil {
                 for (ref, member) in AuditChecker.reverseReferences(of: info.key, schema: schema) { reverseChecks.append((ref, info.key, member)) }
             }

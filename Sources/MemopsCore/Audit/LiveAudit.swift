@@ -79,6 +79,7 @@ public final class LiveAudit {
         var reverse: [(ref: Int, member: [UInt8])] = []
         var stream = false
         var indexOf: [Int] = []
+        var keyClass: KeyClass = .unmatched
     }
 
     func inspect(_ keys: [[UInt8]], nowMs: Int64, checker: inout AuditChecker, indexKeys: inout [Int: Set<[UInt8]>]) throws(RedisError) {
@@ -91,7 +92,8 @@ public final class LiveAudit {
             commands.append([b("TYPE"), key])
             commands.append([b("PTTL"), key])
             commands.append([b("MEMORY"), b("USAGE"), key, b("SAMPLES"), samples])
-            if case .matched(let p, _) = AuditChecker.classify(key, schema: schema) {
+            plan.keyClass = AuditChecker.classify(key, schema: schema)
+            if case .matched(let p, _) = plan.keyClass {
                 if p.type == .hash {
                     plan.fields = p.checkedFields
                     for f in plan.fields { commands.append([b("HSTRLEN"), key, b(f)]) }
@@ -133,7 +135,7 @@ public final class LiveAudit {
                 let present = reply.errorMessage == nil && reply != .null && reply.integer != 0
                 if !present { missing.append(ref) }
             }
-            checker.check(o)
+            checker.check(o, as: plan.keyClass)
             for ref in missing { checker.missingFromIndex(reference: ref, key: plan.key) }
             for ref in plan.indexOf {
                 let r = schema.references[ref]

@@ -13,7 +13,7 @@ public struct PruneOptions: Sendable {
     public var namespace: String?
     /// Every key matching this SCAN glob.
     public var pattern: String?
-    /// XTRIM streams to their policy (MAXLEN ~, MINID ~).
+    /// XTRIM streams to their policy (MAXLEN ~, exact MINID).
     public var trimStreams = false
     /// Batch size and commands per second.
     public var count = 1000
@@ -31,7 +31,7 @@ public enum PruneAction: Sendable, Equatable {
     case key(key: [UInt8], digest: String, expireAtMs: Int64, memory: Int, index: [(key: [UInt8], member: [UInt8], score: [UInt8])])
     /// Set the TTL (seconds) or remove it (nil), if the expiry is still what the scan saw.
     case ttl(key: [UInt8], seconds: Int?, expireAtMs: Int64)
-    /// XTRIM a stream: MAXLEN ~ n or MINID ~ id.
+    /// XTRIM a stream: MAXLEN ~ n or MINID id.
     case trim(key: [UInt8], maxLength: Int?, minID: String?)
 
     public static func == (a: PruneAction, b: PruneAction) -> Bool { a.describe == b.describe }
@@ -47,7 +47,7 @@ public enum PruneAction: Sendable, Equatable {
         case .ttl(let k, let s, _):
             return s.map { "EXPIRE \(AuditChecker.text(k)) \($0)" } ?? "PERSIST \(AuditChecker.text(k))"
         case .trim(let k, let max, let minID):
-            return "XTRIM \(AuditChecker.text(k)) " + (max.map { "MAXLEN ~ \($0)" } ?? "MINID ~ \(minID ?? "0")")
+            return "XTRIM \(AuditChecker.text(k)) " + (max.map { "MAXLEN ~ \($0)" } ?? "MINID \(minID ?? "0")")
         }
     }
 }
@@ -272,7 +272,9 @@ public final class Pruner {
         case .ttl(let k, let seconds, let expire):
             return [b("EVAL"), b(ttlScript), b("1"), k, b(String(expire)), b(seconds.map(String.init) ?? "persist")]
         case .trim(let k, let max, let minID):
-            return max.map { [b("XTRIM"), k, b("MAXLEN"), b("~"), b(String($0))] } ?? [b("XTRIM"), k, b("MINID"), b("~"), b(minID ?? "0")]
+            // MAXLEN ~ as the producers trim (whole nodes, cheap); MINID exact, so nothing past the
+            // retention is left for the next audit to report.
+            return max.map { [b("XTRIM"), k, b("MAXLEN"), b("~"), b(String($0))] } ?? [b("XTRIM"), k, b("MINID"), b(minID ?? "0")]
         }
     }
 

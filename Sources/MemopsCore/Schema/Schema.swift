@@ -7,26 +7,57 @@ public struct Schema: Sendable, Codable, Equatable {
     /// Format version of the schema file; only 1 exists.
     public var version: Int
     /// Key patterns; a key belongs to the most specific pattern it matches.
-    public var patterns: [KeyPattern]
+    public var patterns: [KeyPattern] { didSet { templates = patterns.map(\.template) } }
     /// References from index keys (and registries) to entity keys.
-    public var references: [Reference]
+    public var references: [Reference] { didSet { affixes = references.map(\.affixes) } }
+
+    /// The patterns parsed once, in `patterns` order (matching runs for every key scanned).
+    private var templates: [KeyTemplate]
+    /// Each reference's `to` split around `{member}`.
+    private var affixes: [(prefix: [UInt8], suffix: [UInt8])?]
+
+    public static func == (a: Schema, b: Schema) -> Bool {
+        a.version == b.version && a.patterns == b.patterns && a.references == b.references
+    }
+
+    /// The references whose `to` has `key`'s shape, with the member `key` stands for.
+    public func targetingReferences(_ key: [UInt8]) -> [(reference: Int, member: [UInt8])] {
+        var out: [(Int, [UInt8])] = []
+        for (i, a) in affixes.enumerated() {
+            guard let a, key.count > a.prefix.count + a.suffix.count, key.starts(with: a.prefix), key.suffix(a.suffix.count).elementsEqual(a.suffix) else { continue }
+            let m = key[a.prefix.count..<(key.count - a.suffix.count)]
+            if !m.contains(UInt8(ascii: ":")) { out.append((i, Array(m))) }
+        }
+        return out
+    }
+
+    private enum CodingKeys: String, CodingKey { case version, patterns, references }
 
     public init(version: Int = 1, patterns: [KeyPattern], references: [Reference]) {
         self.version = version
         self.patterns = patterns
         self.references = references
+        templates = patterns.map(\.template)
+        affixes = references.map(\.affixes)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(version: try c.decode(Int.self, forKey: .version), patterns: try c.decode([KeyPattern].self, forKey: .patterns),
+                  references: try c.decode([Reference].self, forKey: .references))
     }
 
     /// The pattern a key belongs to, or nil: among the patterns it matches, the one with the most
     /// literal segments (so `tool:stats` wins over `tool:{tool}:{input_hash}`).
     public func match(_ key: [UInt8]) -> (pattern: KeyPattern, captures: [String: [UInt8]])? {
-        var best: (pattern: KeyPattern, captures: [String: [UInt8]], literals: Int)?
-        for p in patterns {
-            guard let captures = p.template.match(key) else { continue }
-            let literals = p.template.literalCount
-            if best == nil || literals > best!.literals { best = (p, captures, literals) }
+        // Split once and test shapes without allocating; captures only for the winner.
+        let parts = key.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        var best: (index: Int, literals: Int)?
+        for (i, t) in templates.enumerated() where t.matches(parts) {
+            if best == nil || t.literalCount > best!.literals { best = (i, t.literalCount) }
         }
-        return best.map { ($0.pattern, $0.captures) }
+        guard let best, let captures = templates[best.index].captures(parts) else { return nil }
+        return (patterns[best.index], captures)
     }
 
     /// The pattern named `name` (its `pattern` text).
@@ -163,6 +194,12 @@ public struct Reference: Sendable, Codable, Equatable {
         return Array(parts[0].utf8) + member + Array(parts.dropFirst().joined(separator: "{member}").utf8)
     }
 
+    /// `to` split around its `{member}`, or nil when it does not have exactly one.
+    var affixes: (prefix: [UInt8], suffix: [UInt8])? {
+        let parts = to.components(separatedBy: "{member}")
+        return parts.count == 2 ? (Array(parts[0].utf8), Array(parts[1].utf8)) : nil
+    }
+
     /// The member a `to` key stands for, or nil when the key does not have `to`'s shape.
     public func member(of key: [UInt8]) -> [UInt8]? {
         let parts = to.components(separatedBy: "{member}")
@@ -178,24 +215,42 @@ public struct Reference: Sendable, Codable, Equatable {
 public struct KeyTemplate: Sendable, Equatable {
     public enum Segment: Sendable, Equatable { case literal([UInt8]), placeholder(String), rest(String) }
     public let segments: [Segment]
+    /// Literal segments: more is more specific.
+    public let literalCount: Int
 
     public init(_ pattern: String) {
-        segments = pattern.split(separator: ":", omittingEmptySubsequences: false).map { s in
+        let segments: [Segment] = pattern.split(separator: ":", omittingEmptySubsequences: false).map { s in
             if s.hasPrefix("{") && s.hasSuffix("...}") { return .rest(String(s.dropFirst().dropLast(4))) }
             if s.hasPrefix("{") && s.hasSuffix("}") { return .placeholder(String(s.dropFirst().dropLast())) }
             return .literal(Array(s.utf8))
         }
+        self.segments = segments
+        literalCount = segments.filter { if case .literal = $0 { return true } else { return false } }.count
     }
-
-    /// Literal segments: more is more specific.
-    public var literalCount: Int { segments.filter { if case .literal = $0 { return true } else { return false } }.count }
 
     /// Whether the pattern has no placeholder (one key, e.g. `sessions:recent`).
     public var isLiteral: Bool { literalCount == segments.count }
 
     /// The placeholders' values when `key` matches, else nil.
     public func match(_ key: [UInt8]) -> [String: [UInt8]]? {
-        let parts = key.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        captures(key.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false))
+    }
+
+    /// Whether a key split on `:` has this pattern's shape (no allocation).
+    func matches(_ parts: [ArraySlice<UInt8>]) -> Bool {
+        for (i, segment) in segments.enumerated() {
+            guard i < parts.count else { return false }
+            switch segment {
+            case .literal(let l): if !parts[i].elementsEqual(l) { return false }
+            case .placeholder: if parts[i].isEmpty { return false }
+            case .rest: return parts[i...].contains { !$0.isEmpty } || parts.count > i + 1
+            }
+        }
+        return parts.count == segments.count
+    }
+
+    /// The placeholders' values for a key split on `:`, or nil when it does not match.
+    func captures(_ parts: [ArraySlice<UInt8>]) -> [String: [UInt8]]? {
         var captures: [String: [UInt8]] = [:]
         for (i, segment) in segments.enumerated() {
             guard i < parts.count else { return nil }
