@@ -93,7 +93,7 @@ extension MemopsCommand {
 enum AuditOutput {
     /// One row per pattern, the biggest keys, and a findings count by rule.
     static func table(_ report: AuditReport, top: Int) -> String {
-        var rows = [["PATTERN", "KEYS", "MEMORY", "TTL", "TTL MIN/MEAN/MAX", "FINDINGS"]]
+        var rows = [["PATTERN", "KEYS", report.memoryIsRecordSize ? "RDB BYTES" : "MEMORY", "TTL", "TTL MIN/MEAN/MAX", "FINDINGS"]]
         for p in report.patterns {
             let ttl = p.withTTL == 0 ? "-" : "\(p.ttlMinSeconds!)s/\(p.ttlMeanSeconds!)s/\(p.ttlMaxSeconds!)s"
             rows.append([p.pattern, "\(p.keys)", Format.bytes(UInt64(p.memory)), "\(p.withTTL)", ttl, "\(p.findings)"])
@@ -118,12 +118,13 @@ enum AuditOutput {
         struct Document: Encodable {
             var keysScanned: Int
             var seconds: Double
+            var memory: String
             var patterns: [PatternStats]
             var diagnostics: [Diagnostic]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let doc = Document(keysScanned: report.keysScanned, seconds: report.seconds, patterns: report.patterns, diagnostics: report.diagnostics)
+        let doc = Document(keysScanned: report.keysScanned, seconds: report.seconds, memory: report.memoryIsRecordSize ? "rdb-record-bytes" : "memory-usage", patterns: report.patterns, diagnostics: report.diagnostics)
         return ((try? encoder.encode(doc)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
     }
 }

@@ -133,12 +133,17 @@ struct PruneTests {
         let result = try pruner.apply(try pruner.plan(), journal: journal)
         try journal.close()
         #expect(result.keysRemoved > 40)
-        #expect(result.membersRemoved == result.keysRemoved - 40)
+        // Each embedding leaves embeddings:recent and its embeddings:session:{id}.
+        #expect(result.membersRemoved == 2 * (result.keysRemoved - 40))
         #expect(result.keptBecauseChanged == 0)
         // No embedding older than 3 days is left, in the index or as a key.
         let cutoff = Int(Date().timeIntervalSince1970) - 3 * 86_400
         #expect(try redis.command("ZCOUNT", "embeddings:recent", "-inf", "(\(cutoff)").integer == 0)
         #expect(try redis.command("EXISTS", "session:" + String(decoding: SampleDataGenerator.sessionID(7, 0), as: UTF8.self)).integer == 0)
+        // The per-session embedding indexes lost the removed embeddings too: no dangling members.
+        let audit = try LiveAudit(connection: redis).run()
+        #expect(!audit.diagnostics.contains { $0.rule == "AUD009" && ($0.key ?? "").hasPrefix("embeddings:") })
+        #expect(audit.diagnostics.contains { $0.rule == "AUD009" && $0.key == "sessions:recent" })
         let undo = try PruneJournal.undo(path: path, into: redis)
         #expect(undo.keysRestored == result.keysRemoved)
         #expect(undo.errors.isEmpty)

@@ -113,6 +113,8 @@ public struct AuditReport: Sendable {
     public var policyBreaks: [PolicyBreak]
     public var keysScanned: Int
     public var seconds: Double
+    /// Whether `memory` figures are RDB record sizes (a backup) rather than MEMORY USAGE.
+    public var memoryIsRecordSize = false
 
     /// The most severe finding, or nil.
     public var worst: Severity? { diagnostics.map(\.severity).max() }

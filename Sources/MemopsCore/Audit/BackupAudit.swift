@@ -43,7 +43,9 @@ public struct BackupAudit {
         for (ref, key, member) in visitor.reverseChecks where !(reverseSets[ref]?.contains(member) ?? false) {
             checker.missingFromIndex(reference: ref, key: key)
         }
-        return checker.finish(seconds: Date().timeIntervalSince(started))
+        var report = checker.finish(seconds: Date().timeIntervalSince(started))
+        report.memoryIsRecordSize = true
+        return report
     }
 
     private static func read<S: ByteSource>(_ source: S, into visitor: inout Visitor) throws {

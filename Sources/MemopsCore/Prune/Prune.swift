@@ -180,6 +180,32 @@ public final class Pruner {
                 }
             } while cursor != b("0")
         }
+        return try addOwnerIndexes(out)
+    }
+
+    /// Adds, for each entity, its member in the indexes found through an owner field (the
+    /// embedding's `embeddings:session:{id}`): HGET the field, then ZSCORE, both pipelined.
+    private func addOwnerIndexes(_ entities: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])])
+        throws -> [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])]
+    {
+        var out = entities
+        for r in schema.references where r.ownerField != nil && r.via == .zsetMembers {
+            for start in stride(from: 0, to: out.count, by: options.count) {
+                let range = start..<min(out.count, start + options.count)
+                let candidates = range.filter { r.member(of: out[$0].key) != nil }
+                let owners = try connection.pipeline(candidates.map { [b("HGET"), out[$0].key, b(r.ownerField!)] })
+                limiter.spent(candidates.count)
+                var found: [(Int, [UInt8], [UInt8])] = []
+                for (i, reply) in zip(candidates, owners) {
+                    if let value = reply.bytes, let index = r.ownerIndex(value), let member = r.member(of: out[i].key) { found.append((i, index, member)) }
+                }
+                let scores = try connection.pipeline(found.map { [b("ZSCORE"), $0.1, $0.2] })
+                limiter.spent(found.count)
+                for ((i, index, member), score) in zip(found, scores) {
+                    if let s = score.bytes { out[i].index.append((index, member, s)) }
+                }
+            }
+        }
         return out
     }
 

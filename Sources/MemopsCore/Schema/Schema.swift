@@ -176,16 +176,42 @@ public struct Reference: Sendable, Codable, Equatable {
     public var to: String
     public var reverse: Bool?
     public var heartbeat: Bool?
+    /// For a `from` with one placeholder: the entity's hash field holding that placeholder's
+    /// value, less `ownerPrefix` (an embedding's `source` is `session:{id}`, its index is
+    /// `embeddings:session:{id}`). Lets prune remove an entity from every index it is in.
+    public var ownerField: String?
+    public var ownerPrefix: String?
 
     /// Where the member comes from: a sorted set's or set's members, or a hash's values.
     public enum Via: String, Sendable, Codable { case zsetMembers = "zset-members", setMembers = "set-members", hashValues = "hash-values" }
 
-    public init(from: String, via: Via, to: String, reverse: Bool = false, heartbeat: Bool = false) {
+    public init(from: String, via: Via, to: String, reverse: Bool = false, heartbeat: Bool = false, ownerField: String? = nil, ownerPrefix: String? = nil) {
         self.from = from
         self.via = via
         self.to = to
         self.reverse = reverse ? true : nil
         self.heartbeat = heartbeat ? true : nil
+        self.ownerField = ownerField
+        self.ownerPrefix = ownerPrefix
+    }
+
+    /// The index key holding an entity whose owner field is `value`, when this reference has an
+    /// owner field and `value` carries its prefix.
+    public func ownerIndex(_ value: [UInt8]) -> [UInt8]? {
+        guard ownerField != nil else { return nil }
+        let prefix = Array((ownerPrefix ?? "").utf8)
+        guard value.starts(with: prefix), value.count > prefix.count else { return nil }
+        let id = value[prefix.count...]
+        if id.contains(UInt8(ascii: ":")) { return nil }
+        var out: [UInt8] = []
+        for (i, segment) in KeyTemplate(from).segments.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ":")) }
+            switch segment {
+            case .literal(let l): out += l
+            case .placeholder, .rest: out += id
+            }
+        }
+        return out
     }
 
     /// The key a member refers to.

@@ -89,6 +89,9 @@ extension Schema {
             if match(r.target(Array("x".utf8))) == nil {
                 throw SchemaError(path: path, line: where_, reason: "reference to \(r.to): matches no pattern of the schema")
             }
+            if r.ownerField != nil && from.template.segments.count - from.template.literalCount != 1 {
+                throw SchemaError(path: path, line: where_, reason: "reference from \(r.from): ownerField needs an index with exactly one placeholder")
+            }
             if r.reverse == true && !from.template.isLiteral {
                 throw SchemaError(path: path, line: where_, reason: "reference from \(r.from): reverse needs an index without placeholders")
             }

@@ -37,7 +37,7 @@ extension Schema {
             Reference(from: "sessions:recent", via: .zsetMembers, to: "session:{member}", reverse: true),
             Reference(from: "user:{username}:sessions", via: .zsetMembers, to: "session:{member}"),
             Reference(from: "embeddings:recent", via: .zsetMembers, to: "embedding:{member}", reverse: true),
-            Reference(from: "embeddings:session:{session_id}", via: .zsetMembers, to: "embedding:{member}"),
+            Reference(from: "embeddings:session:{session_id}", via: .zsetMembers, to: "embedding:{member}", ownerField: "source", ownerPrefix: "session:"),
             Reference(from: "models:active", via: .hashValues, to: "model:{member}"),
             Reference(from: "nodes:active", via: .setMembers, to: "node:{member}"),
             Reference(from: "nodes:active", via: .setMembers, to: "node:{member}:heartbeat", heartbeat: true),

@@ -32,7 +32,7 @@ extension Schema {
         out += "\nreferences:\n"
         for r in references {
             let what = r.via == .hashValues ? "values" : "members"
-            out += "  \(r.from) \(what) -> \(r.to)\(r.reverse == true ? " (and every \(r.to) in \(r.from))" : "")\(r.heartbeat == true ? " (heartbeat)" : "")\n"
+            out += "  \(r.from) \(what) -> \(r.to)\(r.reverse == true ? " (and every \(r.to) in \(r.from))" : "")\(r.heartbeat == true ? " (heartbeat)" : "")\(r.ownerField.map { " (index named by the entity's \($0) field less \"\(r.ownerPrefix ?? "")\")" } ?? "")\n"
         }
         return out
     }
