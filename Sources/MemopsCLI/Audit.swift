@@ -66,7 +66,7 @@ extension MemopsCommand {
             let options = AuditOptions(count: count, rate: rate, topN: top, match: match)
             let report: AuditReport
             if let fromBackup {
-                report = try BackupAudit(path: fromBackup, schema: schema, options: options).run()
+                report = try BackupAudit(path: fromBackup, schema: schema, options: options, db: connection.db ?? 0).run()
             } else {
                 let redis = try RedisConnection(try connection.resolve())
                 report = try LiveAudit(connection: redis, schema: schema, options: options).run { n in

@@ -200,3 +200,31 @@ struct SchemaTests {
         #expect(Glob.matches("a\\*", Array("a*".utf8)))
     }
 }
+
+@Suite("Audit streams")
+struct AuditStreamTests {
+    @Test("stream rules: too long, too many pending, idle consumer, missing group — live and from a backup")
+    func streams() throws {
+        let server = try RedisServerProcess()
+        let redis = try RedisConnection(ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)))
+        _ = try redis.pipeline((0..<5).map { [b("XADD"), b("learning:queue"), b("*"), b("n"), b("\($0)")] })
+        try redis.command("XGROUP", "CREATE", "learning:queue", "training_pipeline", "0")
+        try redis.command("XREADGROUP", "GROUP", "training_pipeline", "w1", "COUNT", "3", "STREAMS", "learning:queue", ">")
+        Thread.sleep(forTimeInterval: 1.1)
+        var schema = Schema.seed
+        let queue = schema.patterns.firstIndex { $0.pattern == "learning:queue" }!
+        schema.patterns[queue].stream = StreamPolicy(maxLength: 2, slack: 1, maxAgeDays: nil, requiredGroups: ["training_pipeline", "analytics"],
+                                                     maxPending: 2, maxIdleSeconds: 1)
+        let live = try LiveAudit(connection: redis, schema: schema).run()
+        let rules = live.diagnostics.map(\.rule).sorted()
+        #expect(rules == ["AUD011", "AUD012", "AUD013", "AUD014"])
+        #expect(live.diagnostics.first { $0.rule == "AUD014" }?.message.contains("\"w1\"") == true)
+        try redis.command("SAVE")
+        let offline = try BackupAudit(path: server.directory.appendingPathComponent("dump.rdb").path, schema: schema).run()
+        #expect(offline.diagnostics == live.diagnostics)
+        // Within the policy: nothing.
+        schema.patterns[queue].stream = StreamPolicy(maxLength: 5, slack: 0, maxAgeDays: 1, requiredGroups: ["training_pipeline"],
+                                                     maxPending: 3, maxIdleSeconds: 3_600)
+        #expect(try LiveAudit(connection: redis, schema: schema).run().diagnostics.isEmpty)
+    }
+}

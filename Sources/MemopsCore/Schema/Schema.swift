@@ -142,6 +142,12 @@ public struct TTLByValue: Sendable, Codable, Equatable {
     public var placeholder: String
     public var classes: [TTLClass]
     public var defaultSeconds: Int
+
+    public init(placeholder: String, classes: [TTLClass], defaultSeconds: Int) {
+        self.placeholder = placeholder
+        self.classes = classes
+        self.defaultSeconds = defaultSeconds
+    }
 }
 
 /// One TTL class: a name, its bound and the placeholder values in it.
@@ -149,6 +155,12 @@ public struct TTLClass: Sendable, Codable, Equatable {
     public var name: String
     public var seconds: Int
     public var values: [String]
+
+    public init(name: String, seconds: Int, values: [String]) {
+        self.name = name
+        self.seconds = seconds
+        self.values = values
+    }
 }
 
 /// A stream's policy.
@@ -165,6 +177,16 @@ public struct StreamPolicy: Sendable, Codable, Equatable {
     public var maxPending: Int?
     /// A consumer holding pending entries idle longer than this is reported.
     public var maxIdleSeconds: Int?
+
+    public init(maxLength: Int? = nil, slack: Int? = nil, maxAgeDays: Double? = nil, requiredGroups: [String]? = nil,
+                maxPending: Int? = nil, maxIdleSeconds: Int? = nil) {
+        self.maxLength = maxLength
+        self.slack = slack
+        self.maxAgeDays = maxAgeDays
+        self.requiredGroups = requiredGroups
+        self.maxPending = maxPending
+        self.maxIdleSeconds = maxIdleSeconds
+    }
 }
 
 /// A reference from the members (or values) of `from` keys to `to` keys: `{member}` in `to` is
