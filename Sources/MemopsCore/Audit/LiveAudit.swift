@@ -118,6 +118,11 @@ public final class LiveAudit {
         for plan in plans {
             var i = plan.first
             func next() -> RedisReply { defer { i += 1 }; return replies[i] }
+            // A refused TYPE or PTTL (ACL, renamed command) must fail the audit, not make every
+            // key look vanished and the keyspace look clean.
+            for (reply, name) in zip(replies[i..<i + 2], ["TYPE", "PTTL"]) {
+                if let e = reply.errorMessage { throw RedisConnection.classify(e, server: connection.config.description, command: name) }
+            }
             let type = next().string ?? "none"
             let pttl = next().integer ?? -2
             let memory = Int(next().integer ?? 0)
