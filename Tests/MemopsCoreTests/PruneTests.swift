@@ -199,3 +199,43 @@ struct PruneStreamTests {
         #expect(result.entriesTrimmed == 5 + 1_000 - Int(length))
     }
 }
+
+@Suite("Prune journal")
+struct PruneJournalTests {
+    @Test("records of every kind round-trip across batches; truncated or foreign files are refused")
+    func roundTrip() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("j.zst").path
+        let big = [UInt8]((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let records: [JournalRecord] = [
+            .key(key: [0xff, 0x00, 0x3a], expireAtMs: 1_800_000_000_123, payload: big),
+            .zsetMember(key: b("sessions:recent"), member: b("abc"), score: b("1769943600")),
+            .setMember(key: b("nodes:active"), member: b("dell")),
+            .hashField(key: b("models:active"), field: b("dell"), value: b("llama")),
+            .ttl(key: b("session:1"), expireAtMs: -1),
+            .key(key: b("k"), expireAtMs: -1, payload: []),
+        ]
+        let journal = try PruneJournal(creating: path)
+        for (n, r) in records.enumerated() {
+            journal.append(r)
+            if n % 2 == 0 { try journal.flush() }
+        }
+        try journal.close()
+        #expect(try PruneJournal.read(path: path) == records)
+        #expect(throws: JournalError.self) { _ = try PruneJournal(creating: path) }
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = dir.appendingPathComponent("cut.zst").path
+        try data.prefix(data.count - 7).write(to: URL(fileURLWithPath: cut))
+        #expect(throws: (any Error).self) { _ = try PruneJournal.read(path: cut) }
+        let foreign = dir.appendingPathComponent("foreign.zst").path
+        let z = try ZstdCompressor()
+        var frame: [UInt8] = []
+        try Array("hello, not a journal at all".utf8).withUnsafeBytes { raw in try z.compress(raw) { frame.append(contentsOf: $0) } }
+        try z.finish { frame.append(contentsOf: $0) }
+        try Data(frame).write(to: URL(fileURLWithPath: foreign))
+        #expect(throws: JournalError.self) { _ = try PruneJournal.read(path: foreign) }
+    }
+}

@@ -101,38 +101,86 @@ public final class PruneJournal {
         fd = -1
     }
 
-    /// Every record of a journal, in order.
+    /// Every record of a journal, in order (tests and small journals; `forEach` streams).
     public static func read(path: String) throws -> [JournalRecord] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw JournalError(path: path, reason: "cannot read it") }
-        var plain: [UInt8] = []
-        let z = try ZstdDecompressor()
-        try data.withUnsafeBytes { raw in try z.decompress(raw) { plain.append(contentsOf: $0) } }
-        try z.finish()
-        guard plain.starts(with: magic) else { throw JournalError(path: path, reason: "not a memops prune journal") }
-        var i = magic.count
         var out: [JournalRecord] = []
-        func field() throws -> [UInt8] {
-            guard i + 4 <= plain.count else { throw JournalError(path: path, reason: "truncated record") }
-            let n = Int(UInt32(plain[i]) | UInt32(plain[i + 1]) << 8 | UInt32(plain[i + 2]) << 16 | UInt32(plain[i + 3]) << 24)
-            i += 4
-            guard i + n <= plain.count else { throw JournalError(path: path, reason: "truncated record") }
-            defer { i += n }
-            return Array(plain[i..<i + n])
-        }
-        func int(_ b: [UInt8]) -> Int64 { Int64(String(decoding: b, as: UTF8.self)) ?? -1 }
-        while i < plain.count {
-            let tag = plain[i]
-            i += 1
-            switch tag {
-            case UInt8(ascii: "K"): let k = try field(), e = try field(), p = try field(); out.append(.key(key: k, expireAtMs: int(e), payload: p))
-            case UInt8(ascii: "Z"): out.append(.zsetMember(key: try field(), member: try field(), score: try field()))
-            case UInt8(ascii: "S"): out.append(.setMember(key: try field(), member: try field()))
-            case UInt8(ascii: "H"): out.append(.hashField(key: try field(), field: try field(), value: try field()))
-            case UInt8(ascii: "T"): let k = try field(), e = try field(); out.append(.ttl(key: k, expireAtMs: int(e)))
-            default: throw JournalError(path: path, reason: "unknown record tag \(tag) at byte \(i - 1)")
+        try forEach(path: path) { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each record in file order, decompressing in 1 MiB reads: memory stays
+    /// at one read plus one record, however large the journal.
+    public static func forEach(path: String, _ body: (JournalRecord) throws -> Void) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw JournalError(path: path, reason: "cannot open it: \(String(cString: strerror(errno)))") }
+        defer { _ = Foundation.close(fd) }
+        let z = try ZstdDecompressor()
+        var parser = RecordParser(path: path)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(path: path, reason: "cannot read it: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            try chunk.withUnsafeBytes { raw in
+                try z.decompress(UnsafeRawBufferPointer(rebasing: raw[0..<n])) { plain in
+                    parser.buffer.append(contentsOf: plain)
+                    try parser.drain(body)
+                }
             }
         }
-        return out
+        try z.finish()
+        guard parser.sawMagic, parser.buffer.isEmpty else {
+            throw JournalError(path: path, reason: parser.sawMagic ? "it ends inside a record" : "not a memops prune journal")
+        }
+    }
+
+    /// Splits decompressed bytes into records as they arrive.
+    private struct RecordParser {
+        let path: String
+        var buffer: [UInt8] = []
+        var sawMagic = false
+
+        /// Hands over every complete record in the buffer and keeps the rest.
+        mutating func drain(_ body: (JournalRecord) throws -> Void) throws {
+            if !sawMagic {
+                guard buffer.count >= magic.count else { return }
+                guard buffer.starts(with: magic) else { throw JournalError(path: path, reason: "not a memops prune journal") }
+                buffer.removeFirst(magic.count)
+                sawMagic = true
+            }
+            var i = 0
+            while i < buffer.count {
+                let tag = buffer[i]
+                let arity: Int
+                switch tag {
+                case UInt8(ascii: "K"), UInt8(ascii: "Z"), UInt8(ascii: "H"): arity = 3
+                case UInt8(ascii: "S"), UInt8(ascii: "T"): arity = 2
+                default: throw JournalError(path: path, reason: "unknown record tag \(tag)")
+                }
+                var j = i + 1
+                var fields: [[UInt8]] = []
+                while fields.count < arity, j + 4 <= buffer.count {
+                    let n = Int(UInt32(buffer[j]) | UInt32(buffer[j + 1]) << 8 | UInt32(buffer[j + 2]) << 16 | UInt32(buffer[j + 3]) << 24)
+                    guard j + 4 + n <= buffer.count else { break }
+                    fields.append(Array(buffer[(j + 4)..<(j + 4 + n)]))
+                    j += 4 + n
+                }
+                guard fields.count == arity else { break }  // incomplete: wait for more bytes
+                func int(_ b: [UInt8]) -> Int64 { Int64(String(decoding: b, as: UTF8.self)) ?? -1 }
+                switch tag {
+                case UInt8(ascii: "K"): try body(.key(key: fields[0], expireAtMs: int(fields[1]), payload: fields[2]))
+                case UInt8(ascii: "Z"): try body(.zsetMember(key: fields[0], member: fields[1], score: fields[2]))
+                case UInt8(ascii: "H"): try body(.hashField(key: fields[0], field: fields[1], value: fields[2]))
+                case UInt8(ascii: "S"): try body(.setMember(key: fields[0], member: fields[1]))
+                default: try body(.ttl(key: fields[0], expireAtMs: int(fields[1])))
+                }
+                i = j
+            }
+            buffer.removeFirst(i)
+        }
     }
 
     /// What an undo did.
@@ -145,11 +193,11 @@ public final class PruneJournal {
         public var errors: [String] = []
     }
 
-    /// Undoes a prune: RESTORE … ABSTTL for removed keys (REPLACE only when `replace`; a key
-    /// written since is otherwise kept and counted), members re-added without overwriting newer
-    /// scores (ZADD NX, SADD, HSETNX), TTLs put back. Keys first, then members, then TTLs.
+    /// Undoes a prune, streaming the journal in file order: RESTORE … ABSTTL for removed keys
+    /// (REPLACE only when `replace`; a key written since is otherwise kept and counted), members
+    /// re-added without overwriting newer scores (ZADD NX, SADD, HSETNX), TTLs put back
+    /// (PEXPIREAT, PERSIST). Pipelined in batches of `batchSize`.
     public static func undo(path: String, into connection: RedisConnection, replace: Bool = false, batchSize: Int = 500) throws -> UndoResult {
-        let records = try read(path: path)
         var result = UndoResult()
         var commands: [[[UInt8]]] = []
         var kinds: [Int] = []
@@ -166,13 +214,10 @@ public final class PruneJournal {
                 default: result.ttlsRestored += 1
                 }
             }
-            commands.removeAll()
-            kinds.removeAll()
+            commands.removeAll(keepingCapacity: true)
+            kinds.removeAll(keepingCapacity: true)
         }
-        let ordered = records.filter { if case .key = $0 { return true } else { return false } }
-            + records.filter { switch $0 { case .zsetMember, .setMember, .hashField: return true; default: return false } }
-            + records.filter { if case .ttl = $0 { return true } else { return false } }
-        for r in ordered {
+        try forEach(path: path) { r in
             switch r {
             case .key(let k, let e, let p):
                 var c = [b("RESTORE"), k, b(String(max(0, e))), p]
