@@ -117,8 +117,17 @@ public final class Pruner {
         }
         if options.trimStreams { actions += try trims() }
         // Keys: expiry, memory and (to act) a digest of the value, as the scan saw them.
-        var seen = Set<[UInt8]>()
-        let unique = keys.filter { seen.insert($0.key).inserted }
+        // One action per key; a key chosen by several targets takes all their index members.
+        var position: [[UInt8]: Int] = [:]
+        var unique: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] = []
+        for k in keys {
+            if let at = position[k.key] {
+                for i in k.index where !unique[at].index.contains(where: { $0.key == i.key && $0.member == i.member }) { unique[at].index.append(i) }
+            } else {
+                position[k.key] = unique.count
+                unique.append(k)
+            }
+        }
         for start in stride(from: 0, to: unique.count, by: options.count) {
             let batch = Array(unique[start..<min(unique.count, start + options.count)])
             var commands: [[[UInt8]]] = []
