@@ -93,10 +93,13 @@ extension MemopsCommand {
 enum AuditOutput {
     /// One row per pattern, the biggest keys, and a findings count by rule.
     static func table(_ report: AuditReport, top: Int) -> String {
-        var rows = [["PATTERN", "KEYS", report.memoryIsRecordSize ? "RDB BYTES" : "MEMORY", "TTL", "TTL MIN/MEAN/MAX", "FINDINGS"]]
+        var rows = [["PATTERN", "KEYS", report.memoryIsRecordSize ? "RDB BYTES" : "MEMORY", "MEAN", "TTL",
+                     "TTL MIN/MEAN/MAX", "TTL " + PatternStats.ttlBucketLabels.joined(separator: "/"), "FINDINGS"]]
         for p in report.patterns {
             let ttl = p.withTTL == 0 ? "-" : "\(p.ttlMinSeconds!)s/\(p.ttlMeanSeconds!)s/\(p.ttlMaxSeconds!)s"
-            rows.append([p.pattern, "\(p.keys)", Format.bytes(UInt64(p.memory)), "\(p.withTTL)", ttl, "\(p.findings)"])
+            let buckets = p.withTTL == 0 ? "-" : p.ttlBuckets.map(String.init).joined(separator: "/")
+            rows.append([p.pattern, "\(p.keys)", Format.bytes(UInt64(p.memory)), Format.bytes(UInt64(p.memoryMean)), "\(p.withTTL)", ttl, buckets,
+                         "\(p.findings)"])
         }
         var out = Format.table(rows)
         if top > 0 {

@@ -51,7 +51,12 @@ struct AuditTests {
         #expect(report.keysScanned == gen.totalKeys)
         #expect(!report.patterns.contains { $0.pattern.hasPrefix("(") })
         #expect(report.patterns.first { $0.pattern == "session:{session_id}" }?.keys == 40)
-        #expect(report.patterns.first { $0.pattern == "session:{session_id}" }?.withTTL == 40)
+        let sessions = try #require(report.patterns.first { $0.pattern == "session:{session_id}" })
+        #expect(sessions.withTTL == 40)
+        #expect(sessions.ttlBuckets.reduce(0, +) == 40)
+        #expect(sessions.ttlBuckets[0] == 0 && sessions.ttlBuckets[4] == 0)  // 1 h to 7 days, as generated
+        #expect((sessions.ttlMaxSeconds ?? 0) <= 604_800 && (sessions.ttlMinSeconds ?? 0) >= 3_500)
+        #expect(sessions.memory > 40 * 1_000 && sessions.biggest.count == 5)
         #expect(report.patterns.first { $0.pattern == "embedding:{sha256}" }?.keys == 60)
     }
 

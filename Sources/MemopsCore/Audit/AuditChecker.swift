@@ -87,11 +87,20 @@ public struct PatternStats: Sendable, Codable, Equatable {
     public var ttlMinSeconds: Int64?
     public var ttlMaxSeconds: Int64?
     public var ttlSumSeconds: Int64 = 0
+    /// Keys by remaining TTL: at most a minute, an hour, a day, a week, more (`ttlBucketLabels`).
+    public var ttlBuckets = [0, 0, 0, 0, 0]
     public var findings = 0
     /// The biggest keys by memory, largest first (escaped names).
     public var biggest: [BigKey] = []
 
     public init(pattern: String) { self.pattern = pattern }
+
+    /// Upper bounds of `ttlBuckets`, in seconds (the last is open).
+    public static let ttlBucketBounds: [Int64] = [60, 3_600, 86_400, 604_800]
+    public static let ttlBucketLabels = ["<=1m", "<=1h", "<=1d", "<=7d", ">7d"]
+
+    /// Mean memory per key.
+    public var memoryMean: Int { keys > 0 ? memory / keys : 0 }
 
     /// Mean TTL of the keys that have one.
     public var ttlMeanSeconds: Int64? { withTTL > 0 ? ttlSumSeconds / Int64(withTTL) : nil }
@@ -277,6 +286,7 @@ public struct AuditChecker {
             s.ttlSumSeconds += secs
             s.ttlMinSeconds = min(s.ttlMinSeconds ?? secs, secs)
             s.ttlMaxSeconds = max(s.ttlMaxSeconds ?? secs, secs)
+            s.ttlBuckets[PatternStats.ttlBucketBounds.firstIndex { secs <= $0 } ?? PatternStats.ttlBucketBounds.count] += 1
         }
         if topN > 0, s.biggest.count < topN || o.memory > s.biggest.last!.bytes {
             s.biggest.append(BigKey(key: AuditChecker.text(o.key), bytes: o.memory))
