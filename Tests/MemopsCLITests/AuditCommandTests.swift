@@ -82,6 +82,20 @@ struct AuditCommandTests {
         _ = try memops(["sample-data", "--sessions", "5", "--embeddings", "5", "--queue", "5", "--cache", "5", "--nodes", "0", "--events", "5", "-p", port])
         let clean = try memops(["audit", "-p", port])
         #expect(clean.status == 0, "\(clean.stderr)")
+        _ = try server.cli("SET", "Misc:thing", "x")
+        _ = try server.cli("SAVE")
+        let live = try memops(["audit", "-p", port, "--format", "json"])
+        let backup = try memops(["audit", "--from-backup", server.directory.appendingPathComponent("dump.rdb").path, "--format", "json"])
+        #expect(live.status == 1 && backup.status == 1)
+        func diagnostics(_ text: String) throws -> NSArray? {
+            (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["diagnostics"] as? NSArray
+        }
+        #expect(try diagnostics(backup.stdout) == diagnostics(live.stdout))
+        #expect(try diagnostics(live.stdout)?.count == 1)
+        let schemaFile = server.directory.appendingPathComponent("schema.json").path
+        let shown = try memops(["schema", "show", "--json"])
+        try Data(shown.stdout.utf8).write(to: URL(fileURLWithPath: schemaFile))
+        #expect(try memops(["schema", "show", "--schema", schemaFile]).stdout == memops(["schema", "show"]).stdout)
         let path = server.directory.appendingPathComponent("bad.json").path
         try Data("{\n  \"version\": 1,\n  \"patterns\": [}\n".utf8).write(to: URL(fileURLWithPath: path))
         let bad = try memops(["audit", "-p", port, "--schema", path])
