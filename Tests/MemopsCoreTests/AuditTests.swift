@@ -175,6 +175,7 @@ struct SchemaTests {
         ("{\n  \"version\": 1,\n  \"patterns\": [\n    {\"pattern\": \"a:{x}\", \"type\": \"hashh\", \"ttl\": {\"policy\": \"optional\"}}\n  ],\n  \"references\": []\n}", 4, "type"),
         ("{\n  \"version\": 1,\n  \"patterns\": [\n  ,\n  ]\n}", 4, "not valid JSON"),
         ("{\n  \"version\": 1,\n  \"patterns\": [],\n  \"references\": [\n    {\"from\": \"nope\", \"via\": \"zset-members\", \"to\": \"x:{member}\"}\n  ]\n}", 5, "no such pattern"),
+        ("{\n  \"version\": 1,\n  \"patterns\": [\n    {\"pattern\": \"a:{x}\", \"type\": \"hash\",\n     \"requiredField\": [\"f\"], \"ttl\": {\"policy\": \"optional\"}}\n  ],\n  \"references\": []\n}", 5, "unknown name \"requiredField\""),
     ])
     func badFile(text: String, line: Int, reason: String) throws {
         #expect {

@@ -39,6 +39,7 @@ extension Schema {
             let e = error as? JSONLineScanner.Failure
             throw SchemaError(path: path, line: e?.line, reason: "not valid JSON: \(e?.message ?? "\(error)") (a schema file is JSON; YAML is not supported)")
         }
+        try checkNames(lines, path: path)
         let schema: Schema
         do {
             schema = try JSONDecoder().decode(Schema.self, from: data)
@@ -50,6 +51,39 @@ extension Schema {
         }
         try schema.validate(path: path, lines: lines)
         return schema
+    }
+
+    /// Names each kind of object may hold; the decoder ignores unknown names, so a typo such as
+    /// `requiredField` would silently drop a rule.
+    private static let allowedNames: [String: Set<String>] = [
+        "": ["version", "patterns", "references"],
+        "patterns[]": ["pattern", "type", "ttl", "requiredFields", "fieldSizes", "stream", "summary"],
+        "patterns[].ttl": ["policy", "maxSeconds", "byValue"],
+        "patterns[].ttl.byValue": ["placeholder", "classes", "defaultSeconds"],
+        "patterns[].ttl.byValue.classes[]": ["name", "seconds", "values"],
+        "patterns[].stream": ["maxLength", "slack", "maxAgeDays", "requiredGroups", "maxPending", "maxIdleSeconds"],
+        "references[]": ["from", "via", "to", "reverse", "heartbeat", "ownerField", "ownerPrefix"],
+    ]
+
+    /// Refuses names the schema format does not have, with their line.
+    private static func checkNames(_ lines: [String: Int], path: String) throws(SchemaError) {
+        for (key, line) in lines.sorted(by: { $0.value < $1.value }) where !key.isEmpty && !key.hasSuffix("]") {
+            // "patterns[3].ttl.maxSecond" → parent shape "patterns[].ttl", name "maxSecond".
+            let shape = key.replacingOccurrences(of: #"\[[0-9]+\]"#, with: "[]", options: .regularExpression)
+            let parent: String, name: String
+            if let dot = shape.lastIndex(of: ".") {
+                parent = String(shape[..<dot])
+                name = String(shape[shape.index(after: dot)...])
+            } else {
+                parent = ""
+                name = shape
+            }
+            if parent.hasSuffix(".fieldSizes") { continue }  // field names are free
+            guard let allowed = allowedNames[parent] else { continue }
+            if !allowed.contains(name) {
+                throw SchemaError(path: path, line: line, reason: "unknown name \"\(name)\"\(parent.isEmpty ? "" : " in \(parent)"); expected one of \(allowed.sorted().joined(separator: ", "))")
+            }
+        }
     }
 
     /// Semantic checks the decoder cannot do.
