@@ -285,8 +285,16 @@ public final class Pruner {
         return r
     }
 
+    /// Lower-case hex SHA-1, as Lua's `redis.sha1hex` prints it (by table: String(format:) per
+    /// byte was half of a prune's CPU).
     static func sha1(_ bytes: [UInt8]) -> String {
-        Insecure.SHA1.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(40)
+        for byte in Insecure.SHA1.hash(data: bytes) {
+            hex.append(B.hexDigits[Int(byte >> 4)])
+            hex.append(B.hexDigits[Int(byte & 15)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The EVAL for one action. Each script re-checks what the scan saw and changes nothing when
