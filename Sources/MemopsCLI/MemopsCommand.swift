@@ -9,7 +9,10 @@ public struct MemopsCommand: AsyncParsableCommand {
         abstract: "Operations toolkit for Redis-backed application memory.",
         discussion: exitCodeTable,
         version: memopsVersion,
-        subcommands: [Backup.self, Verify.self, Inspect.self, SampleData.self, Estimate.self, Config.self]
+        subcommands: [
+            Backup.self, Verify.self, Inspect.self, Estimate.self, Schema.self, Audit.self, Prune.self, Config.self,
+            SampleData.self,
+        ]
     )
 
     public init() {}

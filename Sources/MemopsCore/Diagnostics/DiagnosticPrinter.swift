@@ -9,8 +9,9 @@ public enum DiagnosticFormat: String, Sendable, CaseIterable {
 /// whether colour is allowed (a terminal, and no NO_COLOR).
 public enum DiagnosticPrinter {
     /// `file:line:col: severity: [RC201] message`, one line each. Without a location the prefix is
-    /// the key (`maxmemory: warning: …`) or the `source` name.
-    public static func text(_ diagnostics: [Diagnostic], color: Bool, source: String = "memops") -> String {
+    /// the key (`maxmemory: warning: …`) or the `source` name; a nil `source` leaves the key alone
+    /// (`session:1: error: [AUD004] …`, as audit prints).
+    public static func text(_ diagnostics: [Diagnostic], color: Bool, source: String? = "memops") -> String {
         var out = ""
         for d in diagnostics {
             var prefix: String
@@ -21,9 +22,9 @@ public enum DiagnosticPrinter {
                     if let col = loc.column { prefix += "\(col):" }
                 }
             } else if let key = d.key {
-                prefix = "\(source): \(key):"
+                prefix = source.map { "\($0): \(key):" } ?? "\(key):"
             } else {
-                prefix = "\(source):"
+                prefix = "\(source ?? "memops"):"
             }
             let label = color ? colored(d.severity) : "\(d.severity.rawValue):"
             out += "\(prefix) \(label) [\(d.rule)] \(d.message)\n"

@@ -1,0 +1,227 @@
+import Foundation
+
+/// Knobs for an audit.
+public struct AuditOptions: Sendable {
+    /// SCAN COUNT, and the batch size of every pipeline.
+    public var count: Int
+    /// Commands per second at most (nil: as fast as the server answers).
+    public var rate: Double?
+    /// Biggest keys kept per pattern.
+    public var topN: Int
+    /// MEMORY USAGE … SAMPLES n: bounded work on big aggregates.
+    public var memorySamples: Int
+    /// SCAN MATCH glob (nil: every key).
+    public var match: String?
+
+    public init(count: Int = 1000, rate: Double? = nil, topN: Int = 5, memorySamples: Int = 5, match: String? = nil) {
+        self.count = count
+        self.rate = rate
+        self.topN = topN
+        self.memorySamples = memorySamples
+        self.match = match
+    }
+}
+
+/// Audits a running server: SCAN in batches, one pipeline of O(1) commands per batch (TYPE,
+/// PTTL, MEMORY USAGE with a bounded sample, HSTRLEN for checked fields, ZSCORE/SISMEMBER for
+/// reverse references, XINFO STREAM/GROUPS for streams), then ZSCAN/SSCAN/HSCAN over the index
+/// keys with pipelined EXISTS for their members. Never KEYS, never an O(N) command on a key.
+/// Memory: one batch, plus the names of the index keys seen (not their members).
+public final class LiveAudit {
+    public let connection: RedisConnection
+    public let schema: Schema
+    public let options: AuditOptions
+    private var limiter: RateLimiter
+
+    public init(connection: RedisConnection, schema: Schema = .seed, options: AuditOptions = AuditOptions()) {
+        self.connection = connection
+        self.schema = schema
+        self.options = options
+        limiter = RateLimiter(opsPerSecond: options.rate)
+    }
+
+    /// Runs the audit; `progress` gets the keys scanned so far after each batch.
+    public func run(progress: ((Int) -> Void)? = nil) throws(RedisError) -> AuditReport {
+        let started = Date()
+        var checker = AuditChecker(schema: schema, topN: options.topN)
+        let nowMs = try serverTimeMs()
+        var indexKeys: [Int: Set<[UInt8]>] = [:]
+        var cursor: UInt64 = 0
+        var scanned = 0
+        repeat {
+            let step = try connection.scan(cursor: cursor, match: options.match, count: options.count)
+            limiter.spent(1)
+            cursor = step.cursor
+            try inspect(step.keys, nowMs: nowMs, checker: &checker, indexKeys: &indexKeys)
+            scanned += step.keys.count
+            progress?(scanned)
+        } while cursor != 0
+        for (ref, keys) in indexKeys.sorted(by: { $0.key < $1.key }) {
+            for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                try checkMembers(reference: ref, index: key, checker: &checker)
+            }
+        }
+        return checker.finish(seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The server's clock in unix milliseconds (stream ages are measured against it).
+    private func serverTimeMs() throws(RedisError) -> Int64 {
+        let parts = try connection.command("TIME").elements ?? []
+        guard parts.count == 2, let s = parts[0].integer, let us = parts[1].integer else { return Int64(Date().timeIntervalSince1970 * 1000) }
+        return s * 1000 + us / 1000
+    }
+
+    /// What was asked about one key in the batch pipeline, so replies can be read back.
+    private struct Plan {
+        var key: [UInt8]
+        var first: Int
+        var fields: [String] = []
+        var reverse: [(ref: Int, member: [UInt8])] = []
+        var stream = false
+        var indexOf: [Int] = []
+        var keyClass: KeyClass = .unmatched
+    }
+
+    func inspect(_ keys: [[UInt8]], nowMs: Int64, checker: inout AuditChecker, indexKeys: inout [Int: Set<[UInt8]>]) throws(RedisError) {
+        guard !keys.isEmpty else { return }
+        var commands: [[[UInt8]]] = []
+        var plans: [Plan] = []
+        let samples = Array(String(options.memorySamples).utf8)
+        for key in keys {
+            var plan = Plan(key: key, first: commands.count)
+            commands.append([b("TYPE"), key])
+            commands.append([b("PTTL"), key])
+            commands.append([b("MEMORY"), b("USAGE"), key, b("SAMPLES"), samples])
+            plan.keyClass = AuditChecker.classify(key, schema: schema)
+            if case .matched(let p, _) = plan.keyClass {
+                if p.type == .hash {
+                    plan.fields = p.checkedFields
+                    for f in plan.fields { commands.append([b("HSTRLEN"), key, b(f)]) }
+                }
+                if p.type == .stream {
+                    plan.stream = true
+                    commands.append([b("XINFO"), b("STREAM"), key])
+                    commands.append([b("XINFO"), b("GROUPS"), key])
+                }
+                for (ref, member) in AuditChecker.reverseReferences(of: key, schema: schema) {
+                    let r = schema.references[ref]
+                    let from = b(r.from)
+                    commands.append(r.via == .setMembers ? [b("SISMEMBER"), from, member] : [b("ZSCORE"), from, member])
+                    plan.reverse.append((ref, member))
+                }
+                plan.indexOf = AuditChecker.references(from: p.pattern, schema: schema)
+            }
+            plans.append(plan)
+        }
+        let replies = try connection.pipeline(commands)
+        limiter.spent(commands.count)
+        for plan in plans {
+            var i = plan.first
+            func next() -> RedisReply { defer { i += 1 }; return replies[i] }
+            // A refused TYPE or PTTL (ACL, renamed command) must fail the audit, not make every
+            // key look vanished and the keyspace look clean.
+            for (reply, name) in zip(replies[i..<i + 2], ["TYPE", "PTTL"]) {
+                if let e = reply.errorMessage { throw RedisConnection.classify(e, server: connection.config.description, command: name) }
+            }
+            let type = next().string ?? "none"
+            let pttl = next().integer ?? -2
+            let memory = Int(next().integer ?? 0)
+            // The key vanished between SCAN and TYPE (expired, deleted): nothing to check.
+            if type == "none" || pttl == -2 { continue }
+            var o = KeyObservation(key: plan.key, type: type, ttlMs: pttl >= 0 ? pttl : nil, memory: memory)
+            for f in plan.fields { o.fieldLengths[f] = Int(next().integer ?? 0) }
+            if plan.stream {
+                let info = next(), groups = next()
+                if type == "stream" { o.stream = try stream(plan.key, info: info, groups: groups, nowMs: nowMs) }
+            }
+            var missing: [Int] = []
+            for (ref, _) in plan.reverse {
+                let reply = next()
+                let present = reply.errorMessage == nil && reply != .null && reply.integer != 0
+                if !present { missing.append(ref) }
+            }
+            checker.check(o, as: plan.keyClass)
+            for ref in missing { checker.missingFromIndex(reference: ref, key: plan.key) }
+            for ref in plan.indexOf {
+                let r = schema.references[ref]
+                let want = r.via == .zsetMembers ? "zset" : r.via == .setMembers ? "set" : "hash"
+                if type == want { indexKeys[ref, default: []].insert(plan.key) }
+            }
+        }
+    }
+
+    /// A stream's length, oldest entry age and groups, from XINFO STREAM/GROUPS replies, plus
+    /// XINFO CONSUMERS per group when the schema bounds idle consumers.
+    private func stream(_ key: [UInt8], info: RedisReply, groups: RedisReply, nowMs: Int64) throws(RedisError) -> StreamObservation {
+        let fields = LiveAudit.map(info)
+        let length = Int(fields["length"]?.integer ?? 0)
+        var oldest: Int64?
+        if let first = fields["first-entry"]?.elements?.first?.string, let ms = first.split(separator: "-").first.flatMap({ Int64($0) }) {
+            oldest = max(0, nowMs - ms)
+        }
+        var result: [GroupObservation] = []
+        for g in groups.elements ?? [] {
+            let m = LiveAudit.map(g)
+            result.append(GroupObservation(name: m["name"]?.string ?? "", pending: Int(m["pending"]?.integer ?? 0), consumers: []))
+        }
+        let needsConsumers = (schema.match(key)?.pattern.stream?.maxIdleSeconds != nil) && !result.isEmpty
+        if needsConsumers {
+            let replies = try connection.pipeline(result.map { [b("XINFO"), b("CONSUMERS"), key, b($0.name)] })
+            limiter.spent(result.count)
+            for (n, reply) in replies.enumerated() {
+                result[n].consumers = (reply.elements ?? []).map { c in
+                    let m = LiveAudit.map(c)
+                    return (m["name"]?.string ?? "", m["idle"]?.integer ?? 0, Int(m["pending"]?.integer ?? 0))
+                }
+            }
+        }
+        return StreamObservation(length: length, oldestAgeMs: oldest, groups: result)
+    }
+
+    /// Walks an index with ZSCAN/SSCAN/HSCAN and checks each member's key with pipelined EXISTS.
+    private func checkMembers(reference ref: Int, index: [UInt8], checker: inout AuditChecker) throws(RedisError) {
+        let r = schema.references[ref]
+        let verb = r.via == .zsetMembers ? "ZSCAN" : r.via == .setMembers ? "SSCAN" : "HSCAN"
+        var cursor: [UInt8] = b("0")
+        repeat {
+            let reply = try connection.command([b(verb), index, cursor, b("COUNT"), b(String(options.count))])
+            limiter.spent(1)
+            guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { return }
+            cursor = next
+            var found: [DanglingMember] = []
+            if r.via == .setMembers {
+                for m in items.compactMap(\.bytes) { found.append(DanglingMember(reference: ref, index: index, member: m, target: r.target(m))) }
+            } else {
+                var k = 0
+                while k + 1 < items.count {
+                    let a = items[k].bytes ?? [], v = items[k + 1].bytes ?? []
+                    if r.via == .zsetMembers {
+                        found.append(DanglingMember(reference: ref, index: index, member: a, score: v, target: r.target(a)))
+                    } else {
+                        found.append(DanglingMember(reference: ref, index: index, member: v, field: a, target: r.target(v)))
+                    }
+                    k += 2
+                }
+            }
+            guard !found.isEmpty else { continue }
+            let exists = try connection.pipeline(found.map { [b("EXISTS"), $0.target] })
+            limiter.spent(found.count)
+            for (d, e) in zip(found, exists) where e.integer == 0 { checker.dangling(d) }
+        } while cursor != b("0")
+    }
+
+    /// A RESP2 flat `name value name value …` array as a dictionary.
+    static func map(_ reply: RedisReply) -> [String: RedisReply] {
+        var out: [String: RedisReply] = [:]
+        let items = reply.elements ?? []
+        var k = 0
+        while k + 1 < items.count {
+            if let name = items[k].string { out[name] = items[k + 1] }
+            k += 2
+        }
+        return out
+    }
+}
+
+/// A string's UTF-8 bytes, for command arguments.
+@inline(__always) func b(_ s: String) -> [UInt8] { Array(s.utf8) }

@@ -1,0 +1,380 @@
+import Crypto
+import Foundation
+
+/// What prune should remove or fix; every target is chosen explicitly.
+public struct PruneOptions: Sendable {
+    /// Dangling index members (ZREM, SREM, HDEL).
+    public var orphans = false
+    /// Keys breaking their TTL policy: removed, or with `fixTTL` given the policy's TTL.
+    public var expiredPolicy = false
+    public var fixTTL = false
+    /// Entities whose index score is older than this many seconds, with `namespace`.
+    public var olderThanSeconds: Int64?
+    public var namespace: String?
+    /// Every key matching this SCAN glob.
+    public var pattern: String?
+    /// XTRIM streams to their policy (MAXLEN ~, exact MINID).
+    public var trimStreams = false
+    /// Batch size and commands per second.
+    public var count = 1000
+    public var rate: Double?
+
+    public init() {}
+}
+
+/// One change prune plans.
+public enum PruneAction: Sendable, Equatable {
+    /// Remove an index member whose key does not exist (re-checked: still missing, same score).
+    case member(DanglingMember, via: Reference.Via)
+    /// UNLINK a key, if its DUMP digest and expiry are still what the scan saw; `index` members
+    /// (sorted set, member, score) go with it.
+    case key(key: [UInt8], digest: String, expireAtMs: Int64, memory: Int, index: [(key: [UInt8], member: [UInt8], score: [UInt8])])
+    /// Set the TTL (seconds) or remove it (nil), if the expiry is still what the scan saw.
+    case ttl(key: [UInt8], seconds: Int?, expireAtMs: Int64)
+    /// XTRIM a stream: MAXLEN ~ n or MINID id.
+    case trim(key: [UInt8], maxLength: Int?, minID: String?)
+
+    public static func == (a: PruneAction, b: PruneAction) -> Bool { a.describe == b.describe }
+
+    /// One line for a dry run.
+    public var describe: String {
+        switch self {
+        case .member(let d, let via):
+            let verb = via == .zsetMembers ? "ZREM" : via == .setMembers ? "SREM" : "HDEL"
+            return "\(verb) \(AuditChecker.text(d.index)) \(AuditChecker.text(via == .hashValues ? d.field ?? [] : d.member))  (\(AuditChecker.text(d.target)) does not exist)"
+        case .key(let k, _, _, let m, let index):
+            return "UNLINK \(AuditChecker.text(k))  (\(m) bytes)" + index.map { " + ZREM \(AuditChecker.text($0.key)) \(AuditChecker.text($0.member))" }.joined()
+        case .ttl(let k, let s, _):
+            return s.map { "EXPIRE \(AuditChecker.text(k)) \($0)" } ?? "PERSIST \(AuditChecker.text(k))"
+        case .trim(let k, let max, let minID):
+            return "XTRIM \(AuditChecker.text(k)) " + (max.map { "MAXLEN ~ \($0)" } ?? "MINID \(minID ?? "0")")
+        }
+    }
+}
+
+/// What a prune did (or, in a dry run, would do).
+public struct PruneResult: Sendable, Equatable {
+    public var keysRemoved = 0
+    public var membersRemoved = 0
+    public var ttlsChanged = 0
+    public var entriesTrimmed = 0
+    /// Re-checked right before removal and found changed since the scan: left alone.
+    public var keptBecauseChanged = 0
+    /// MEMORY USAGE of the removed keys as the scan saw them.
+    public var bytesFreed = 0
+}
+
+/// Plans and applies a prune. The plan comes from a scan (the audit for orphans and TTL policy
+/// breaks, SCAN MATCH for a pattern, ZSCAN of the index for age); acting re-checks every item
+/// atomically in a Lua script (the key's DUMP digest and PEXPIRETIME, the member's score) and
+/// journals what it removed. Removal is UNLINK, never DEL.
+public final class Pruner {
+    public let connection: RedisConnection
+    public let schema: Schema
+    public let options: PruneOptions
+    private var limiter: RateLimiter
+
+    public init(connection: RedisConnection, schema: Schema = .seed, options: PruneOptions) {
+        self.connection = connection
+        self.schema = schema
+        self.options = options
+        limiter = RateLimiter(opsPerSecond: options.rate)
+    }
+
+    /// Scans and returns the actions the chosen targets call for. `digests` adds each key's DUMP
+    /// digest (needed to act; a dry run skips it).
+    public func plan(digests: Bool = true) throws -> [PruneAction] {
+        var actions: [PruneAction] = []
+        var keys: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] = []
+        if options.orphans || options.expiredPolicy {
+            let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: options.rate, topN: 0)).run()
+            if options.orphans {
+                actions += report.dangling.map { .member($0, via: schema.references[$0.reference].via) }
+            }
+            if options.expiredPolicy {
+                for p in report.policyBreaks {
+                    if options.fixTTL {
+                        // A required TTL without a bound has no value to apply.
+                        if p.ttlMs == nil && p.boundSeconds == nil { continue }
+                        actions.append(.ttl(key: p.key, seconds: p.boundSeconds, expireAtMs: -3))
+                    } else {
+                        keys.append((p.key, []))
+                    }
+                }
+            }
+        }
+        if let glob = options.pattern {
+            var cursor: UInt64 = 0
+            repeat {
+                let step = try connection.scan(cursor: cursor, match: glob, count: options.count)
+                limiter.spent(1)
+                cursor = step.cursor
+                keys += step.keys.map { ($0, []) }
+            } while cursor != 0
+        }
+        if let age = options.olderThanSeconds, let ns = options.namespace {
+            keys += try olderThan(age, namespace: ns)
+        }
+        if options.trimStreams { actions += try trims() }
+        // Keys: expiry, memory and (to act) a digest of the value, as the scan saw them.
+        // One action per key; a key chosen by several targets takes all their index members.
+        var position: [[UInt8]: Int] = [:]
+        var unique: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] = []
+        for k in keys {
+            if let at = position[k.key] {
+                for i in k.index where !unique[at].index.contains(where: { $0.key == i.key && $0.member == i.member }) { unique[at].index.append(i) }
+            } else {
+                position[k.key] = unique.count
+                unique.append(k)
+            }
+        }
+        for start in stride(from: 0, to: unique.count, by: options.count) {
+            let batch = Array(unique[start..<min(unique.count, start + options.count)])
+            var commands: [[[UInt8]]] = []
+            for k in batch {
+                commands.append([b("PEXPIRETIME"), k.key])
+                commands.append([b("MEMORY"), b("USAGE"), k.key, b("SAMPLES"), b("5")])
+                if digests { commands.append([b("DUMP"), k.key]) }
+            }
+            let replies = try connection.pipeline(commands)
+            limiter.spent(commands.count)
+            let per = digests ? 3 : 2
+            for (n, k) in batch.enumerated() {
+                let expire = replies[n * per].integer ?? -2
+                if expire == -2 { continue }  // gone since the scan
+                let digest = digests ? (replies[n * per + 2].bytes.map(Pruner.sha1) ?? "") : ""
+                actions.append(.key(key: k.key, digest: digest, expireAtMs: expire, memory: Int(replies[n * per + 1].integer ?? 0), index: k.index))
+            }
+        }
+        // TTL fixes need the expiry the scan saw, to re-check it.
+        var fixed: [PruneAction] = []
+        let ttlKeys = actions.compactMap { a -> [UInt8]? in if case .ttl(let k, _, _) = a { return k } else { return nil } }
+        if !ttlKeys.isEmpty {
+            let replies = try connection.pipeline(ttlKeys.map { [b("PEXPIRETIME"), $0] })
+            limiter.spent(ttlKeys.count)
+            var expiry: [[UInt8]: Int64] = [:]
+            for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? -2 }
+            for a in actions {
+                if case .ttl(let k, let s, _) = a {
+                    if let e = expiry[k], e != -2 { fixed.append(.ttl(key: k, seconds: s, expireAtMs: e)) }
+                } else {
+                    fixed.append(a)
+                }
+            }
+            actions = fixed
+        }
+        return actions
+    }
+
+    /// Entities of `namespace` whose score in their main index (a reverse reference's sorted set)
+    /// is older than `age` seconds, with that index member.
+    private func olderThan(_ age: Int64, namespace: String) throws -> [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] {
+        let cutoff = Double(Int64(Date().timeIntervalSince1970) - age)
+        var out: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] = []
+        let refs = schema.references.filter { $0.reverse == true && $0.via == .zsetMembers && $0.to.hasPrefix(namespace + ":") }
+        guard !refs.isEmpty else { throw PruneError.noIndex(namespace: namespace) }
+        for r in refs {
+            let index = b(r.from)
+            var cursor = b("0")
+            repeat {
+                let reply = try connection.command([b("ZSCAN"), index, cursor, b("COUNT"), b(String(options.count))])
+                limiter.spent(1)
+                guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { break }
+                cursor = next
+                var k = 0
+                while k + 1 < items.count {
+                    let m = items[k].bytes ?? [], s = items[k + 1].bytes ?? []
+                    if let score = Double(String(decoding: s, as: UTF8.self)), score < cutoff { out.append((r.target(m), [(index, m, s)])) }
+                    k += 2
+                }
+            } while cursor != b("0")
+        }
+        return try addOwnerIndexes(out)
+    }
+
+    /// Adds, for each entity, its member in the indexes found through an owner field (the
+    /// embedding's `embeddings:session:{id}`): HGET the field, then ZSCORE, both pipelined.
+    private func addOwnerIndexes(_ entities: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])])
+        throws -> [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])]
+    {
+        var out = entities
+        for r in schema.references where r.ownerField != nil && r.via == .zsetMembers {
+            for start in stride(from: 0, to: out.count, by: options.count) {
+                let range = start..<min(out.count, start + options.count)
+                let candidates = range.filter { r.member(of: out[$0].key) != nil }
+                let owners = try connection.pipeline(candidates.map { [b("HGET"), out[$0].key, b(r.ownerField!)] })
+                limiter.spent(candidates.count)
+                var found: [(Int, [UInt8], [UInt8])] = []
+                for (i, reply) in zip(candidates, owners) {
+                    if let value = reply.bytes, let index = r.ownerIndex(value), let member = r.member(of: out[i].key) { found.append((i, index, member)) }
+                }
+                let scores = try connection.pipeline(found.map { [b("ZSCORE"), $0.1, $0.2] })
+                limiter.spent(found.count)
+                for ((i, index, member), score) in zip(found, scores) {
+                    if let s = score.bytes { out[i].index.append((index, member, s)) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// XTRIM actions for the streams whose policy has a MAXLEN or a retention.
+    private func trims() throws -> [PruneAction] {
+        var out: [PruneAction] = []
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for p in schema.patterns where p.type == .stream && p.template.isLiteral {
+            guard let s = p.stream else { continue }
+            let key = b(p.pattern)
+            guard (try connection.command([b("EXISTS"), key]).integer ?? 0) == 1 else { continue }
+            if let max = s.maxLength { out.append(.trim(key: key, maxLength: max, minID: nil)) }
+            if let days = s.maxAgeDays { out.append(.trim(key: key, maxLength: nil, minID: "\(now - Int64(days * 86_400_000))-0")) }
+        }
+        return out
+    }
+
+    /// Applies the plan in pipelined batches of Lua re-checks, journalling what was removed.
+    /// Without a journal nothing can be undone; the CLI always passes one when acting.
+    public func apply(_ actions: [PruneAction], journal: PruneJournal?) throws -> PruneResult {
+        var result = PruneResult()
+        for start in stride(from: 0, to: actions.count, by: options.count) {
+            let batch = Array(actions[start..<min(actions.count, start + options.count)])
+            let replies = try connection.pipeline(batch.map(Pruner.command))
+            limiter.spent(batch.count)
+            for (action, reply) in zip(batch, replies) {
+                if let e = reply.errorMessage { throw PruneError.script(message: e, action: action.describe) }
+                switch action {
+                case .member(let d, let via):
+                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
+                    result.membersRemoved += 1
+                    switch via {
+                    case .zsetMembers: journal?.append(.zsetMember(key: d.index, member: d.member, score: d.score ?? []))
+                    case .setMembers: journal?.append(.setMember(key: d.index, member: d.member))
+                    case .hashValues: journal?.append(.hashField(key: d.index, field: d.field ?? [], value: d.member))
+                    }
+                case .key(let k, _, _, let memory, let index):
+                    guard let parts = reply.elements, parts.count == 2, let payload = parts[0].bytes else { result.keptBecauseChanged += 1; continue }
+                    journal?.append(.key(key: k, expireAtMs: parts[1].integer ?? -1, payload: payload))
+                    for i in index { journal?.append(.zsetMember(key: i.key, member: i.member, score: i.score)) }
+                    result.keysRemoved += 1
+                    result.membersRemoved += index.count
+                    result.bytesFreed += memory
+                case .ttl(let k, _, let before):
+                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
+                    journal?.append(.ttl(key: k, expireAtMs: before))
+                    result.ttlsChanged += 1
+                case .trim:
+                    result.entriesTrimmed += Int(reply.integer ?? 0)
+                }
+            }
+            try journal?.flush()
+        }
+        return result
+    }
+
+    /// What a dry run reports: the counts and bytes `apply` would reach if nothing changed.
+    public static func preview(_ actions: [PruneAction]) -> PruneResult {
+        var r = PruneResult()
+        for a in actions {
+            switch a {
+            case .member: r.membersRemoved += 1
+            case .key(_, _, _, let m, let index): r.keysRemoved += 1; r.bytesFreed += m; r.membersRemoved += index.count
+            case .ttl: r.ttlsChanged += 1
+            case .trim: break
+            }
+        }
+        return r
+    }
+
+    /// Lower-case hex SHA-1, as Lua's `redis.sha1hex` prints it (by table: String(format:) per
+    /// byte was half of a prune's CPU).
+    static func sha1(_ bytes: [UInt8]) -> String {
+        var hex: [UInt8] = []
+        hex.reserveCapacity(40)
+        for byte in Insecure.SHA1.hash(data: bytes) {
+            hex.append(B.hexDigits[Int(byte >> 4)])
+            hex.append(B.hexDigits[Int(byte & 15)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    /// The EVAL for one action. Each script re-checks what the scan saw and changes nothing when
+    /// it differs (returns 0), so a key written or refreshed since the scan survives.
+    static func command(_ action: PruneAction) -> [[UInt8]] {
+        switch action {
+        case .member(let d, let via):
+            switch via {
+            case .zsetMembers: return [b("EVAL"), b(zremScript), b("2"), d.index, d.target, d.member, d.score ?? []]
+            case .setMembers: return [b("EVAL"), b(sremScript), b("2"), d.index, d.target, d.member]
+            case .hashValues: return [b("EVAL"), b(hdelScript), b("2"), d.index, d.target, d.field ?? [], d.member]
+            }
+        case .key(let k, let digest, let expire, _, let index):
+            var c = [b("EVAL"), b(unlinkScript), b(String(1 + index.count)), k] + index.map(\.key)
+            c += [b(digest), b(String(expire))]
+            for i in index { c += [i.member, i.score] }
+            return c
+        case .ttl(let k, let seconds, let expire):
+            return [b("EVAL"), b(ttlScript), b("1"), k, b(String(expire)), b(seconds.map(String.init) ?? "persist")]
+        case .trim(let k, let max, let minID):
+            // MAXLEN ~ as the producers trim (whole nodes, cheap); MINID exact, so nothing past the
+            // retention is left for the next audit to report.
+            return max.map { [b("XTRIM"), k, b("MAXLEN"), b("~"), b(String($0))] } ?? [b("XTRIM"), k, b("MINID"), b(minID ?? "0")]
+        }
+    }
+
+    static let zremScript = """
+        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+        if redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+        return redis.call('ZREM', KEYS[1], ARGV[1])
+        """
+    static let sremScript = """
+        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+        return redis.call('SREM', KEYS[1], ARGV[1])
+        """
+    static let hdelScript = """
+        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+        return redis.call('HDEL', KEYS[1], ARGV[1])
+        """
+    /// KEYS[1] the key, KEYS[2..] index keys; ARGV digest, expiry, then member/score per index.
+    static let unlinkScript = """
+        local d = redis.call('DUMP', KEYS[1])
+        if not d then return 0 end
+        if redis.sha1hex(d) ~= ARGV[1] then return 0 end
+        local t = redis.call('PEXPIRETIME', KEYS[1])
+        if t ~= tonumber(ARGV[2]) then return 0 end
+        for i = 2, #KEYS do
+          if redis.call('ZSCORE', KEYS[i], ARGV[2 * i - 1]) ~= ARGV[2 * i] then return 0 end
+        end
+        redis.call('UNLINK', KEYS[1])
+        for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[2 * i - 1]) end
+        return {d, t}
+        """
+    static let ttlScript = """
+        local t = redis.call('PEXPIRETIME', KEYS[1])
+        if t ~= tonumber(ARGV[1]) then return 0 end
+        if ARGV[2] == 'persist' then return redis.call('PERSIST', KEYS[1]) end
+        return redis.call('EXPIRE', KEYS[1], ARGV[2])
+        """
+}
+
+/// A prune that cannot go ahead.
+public enum PruneError: MemopsError, Equatable {
+    case noIndex(namespace: String)
+    case script(message: String, action: String)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .noIndex: return .usage
+        case .script: return .failed
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noIndex(let ns):
+            return "no sorted-set index in the schema lists \(ns):{…} keys with a reverse reference; --older-than needs one (e.g. --namespace embedding)"
+        case .script(let m, let a):
+            return "the server refused \(a): \(m); nothing after it was changed"
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+
+/// One thing prune changed, with what it takes to undo it.
+public enum JournalRecord: Sendable, Equatable {
+    /// A removed key: its DUMP payload and absolute expiry (unix ms, -1 for none).
+    case key(key: [UInt8], expireAtMs: Int64, payload: [UInt8])
+    /// A removed sorted-set member with its score as the server printed it.
+    case zsetMember(key: [UInt8], member: [UInt8], score: [UInt8])
+    /// A removed set member.
+    case setMember(key: [UInt8], member: [UInt8])
+    /// A removed hash field with its value.
+    case hashField(key: [UInt8], field: [UInt8], value: [UInt8])
+    /// A TTL prune changed: the key's absolute expiry before (unix ms, -1 for none).
+    case ttl(key: [UInt8], expireAtMs: Int64)
+
+    fileprivate var tag: UInt8 {
+        switch self {
+        case .key: return UInt8(ascii: "K")
+        case .zsetMember: return UInt8(ascii: "Z")
+        case .setMember: return UInt8(ascii: "S")
+        case .hashField: return UInt8(ascii: "H")
+        case .ttl: return UInt8(ascii: "T")
+        }
+    }
+
+    fileprivate var fields: [[UInt8]] {
+        switch self {
+        case .key(let k, let e, let p): return [k, Array(String(e).utf8), p]
+        case .zsetMember(let k, let m, let s): return [k, m, s]
+        case .setMember(let k, let m): return [k, m]
+        case .hashField(let k, let f, let v): return [k, f, v]
+        case .ttl(let k, let e): return [k, Array(String(e).utf8)]
+        }
+    }
+}
+
+/// A journal that cannot be written or read.
+public struct JournalError: MemopsError, Equatable {
+    public var path: String
+    public var reason: String
+    public var exitStatus: ExitStatus { .failed }
+    public var description: String { "journal \(path): \(reason)" }
+}
+
+/// The prune journal: a file (mode 0600) of zstd frames, one per batch, each fsynced before the
+/// next batch starts, so a crash loses at most the batch in flight. Decompressed, it is the line
+/// `memops-prune-journal 1\n` and then records: a tag byte (K Z S H T) and its fields, each a
+/// 4-byte little-endian length and the bytes.
+public final class PruneJournal {
+    public let path: String
+    private var fd: Int32
+    private var pending: [UInt8] = []
+    public private(set) var records = 0
+    static let magic = Array("memops-prune-journal 1\n".utf8)
+
+    /// Creates the journal; an existing file is never overwritten.
+    public init(creating path: String) throws(JournalError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw JournalError(path: path, reason: "cannot create it: \(String(cString: strerror(errno))) (an existing journal is never overwritten)") }
+        fchmod(fd, 0o600)
+        pending = PruneJournal.magic
+    }
+
+    deinit { if fd >= 0 { _ = Foundation.close(fd) } }
+
+    /// Adds a record to the current batch.
+    public func append(_ record: JournalRecord) {
+        pending.append(record.tag)
+        for f in record.fields {
+            withUnsafeBytes(of: UInt32(f.count).littleEndian) { pending.append(contentsOf: $0) }
+            pending.append(contentsOf: f)
+        }
+        records += 1
+    }
+
+    /// Compresses the batch into one zstd frame, writes it and fsyncs.
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        var frame: [UInt8] = []
+        let z = try ZstdCompressor()
+        try pending.withUnsafeBytes { raw in try z.compress(raw) { frame.append(contentsOf: $0) } }
+        try z.finish { frame.append(contentsOf: $0) }
+        var offset = 0
+        while offset < frame.count {
+            let n = frame.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(path: path, reason: "cannot write: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+        guard fsync(fd) == 0 else { throw JournalError(path: path, reason: "cannot sync: \(String(cString: strerror(errno)))") }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and closes.
+    public func close() throws {
+        try flush()
+        if fd >= 0 { _ = Foundation.close(fd) }
+        fd = -1
+    }
+
+    /// Every record of a journal, in order (tests and small journals; `forEach` streams).
+    public static func read(path: String) throws -> [JournalRecord] {
+        var out: [JournalRecord] = []
+        try forEach(path: path) { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each record in file order, decompressing in 1 MiB reads: memory stays
+    /// at one read plus one record, however large the journal.
+    public static func forEach(path: String, _ body: (JournalRecord) throws -> Void) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw JournalError(path: path, reason: "cannot open it: \(String(cString: strerror(errno)))") }
+        defer { _ = Foundation.close(fd) }
+        let z = try ZstdDecompressor()
+        var parser = RecordParser(path: path)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(path: path, reason: "cannot read it: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            try chunk.withUnsafeBytes { raw in
+                try z.decompress(UnsafeRawBufferPointer(rebasing: raw[0..<n])) { plain in
+                    parser.buffer.append(contentsOf: plain)
+                    try parser.drain(body)
+                }
+            }
+        }
+        try z.finish()
+        guard parser.sawMagic, parser.buffer.isEmpty else {
+            throw JournalError(path: path, reason: parser.sawMagic ? "it ends inside a record" : "not a memops prune journal")
+        }
+    }
+
+    /// Splits decompressed bytes into records as they arrive.
+    private struct RecordParser {
+        let path: String
+        var buffer: [UInt8] = []
+        var sawMagic = false
+
+        /// Hands over every complete record in the buffer and keeps the rest.
+        mutating func drain(_ body: (JournalRecord) throws -> Void) throws {
+            if !sawMagic {
+                guard buffer.count >= magic.count else { return }
+                guard buffer.starts(with: magic) else { throw JournalError(path: path, reason: "not a memops prune journal") }
+                buffer.removeFirst(magic.count)
+                sawMagic = true
+            }
+            var i = 0
+            while i < buffer.count {
+                let tag = buffer[i]
+                let arity: Int
+                switch tag {
+                case UInt8(ascii: "K"), UInt8(ascii: "Z"), UInt8(ascii: "H"): arity = 3
+                case UInt8(ascii: "S"), UInt8(ascii: "T"): arity = 2
+                default: throw JournalError(path: path, reason: "unknown record tag \(tag)")
+                }
+                var j = i + 1
+                var fields: [[UInt8]] = []
+                while fields.count < arity, j + 4 <= buffer.count {
+                    let n = Int(UInt32(buffer[j]) | UInt32(buffer[j + 1]) << 8 | UInt32(buffer[j + 2]) << 16 | UInt32(buffer[j + 3]) << 24)
+                    guard j + 4 + n <= buffer.count else { break }
+                    fields.append(Array(buffer[(j + 4)..<(j + 4 + n)]))
+                    j += 4 + n
+                }
+                guard fields.count == arity else { break }  // incomplete: wait for more bytes
+                func int(_ b: [UInt8]) -> Int64 { Int64(String(decoding: b, as: UTF8.self)) ?? -1 }
+                switch tag {
+                case UInt8(ascii: "K"): try body(.key(key: fields[0], expireAtMs: int(fields[1]), payload: fields[2]))
+                case UInt8(ascii: "Z"): try body(.zsetMember(key: fields[0], member: fields[1], score: fields[2]))
+                case UInt8(ascii: "H"): try body(.hashField(key: fields[0], field: fields[1], value: fields[2]))
+                case UInt8(ascii: "S"): try body(.setMember(key: fields[0], member: fields[1]))
+                default: try body(.ttl(key: fields[0], expireAtMs: int(fields[1])))
+                }
+                i = j
+            }
+            buffer.removeFirst(i)
+        }
+    }
+
+    /// What an undo did.
+    public struct UndoResult: Sendable, Equatable {
+        public var keysRestored = 0
+        public var membersRestored = 0
+        public var ttlsRestored = 0
+        /// Keys that exist again (written since the prune) and were left alone (no `replace`).
+        public var keysSkipped = 0
+        public var errors: [String] = []
+    }
+
+    /// Undoes a prune, streaming the journal in file order: RESTORE … ABSTTL for removed keys
+    /// (REPLACE only when `replace`; a key written since is otherwise kept and counted), members
+    /// re-added without overwriting newer scores (ZADD NX, SADD, HSETNX), TTLs put back
+    /// (PEXPIREAT, PERSIST). Pipelined in batches of `batchSize`.
+    public static func undo(path: String, into connection: RedisConnection, replace: Bool = false, batchSize: Int = 500) throws -> UndoResult {
+        var result = UndoResult()
+        var commands: [[[UInt8]]] = []
+        var kinds: [Int] = []
+        func flush() throws {
+            guard !commands.isEmpty else { return }
+            for (kind, reply) in zip(kinds, try connection.pipeline(commands)) {
+                if let e = reply.errorMessage {
+                    if e.hasPrefix("BUSYKEY") { result.keysSkipped += 1 } else { result.errors.append(e) }
+                    continue
+                }
+                switch kind {
+                case 0: result.keysRestored += 1
+                case 1: result.membersRestored += 1
+                default: result.ttlsRestored += 1
+                }
+            }
+            commands.removeAll(keepingCapacity: true)
+            kinds.removeAll(keepingCapacity: true)
+        }
+        try forEach(path: path) { r in
+            switch r {
+            case .key(let k, let e, let p):
+                var c = [b("RESTORE"), k, b(String(max(0, e))), p]
+                if e > 0 { c.append(b("ABSTTL")) }
+                if replace { c.append(b("REPLACE")) }
+                commands.append(c); kinds.append(0)
+            case .zsetMember(let k, let m, let s): commands.append([b("ZADD"), k, b("NX"), s, m]); kinds.append(1)
+            case .setMember(let k, let m): commands.append([b("SADD"), k, m]); kinds.append(1)
+            case .hashField(let k, let f, let v): commands.append([b("HSETNX"), k, f, v]); kinds.append(1)
+            case .ttl(let k, let e):
+                commands.append(e < 0 ? [b("PERSIST"), k] : [b("PEXPIREAT"), k, b(String(e))]); kinds.append(2)
+            }
+            if commands.count >= batchSize { try flush() }
+        }
+        try flush()
+        return result
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import MemopsTestSupport
+import Testing
+@testable import MemopsCore
+
+private func connect(_ server: RedisServerProcess) throws -> RedisConnection {
+    try RedisConnection(ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)))
+}
+
+/// Every key's contents, comparable across DUMP encodings: sorted sets as member/score lists,
+/// hashes as sorted field=value pairs, other types by DUMP payload; plus each key's absolute expiry. Heartbeats are left out (they
+/// expire by themselves while a test runs).
+private func snapshot(_ redis: RedisConnection) throws -> [String: String] {
+    var out: [String: String] = [:]
+    var cursor: UInt64 = 0
+    repeat {
+        let step = try redis.scan(cursor: cursor, count: 500)
+        cursor = step.cursor
+        for key in step.keys where !key.reversed().starts(with: Array(":heartbeat".utf8).reversed()) {
+            let type = try redis.command([b("TYPE"), key]).string ?? ""
+            let expire = try redis.command([b("PEXPIRETIME"), key]).integer ?? 0
+            let value: String
+            if type == "zset" {
+                value = (try redis.command([b("ZRANGE"), key, b("0"), b("-1"), b("WITHSCORES")]).elements ?? []).map { $0.string ?? "" }.joined(separator: ",")
+            } else if type == "hash" {
+                // A hashtable's field order can differ after RESTORE; compare contents.
+                let items = (try redis.command([b("HGETALL"), key]).elements ?? []).map { $0.bytes ?? [] }
+                value = stride(from: 0, to: items.count, by: 2).map { "\(items[$0])=\(items[$0 + 1])" }.sorted().joined(separator: ",")
+            } else {
+                value = (try redis.command([b("DUMP"), key]).bytes ?? []).map { String($0) }.joined(separator: ".")
+            }
+            out[AuditChecker.text(key)] = "\(type) \(expire) \(value)"
+        }
+    } while cursor != 0
+    return out
+}
+
+private func journalPath(_ server: RedisServerProcess) -> String {
+    server.directory.appendingPathComponent("prune-\(UUID().uuidString.prefix(6)).journal.zst").path
+}
+
+@Suite("Prune", .serialized)
+struct PruneTests {
+    @Test("--orphans removes exactly the orphan members, nothing else; the journal undoes it")
+    func orphans() throws {
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        let gen = try SampleDataGenerator(auditSpec(everyFault))
+        _ = try SampleDataLoader.load(gen, into: redis)
+        let before = try snapshot(redis)
+        var options = PruneOptions()
+        options.orphans = true
+        options.count = 7
+        let pruner = Pruner(connection: redis, options: options)
+        let plan = try pruner.plan()
+        let path = journalPath(server)
+        let journal = try PruneJournal(creating: path)
+        let result = try pruner.apply(plan, journal: journal)
+        try journal.close()
+        #expect(result.membersRemoved == 5)
+        #expect(result.keysRemoved == 0)
+        #expect(result.keptBecauseChanged == 0)
+        let after = try snapshot(redis)
+        let orphans = gen.faults.filter { $0.kind == .orphanIndexMember }
+        #expect(orphans.count == 5)
+        for o in orphans {
+            #expect(try redis.command([b("ZSCORE"), o.key, o.member!]) == .null)
+        }
+        // Everything but the two indexes is byte for byte the same; the indexes lost just the orphans.
+        for (key, value) in before where key != "sessions:recent" && key != "embeddings:recent" {
+            #expect(after[key] == value, "\(key) changed")
+        }
+        #expect(Set(after.keys) == Set(before.keys))
+        for index in ["sessions:recent", "embeddings:recent"] {
+            let removed = orphans.filter { AuditChecker.text($0.key) == index }.count
+            let lengthBefore = before[index]!.split(separator: ",").count / 2
+            let lengthAfter = after[index]!.split(separator: ",").count / 2
+            #expect(lengthBefore - lengthAfter == removed)
+        }
+        let attrs = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attrs[.posixPermissions] as? Int) == 0o600)
+        let undo = try PruneJournal.undo(path: path, into: redis)
+        #expect(undo.membersRestored == 5)
+        #expect(try snapshot(redis) == before)
+    }
+
+    @Test("a key or member changed between the scan and the removal survives")
+    func changedSurvives() throws {
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        let gen = try SampleDataGenerator(auditSpec(SampleDataFaults([.orphanIndexMember: 2]), nodes: 0))
+        _ = try SampleDataLoader.load(gen, into: redis)
+        var options = PruneOptions()
+        options.pattern = "session:*"
+        options.orphans = true
+        let pruner = Pruner(connection: redis, options: options)
+        let plan = try pruner.plan()
+        #expect(plan.count == 40 + 2)
+        // After the scan: one session rewritten, one given a fresh TTL, one orphan's session created.
+        let sessions = (0..<40).map { AuditChecker.text(b("session:") + SampleDataGenerator.sessionID(7, $0)) }
+        try redis.command("HSET", sessions[3], "context", "refreshed")
+        try redis.command("EXPIRE", sessions[9], "604800")
+        let orphan = gen.faults.first { $0.kind == .orphanIndexMember && AuditChecker.text($0.key) == "sessions:recent" }!
+        try redis.command([b("HSET"), b("session:") + orphan.member!, b("timestamp"), b("now")])
+        let path = journalPath(server)
+        let journal = try PruneJournal(creating: path)
+        let result = try pruner.apply(plan, journal: journal)
+        try journal.close()
+        #expect(result.keptBecauseChanged == 3)
+        #expect(result.keysRemoved == 38)
+        #expect(result.membersRemoved == 1)
+        #expect(result.bytesFreed > 0)
+        #expect(try redis.command("HGET", sessions[3], "context").string == "refreshed")
+        #expect(try redis.command("EXISTS", sessions[9]).integer == 1)
+        #expect(try redis.command("EXISTS", sessions[0]).integer == 0)
+        #expect(try redis.command([b("ZSCORE"), orphan.key, orphan.member!]) != .null)
+    }
+
+    @Test("the journal restores every removed key with its TTL, and --older-than removes entity and index member together")
+    func undoRestores() throws {
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        let gen = try SampleDataGenerator(auditSpec(nodes: 0))
+        _ = try SampleDataLoader.load(gen, into: redis)
+        let before = try snapshot(redis)
+        var options = PruneOptions()
+        options.olderThanSeconds = 3 * 86_400
+        options.namespace = "embedding"
+        options.pattern = "session:*"
+        let pruner = Pruner(connection: redis, options: options)
+        let path = journalPath(server)
+        let journal = try PruneJournal(creating: path)
+        let result = try pruner.apply(try pruner.plan(), journal: journal)
+        try journal.close()
+        #expect(result.keysRemoved > 40)
+        // Each embedding leaves embeddings:recent and its embeddings:session:{id}.
+        #expect(result.membersRemoved == 2 * (result.keysRemoved - 40))
+        #expect(result.keptBecauseChanged == 0)
+        // No embedding older than 3 days is left, in the index or as a key.
+        let cutoff = Int(Date().timeIntervalSince1970) - 3 * 86_400
+        #expect(try redis.command("ZCOUNT", "embeddings:recent", "-inf", "(\(cutoff)").integer == 0)
+        #expect(try redis.command("EXISTS", "session:" + String(decoding: SampleDataGenerator.sessionID(7, 0), as: UTF8.self)).integer == 0)
+        // The per-session embedding indexes lost the removed embeddings too: no dangling members.
+        let audit = try LiveAudit(connection: redis).run()
+        #expect(!audit.diagnostics.contains { $0.rule == "AUD009" && ($0.key ?? "").hasPrefix("embeddings:") })
+        #expect(audit.diagnostics.contains { $0.rule == "AUD009" && $0.key == "sessions:recent" })
+        let undo = try PruneJournal.undo(path: path, into: redis)
+        #expect(undo.keysRestored == result.keysRemoved)
+        #expect(undo.errors.isEmpty)
+        #expect(try snapshot(redis) == before)
+    }
+
+    @Test("--expired-policy --fix-ttl gives missing TTLs the policy's bound, and undo takes them back")
+    func fixTTL() throws {
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        let gen = try SampleDataGenerator(auditSpec(SampleDataFaults([.sessionWithoutTTL: 2, .cacheWithoutTTL: 2]), nodes: 0))
+        _ = try SampleDataLoader.load(gen, into: redis)
+        let before = try snapshot(redis)
+        var options = PruneOptions()
+        options.expiredPolicy = true
+        options.fixTTL = true
+        let pruner = Pruner(connection: redis, options: options)
+        let path = journalPath(server)
+        let journal = try PruneJournal(creating: path)
+        let result = try pruner.apply(try pruner.plan(), journal: journal)
+        try journal.close()
+        #expect(result.ttlsChanged == 4)
+        for f in gen.faults where f.kind == .sessionWithoutTTL {
+            let ttl = try redis.command([b("TTL"), f.key]).integer ?? -1
+            #expect(ttl > 604_000 && ttl <= 604_800)
+        }
+        #expect(try LiveAudit(connection: redis).run().diagnostics.isEmpty)
+        _ = try PruneJournal.undo(path: path, into: redis)
+        #expect(try snapshot(redis) == before)
+    }
+}
+
+@Suite("Prune streams")
+struct PruneStreamTests {
+    @Test("--trim-streams: MAXLEN ~ to the policy, exact MINID for the retention")
+    func trim() throws {
+        let server = try RedisServerProcess()
+        let redis = try RedisConnection(ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port)))
+        _ = try redis.pipeline((1...5).map { [b("XADD"), b("events:log"), b("\($0)000-0"), b("type"), b("old")] })
+        _ = try redis.pipeline([[b("XADD"), b("events:log"), b("*"), b("type"), b("new")]])
+        _ = try redis.pipeline((0..<1_000).map { [b("XADD"), b("learning:queue"), b("*"), b("n"), b("\($0)")] })
+        var schema = Schema.seed
+        let queue = schema.patterns.firstIndex { $0.pattern == "learning:queue" }!
+        schema.patterns[queue].stream?.maxLength = 300
+        schema.patterns[queue].stream?.slack = 100
+        var options = PruneOptions()
+        options.trimStreams = true
+        let pruner = Pruner(connection: redis, schema: schema, options: options)
+        let result = try pruner.apply(try pruner.plan(), journal: nil)
+        #expect(try redis.command("XLEN", "events:log").integer == 1)
+        let length = try redis.command("XLEN", "learning:queue").integer ?? 0
+        #expect(length >= 300 && length <= 400)
+        #expect(result.entriesTrimmed == 5 + 1_000 - Int(length))
+    }
+}
+
+@Suite("Prune journal")
+struct PruneJournalTests {
+    @Test("records of every kind round-trip across batches; truncated or foreign files are refused")
+    func roundTrip() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("j.zst").path
+        let big = [UInt8]((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let records: [JournalRecord] = [
+            .key(key: [0xff, 0x00, 0x3a], expireAtMs: 1_800_000_000_123, payload: big),
+            .zsetMember(key: b("sessions:recent"), member: b("abc"), score: b("1769943600")),
+            .setMember(key: b("nodes:active"), member: b("dell")),
+            .hashField(key: b("models:active"), field: b("dell"), value: b("llama")),
+            .ttl(key: b("session:1"), expireAtMs: -1),
+            .key(key: b("k"), expireAtMs: -1, payload: []),
+        ]
+        let journal = try PruneJournal(creating: path)
+        for (n, r) in records.enumerated() {
+            journal.append(r)
+            if n % 2 == 0 { try journal.flush() }
+        }
+        try journal.close()
+        #expect(try PruneJournal.read(path: path) == records)
+        #expect(throws: JournalError.self) { _ = try PruneJournal(creating: path) }
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = dir.appendingPathComponent("cut.zst").path
+        try data.prefix(data.count - 7).write(to: URL(fileURLWithPath: cut))
+        #expect(throws: (any Error).self) { _ = try PruneJournal.read(path: cut) }
+        let foreign = dir.appendingPathComponent("foreign.zst").path
+        let z = try ZstdCompressor()
+        var frame: [UInt8] = []
+        try Array("hello, not a journal at all".utf8).withUnsafeBytes { raw in try z.compress(raw) { frame.append(contentsOf: $0) } }
+        try z.finish { frame.append(contentsOf: $0) }
+        try Data(frame).write(to: URL(fileURLWithPath: foreign))
+        #expect(throws: JournalError.self) { _ = try PruneJournal.read(path: foreign) }
+    }
+}
