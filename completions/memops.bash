@@ -173,13 +173,13 @@ _memops() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    backup|verify|inspect|sample-data|config|help)
+    backup|verify|inspect|estimate|schema|audit|prune|config|sample-data|help)
         # Offer subcommand argument completions
         "_memops_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'backup verify inspect sample-data config help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'backup verify inspect estimate schema audit prune config sample-data help' -- "${cur}"))
         ;;
     esac
 }
@@ -347,20 +347,17 @@ _memops_inspect() {
     esac
 }
 
-_memops_sample-data() {
+_memops_estimate() {
     repeating_flags=()
-    non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --version --help)
-    repeating_options=(--inject)
-    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
+    non_repeating_flags=(--json --no-auth-warning --version --help)
+    repeating_options=()
+    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
     __memops_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--scenario')
         __memops_add_completions -W 'week'$'\n''month'$'\n''year'
-        return
-        ;;
-    '--scale')
         return
         ;;
     '--sessions')
@@ -378,28 +375,55 @@ _memops_sample-data() {
     '--nodes')
         return
         ;;
-    '--events')
+    '--session-size')
         return
         ;;
-    '--days')
+    '--embedding-size')
         return
         ;;
-    '--seed')
+    '--queue-entry-size')
         return
         ;;
-    '--now')
+    '--cache-size')
         return
         ;;
-    '--queue-maxlen')
+    '--node-size')
         return
         ;;
-    '--inject')
+    '--maxmemory')
         return
         ;;
-    '--faults-file')
+    '--cow-margin')
         return
         ;;
-    '--batch')
+    '--fragmentation-margin')
+        return
+        ;;
+    '--buffers-margin')
+        return
+        ;;
+    '--sessions-per-day')
+        return
+        ;;
+    '--embeddings-per-day')
+        return
+        ;;
+    '--queue-per-day')
+        return
+        ;;
+    '--cache-per-day')
+        return
+        ;;
+    '--horizon')
+        return
+        ;;
+    '--plot')
+        return
+        ;;
+    '--from-backup')
+        return
+        ;;
+    '--samples')
         return
         ;;
     '-u'|'--url')
@@ -430,6 +454,178 @@ _memops_sample-data() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    esac
+}
+
+_memops_schema() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __memops_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    show)
+        # Offer subcommand argument completions
+        "_memops_schema_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'show' -- "${cur}"))
+        ;;
+    esac
+}
+
+_memops_schema_show() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--schema)
+    __memops_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--schema')
+        return
+        ;;
+    esac
+}
+
+_memops_audit() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auth-warning --version --help)
+    repeating_options=()
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --schema --count --rate --match --top --from-backup --format --fail-on)
+    __memops_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-u'|'--url')
+        return
+        ;;
+    '-h'|'--host')
+        return
+        ;;
+    '-p'|'--port')
+        return
+        ;;
+    '-s'|'--socket')
+        return
+        ;;
+    '-n'|'--db')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '-a'|'--pass')
+        return
+        ;;
+    '--pass-file')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--schema')
+        return
+        ;;
+    '--count')
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--match')
+        return
+        ;;
+    '--top')
+        return
+        ;;
+    '--from-backup')
+        return
+        ;;
+    '--format')
+        __memops_add_completions -W 'text'$'\n''json'$'\n''sarif'
+        return
+        ;;
+    '--fail-on')
+        __memops_add_completions -W 'error'$'\n''warning'$'\n''info'$'\n''style'
+        return
+        ;;
+    esac
+}
+
+_memops_prune() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auth-warning --orphans --expired-policy --fix-ttl --trim-streams --yes --no-journal --replace --verbose -v --version --help)
+    repeating_options=()
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --schema --older-than --namespace --pattern --journal --undo --count --rate)
+    __memops_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-u'|'--url')
+        return
+        ;;
+    '-h'|'--host')
+        return
+        ;;
+    '-p'|'--port')
+        return
+        ;;
+    '-s'|'--socket')
+        return
+        ;;
+    '-n'|'--db')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '-a'|'--pass')
+        return
+        ;;
+    '--pass-file')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--schema')
+        return
+        ;;
+    '--older-than')
+        return
+        ;;
+    '--namespace')
+        return
+        ;;
+    '--pattern')
+        return
+        ;;
+    '--journal')
+        return
+        ;;
+    '--undo')
+        return
+        ;;
+    '--count')
+        return
+        ;;
+    '--rate')
         return
         ;;
     esac
@@ -538,6 +734,94 @@ _memops_config_explain() {
     repeating_options=()
     non_repeating_options=()
     __memops_offer_flags_options 1
+}
+
+_memops_sample-data() {
+    repeating_flags=()
+    non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --version --help)
+    repeating_options=(--inject)
+    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
+    __memops_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--scenario')
+        __memops_add_completions -W 'week'$'\n''month'$'\n''year'
+        return
+        ;;
+    '--scale')
+        return
+        ;;
+    '--sessions')
+        return
+        ;;
+    '--embeddings')
+        return
+        ;;
+    '--queue')
+        return
+        ;;
+    '--cache')
+        return
+        ;;
+    '--nodes')
+        return
+        ;;
+    '--events')
+        return
+        ;;
+    '--days')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--now')
+        return
+        ;;
+    '--queue-maxlen')
+        return
+        ;;
+    '--inject')
+        return
+        ;;
+    '--faults-file')
+        return
+        ;;
+    '--batch')
+        return
+        ;;
+    '-u'|'--url')
+        return
+        ;;
+    '-h'|'--host')
+        return
+        ;;
+    '-p'|'--port')
+        return
+        ;;
+    '-s'|'--socket')
+        return
+        ;;
+    '-n'|'--db')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '-a'|'--pass')
+        return
+        ;;
+    '--pass-file')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
 }
 
 _memops_help() {
