@@ -2,8 +2,8 @@
 /// (0xad93d23594c935a9), reflected, initial value 0, no final xor (redis src/crc64.c).
 /// The check value of "123456789" is 0xe9c6d914c4b8d9ca.
 ///
-/// Slicing-by-8: eight table look-ups per eight input bytes, fast enough that the CRC is never
-/// the bottleneck of a backup or a verify.
+/// Slicing-by-16: sixteen independent table look-ups per sixteen input bytes, so the CPU can
+/// overlap them; fast enough that the CRC is not the bottleneck of a backup or a verify.
 public struct CRC64: Sendable {
     /// The running checksum of everything passed to `update` so far.
     public private(set) var value: UInt64
@@ -38,10 +38,10 @@ public struct CRC64: Sendable {
     /// The Jones polynomial, bit-reversed for the reflected (LSB-first) algorithm.
     static let reflectedPolynomial: UInt64 = 0x95ac_9329_ac4b_c9b5
 
-    /// Eight 256-entry tables, one after the other: table k gives the effect of a byte that still
-    /// has k more bytes to travel through the register.
+    /// Sixteen 256-entry tables, one after the other: table k gives the effect of a byte that
+    /// still has k more bytes to travel through the register.
     static let tables: [UInt64] = {
-        var t = [UInt64](repeating: 0, count: 8 * 256)
+        var t = [UInt64](repeating: 0, count: 16 * 256)
         for n in 0..<256 {
             var crc = UInt64(n)
             for _ in 0..<8 {
@@ -49,7 +49,7 @@ public struct CRC64: Sendable {
             }
             t[n] = crc
         }
-        for k in 1..<8 {
+        for k in 1..<16 {
             for n in 0..<256 {
                 let previous = t[(k - 1) * 256 + n]
                 t[k * 256 + n] = (previous >> 8) ^ t[Int(previous & 0xff)]
@@ -63,6 +63,28 @@ public struct CRC64: Sendable {
         var remaining = bytes.count
         var crc = initial
         tables.withUnsafeBufferPointer { t in
+            while remaining >= 16 {
+                let lo = crc ^ UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+                let hi = UInt64(littleEndian: (p + 8).loadUnaligned(as: UInt64.self))
+                crc = t[15 * 256 + Int(lo & 0xff)]
+                    ^ t[14 * 256 + Int((lo >> 8) & 0xff)]
+                    ^ t[13 * 256 + Int((lo >> 16) & 0xff)]
+                    ^ t[12 * 256 + Int((lo >> 24) & 0xff)]
+                    ^ t[11 * 256 + Int((lo >> 32) & 0xff)]
+                    ^ t[10 * 256 + Int((lo >> 40) & 0xff)]
+                    ^ t[9 * 256 + Int((lo >> 48) & 0xff)]
+                    ^ t[8 * 256 + Int(lo >> 56)]
+                    ^ t[7 * 256 + Int(hi & 0xff)]
+                    ^ t[6 * 256 + Int((hi >> 8) & 0xff)]
+                    ^ t[5 * 256 + Int((hi >> 16) & 0xff)]
+                    ^ t[4 * 256 + Int((hi >> 24) & 0xff)]
+                    ^ t[3 * 256 + Int((hi >> 32) & 0xff)]
+                    ^ t[2 * 256 + Int((hi >> 40) & 0xff)]
+                    ^ t[1 * 256 + Int((hi >> 48) & 0xff)]
+                    ^ t[Int(hi >> 56)]
+                p += 16
+                remaining -= 16
+            }
             while remaining >= 8 {
                 crc ^= UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
                 crc = t[7 * 256 + Int(crc & 0xff)]
