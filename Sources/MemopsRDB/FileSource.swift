@@ -14,6 +14,8 @@ private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count
 /// A plain file or standard input as a `ByteSource`, read with POSIX `read(2)`.
 /// The descriptor is closed when the source is released, unless it is standard input.
 public final class FileSource: ByteSource {
+    /// The open descriptor (for fstat and the like; the source owns it).
+    public var fileDescriptor: Int32 { fd }
     private let fd: Int32
     private let owned: Bool
     /// The path, or "-" for standard input.

@@ -120,7 +120,7 @@ public struct BackupEngine {
             do {
                 file = try FileSource(path: path)
             } catch {
-                throw BackupError.dumpNotFound(reason: "\(path) cannot be opened (\(error.reason)); if Redis runs on another host use --source replication")
+                throw BackupError.dumpNotFound(reason: "\(path) cannot be opened (\(error)); if Redis runs on another host use --source replication")
             }
             guard let status = file.status() else {
                 throw BackupError.staleDump(path: path, reason: "it is not a regular file")

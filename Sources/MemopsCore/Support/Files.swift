@@ -22,43 +22,23 @@ public struct FileError: MemopsError, Equatable {
     }
 }
 
-/// A file opened for reading, as a `ByteSource`. Opened once: whatever renames happen to the
-/// path later, this reads the one file it opened.
-public final class FileSource: ByteSource {
-    public let path: String
-    let fd: Int32
-    private let ownsDescriptor: Bool
-
-    /// Opens `path`; `"-"` means standard input.
-    public init(path: String) throws(FileError) {
-        self.path = path
-        if path == "-" {
-            fd = STDIN_FILENO
-            ownsDescriptor = false
-        } else {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw FileError("open", path, exitStatus: .usage) }
-            ownsDescriptor = true
-        }
-    }
-
-    deinit { if ownsDescriptor { close(fd) } }
-
-    /// Size and modification time of the opened file (not of whatever the path names now).
+extension FileSource {
+    /// Size and modification time of the opened file (not of whatever the path names now),
+    /// or nil when it is not a regular file.
     public func status() -> (size: UInt64, modified: Date)? {
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard fstat(fileDescriptor, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         let modified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
         return (UInt64(st.st_size), modified)
     }
+}
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw FileError("read", path, exitStatus: .failed)
-        }
+extension RDBError: MemopsError {
+    /// A file that cannot be opened or read is bad input (2); anything else is a damaged
+    /// RDB (6).
+    public var exitStatus: ExitStatus {
+        if case .io = kind { return .usage }
+        return .verification
     }
 }
 
