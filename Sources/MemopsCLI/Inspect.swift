@@ -98,7 +98,7 @@ extension MemopsCommand {
 enum InspectInput {
     static func open(_ file: String) throws -> ByteSource {
         if file != "-" && !FileManager.default.fileExists(atPath: file) {
-            throw ValidationError("\(file) does not exist")
+            throw VerificationError.missing("\(file) does not exist; name a backup (.rdb.zst), an RDB file, or - for standard input")
         }
         return try openRDB(path: file)
     }
