@@ -9,7 +9,7 @@ public struct MemopsCommand: AsyncParsableCommand {
         abstract: "Operations toolkit for Redis-backed application memory.",
         discussion: exitCodeTable,
         version: memopsVersion,
-        subcommands: [Backup.self, Verify.self, SampleData.self, Config.self]
+        subcommands: [Backup.self, Verify.self, Restore.self, SampleData.self, Config.self]
     )
 
     public init() {}

@@ -68,7 +68,7 @@ public struct RDBError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Key bytes as text for a message: printable ASCII kept, anything else as \xNN, long keys cut.
-    static func printable(_ bytes: [UInt8]) -> String {
+    public static func printable(_ bytes: [UInt8]) -> String {
         var out = ""
         for b in bytes.prefix(200) {
             if b >= 0x20 && b < 0x7f && b != 0x27 && b != 0x5c {
