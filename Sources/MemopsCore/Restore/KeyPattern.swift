@@ -42,7 +42,8 @@ public struct KeyPattern: Sendable, Equatable, CustomStringConvertible {
                     if pattern[p] == UInt8(ascii: "\\") && p + 1 < pe {
                         p += 1
                         if pattern[p] == string[s] { matched = true }
-                    } else if p + 2 < pe && pattern[p + 1] == UInt8(ascii: "-") && pattern[p + 2] != UInt8(ascii: "]") {
+                    } else if p + 2 < pe && pattern[p + 1] == UInt8(ascii: "-") {
+                        // As in stringmatchlen, "-]" is a range ending at ']', not a literal '-'.
                         var lo = pattern[p]
                         var hi = pattern[p + 2]
                         if lo > hi { swap(&lo, &hi) }
