@@ -171,6 +171,7 @@ enum RestoreReport {
         }
         text += "expired   \(r.skippedExpired) skipped\n"
         if r.restamped > 0 { text += "re-stamped \(r.restamped) payload(s) to RDB \(r.target.rdbVersion)\n" }
+        if r.rebuilt > 0 { text += "rebuilt   \(r.rebuilt) key(s) with plain commands (a type \(r.target) does not know)\n" }
         text += "failed    \(r.failed)\n"
         for p in r.problems { text += "  \(p)\n" }
         if r.functionLibraries > 0 || r.functionsOutcome != nil {

@@ -90,6 +90,9 @@ public struct LiveRestoreResult: Sendable {
     public var conflictExamples: [String] = []
     /// Payloads re-stamped with the target's older RDB version.
     public var restamped = 0
+    /// Keys whose stored type the target does not know, written with plain commands instead
+    /// (HSET, RPUSH, SADD, ZADD, XADD + XGROUP/XCLAIM) under a temporary name, then renamed.
+    public var rebuilt = 0
     /// Payload bytes sent (or, in a dry run, that would be sent).
     public var bytes: UInt64 = 0
     /// Function libraries found, and what happened to them.
