@@ -85,4 +85,30 @@ private func serverWithBackup() throws -> (RedisServerProcess, String) {
         #expect(refused.status == 4)
         #expect(refused.stderr.contains("a server is running on") && refused.stderr.contains("redis-server pid \(loaded.pid)"), "\(refused.stderr)")
     }
+
+    @Test func interruptedRestoreCompletesWhenRunAgain() throws {
+        let source = try RedisServerProcess(arguments: ["--enable-debug-command", "yes"])
+        try source.populate(count: 4000)
+        let total = Int(try source.cli("DBSIZE"))!
+        let dest = try scratch()
+        #expect(try MemopsProcess.run(["backup", "-p", String(source.port), "--dest", dest]).status == 0)
+        let backup = dest + "/" + (try FileManager.default.contentsOfDirectory(atPath: dest).first { $0.hasSuffix(".rdb.zst") }!)
+        let digest = try source.digest()
+
+        let target = try RedisServerProcess(arguments: ["--enable-debug-command", "yes"])
+        // One key per round trip, so the run is still going when it is killed.
+        let (process, _, _) = try MemopsProcess.start(["restore", backup, "-p", String(target.port), "--batch", "1"])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, (Int(try target.cli("DBSIZE")) ?? 0) < 100 { usleep(5_000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let partial = Int(try target.cli("DBSIZE"))!
+        #expect(partial > 0 && partial < total, "\(partial) of \(total) keys")
+
+        let again = try MemopsProcess.run(["restore", backup, "-p", String(target.port)])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdoutText.contains("restored  \(total - partial)\n") && again.stdoutText.contains("skipped   \(partial) existing"),
+                "\(again.stdoutText)")
+        #expect(try target.digest() == digest)
+    }
 }
