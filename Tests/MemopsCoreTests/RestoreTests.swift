@@ -402,4 +402,25 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
         #expect(throws: RestoreError.rdbTooNew(file: 10, target: 9, targetVersion: "redis 6.2.14")) { try OfflineRestore(options: options).run() }
         #expect(try listing() == before)
     }
+
+    /// Settings read from a running server (CONFIG GET) that runs elsewhere: its appendonly yes
+    /// makes the restore install an AOF base in the stopped server's directory.
+    @Test func settingsFromAServerElsewhere() throws {
+        let (source, backup) = try sampleServerWithBackup(scale: 0.01)
+        let digest = try source.digest()
+        let elsewhere = try RedisServerProcess(arguments: ["--appendonly", "yes", "--appenddirname", "aofparts", "--appendfilename", "memory.aof"])
+        let dir = URL(fileURLWithPath: try makeDestination()).appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var options = OfflineRestoreOptions(backup: backup, dataDirectory: dir.path)
+        options.connection = config(elsewhere)
+        let r = try OfflineRestore(options: options).run()
+        #expect(r.settings.appendonly == true && r.settings.appenddirname == "aofparts" && r.target?.version == "7.0.15")
+        #expect(r.quarantine == nil)
+        #expect(try String(contentsOf: dir.appendingPathComponent("aofparts/memory.aof.manifest"), encoding: .utf8)
+            == "file memory.aof.1.base.rdb seq 1 type b\nfile memory.aof.1.incr.aof seq 1 type i\n")
+        let started = try RedisServerProcess(
+            arguments: ["--appendonly", "yes", "--appenddirname", "aofparts", "--appendfilename", "memory.aof", "--enable-debug-command", "yes"],
+            directory: dir)
+        #expect(try started.digest() == digest)
+    }
 }

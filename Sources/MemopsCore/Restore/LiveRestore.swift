@@ -57,7 +57,8 @@ public struct LiveRestore {
         let nowMs = Int64((options.now ?? Date()).timeIntervalSince1970 * 1000)
 
         let checkConflicts = options.dryRun || options.onConflict == .fail
-        if options.verifyFirst || options.dryRun {
+        // --on-conflict fail needs the first pass even with --no-verify: it must refuse before writing.
+        if options.verifyFirst || checkConflicts {
             var plan = PlanVisitor(options: options, target: result.target, nowMs: nowMs,
                                    redis: checkConflicts ? redis : nil, result: result)
             try read(&plan, progress: options.dryRun ? progress : nil, total: total)
