@@ -135,6 +135,7 @@ extension MemopsCommand {
             }
             bar.finish()
             if !quiet || dryRun || result.failed > 0 { Terminal.write(RestoreReport.live(result)) }
+            if let outcome = result.functionsOutcome, outcome.hasPrefix("libraries not restored") { Terminal.warning("functions: \(outcome)") }
             if result.failed > 0 {
                 throw RestoreError.keysFailed(count: result.failed, examples: result.problems.prefix(5).map(\.key))
             }

@@ -288,6 +288,21 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
         #expect(try target.cli("FCALL", "memops_ping", "0") == "pong")
     }
 
+    @Test func aReadOnlyReplicaStopsTheRestoreAtOnce() throws {
+        let (_, backup) = try sampleServerWithBackup(scale: 0.01)
+        // A replica of a master that is not there: read-only, so every RESTORE would fail alike.
+        let replica = try RedisServerProcess(arguments: ["--replicaof", "127.0.0.1", String(try RedisServerProcess.freePort())])
+        do {
+            _ = try LiveRestore(connection: config(replica), options: LiveRestoreOptions(backup: backup)).run()
+            Issue.record("a read-only replica was restored into")
+        } catch let error as RedisError {
+            guard case .command(_, let command, let message) = error else { Issue.record("wrong error \(error)"); return }
+            // The backup's function library comes first, and is refused the same way.
+            #expect(command == "FUNCTION RESTORE" && message.hasPrefix("READONLY"))
+        }
+        #expect(try keyCount(replica) == 0)
+    }
+
     @Test func patternsMatchLikeScanMatch() throws {
         let server = try RedisServerProcess()
         let names = ["session:1", "session:abc:context", "sessions:recent", "tool:bash:x", "a*b", "a?b", "a[b", "ab", "axb",

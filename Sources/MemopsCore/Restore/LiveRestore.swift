@@ -101,6 +101,12 @@ public struct LiveRestore {
         }
     }
 
+    /// Error replies that no later key would escape (a read-only replica, out of memory, a
+    /// failing disk, missing rights): the restore stops at the first instead of failing every key.
+    static func isFatal(_ message: String) -> Bool {
+        ["NOPERM", "NOAUTH", "READONLY", "OOM", "MISCONF", "LOADING", "MASTERDOWN"].contains { message.hasPrefix($0) }
+    }
+
     /// The uncompressed size of the backup for progress: the file's size for a plain RDB, the
     /// manifest's `rdb.bytes` for a `.rdb.zst` that has one.
     static func rawSize(of path: String) -> UInt64? {
@@ -428,7 +434,7 @@ struct RestoreVisitor: AbortingVisitor {
             if let m = reply.errorMessage {
                 if m.hasPrefix("BUSYKEY") && options.onConflict == .skip {
                     result.skippedExisting += 1
-                } else if m.hasPrefix("NOPERM") || m.hasPrefix("NOAUTH") {
+                } else if LiveRestore.isFatal(m) {
                     throw RedisConnection.classify(m, server: redis.config.description, command: "RESTORE")
                 } else {
                     result.failed += 1
@@ -458,7 +464,9 @@ struct RestoreVisitor: AbortingVisitor {
         let policy = options.functions == .replace ? "REPLACE" : "APPEND"
         do {
             let reply = try redis.pipeline([[Array("FUNCTION".utf8), Array("RESTORE".utf8), payload, Array(policy.utf8)]])[0]
-            if let m = reply.errorMessage {
+            if let m = reply.errorMessage, LiveRestore.isFatal(m) {
+                self.error = RedisConnection.classify(m, server: redis.config.description, command: "FUNCTION RESTORE")
+            } else if let m = reply.errorMessage {
                 result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; --functions replace overwrites them" : "")
             } else {
                 result.functionsOutcome = "\(functionRecords.count) librar\(functionRecords.count == 1 ? "y" : "ies") restored (\(policy))"
@@ -570,6 +578,9 @@ struct RestoreVisitor: AbortingVisitor {
         do {
             for (command, reply) in zip(commands, try redis.pipeline(commands)) {
                 if let m = reply.errorMessage {
+                    if LiveRestore.isFatal(m) {
+                        throw RedisConnection.classify(m, server: redis.config.description, command: String(decoding: command[0], as: UTF8.self))
+                    }
                     rebuild!.failure = "\(String(decoding: command[0], as: UTF8.self)) failed: \(m)"
                     break
                 }
