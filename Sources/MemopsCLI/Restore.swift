@@ -62,7 +62,7 @@ extension MemopsCommand {
         @Flag(name: .customLong("dry-run"), help: "Show what would be written (keys, bytes, conflicts, steps) without writing.")
         var dryRun = false
 
-        @Flag(name: .customLong("no-verify"), help: "Live: skip the checking pass (a corrupt tail is then found after earlier keys were written).")
+        @Flag(name: .customLong("no-verify"), help: "Live: skip the checking pass; damage is then found only after earlier keys (perhaps the damaged one: the CRC64 is checked at the end) were written.")
         var noVerify = false
 
         @Option(name: .customLong("batch"), help: "Keys per pipelined batch.")

@@ -264,6 +264,19 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
             #expect(error.exitStatus == .verification)
         }
         #expect(try target.digest() == digest && keyCount(target) == 1)
+
+        // Without the checking pass the keys before the damage are written, and the error says so.
+        var unchecked = LiveRestoreOptions(backup: plain)
+        unchecked.verifyFirst = false
+        unchecked.batchKeys = 1
+        do {
+            _ = try LiveRestore(connection: config(target), options: unchecked).run()
+            Issue.record("a damaged backup was restored without complaint")
+        } catch let error as RestoreError {
+            guard case .corruptAfterWriting(_, _, let written) = error else { Issue.record("wrong error: \(error)"); return }
+            let count = try keyCount(target)
+            #expect(written > 0 && count == written + 1)
+        }
     }
 
     @Test func newerPayloadsAreRestampedForAnOlderTarget() throws {

@@ -97,6 +97,9 @@ public struct LiveRestore {
         } catch {
             visitor = tracker.inner
             if let stored = visitor.error { throw stored }
+            if let written = visitor.keysWritten, written > 0 {
+                throw RestoreError.corruptAfterWriting(path: options.backup, reason: error.description, keysWritten: written)
+            }
             throw RestoreError.corruptBackup(path: options.backup, reason: error.description)
         }
     }
@@ -123,6 +126,8 @@ public struct LiveRestore {
 /// A visitor that may have to stop the read: it records the error, the source then throws.
 protocol AbortingVisitor: RDBVisitor {
     var error: (any Error)? { get }
+    /// Keys written so far, for a visitor that writes.
+    var keysWritten: Int? { get }
 }
 
 /// Forwards everything to another visitor, reports progress at each key's end, and stops the
@@ -217,6 +222,7 @@ struct PlanVisitor: AbortingVisitor {
     var header = RDBHeader(flavor: .redis, version: 0)
     var pending: [(db: Int, key: [UInt8])] = []
     var error: (any Error)?
+    var keysWritten: Int? { nil }
 
     init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, redis: RedisConnection?, result: LiveRestoreResult) {
         self.options = options
@@ -310,6 +316,7 @@ struct RestoreVisitor: AbortingVisitor {
     var result = LiveRestoreResult()
     var header = RDBHeader(flavor: .redis, version: 0)
     var error: (any Error)?
+    var keysWritten: Int? { result.restored + result.replaced }
     private var functionRecords: [[UInt8]] = []
     private var functionsDone = false
     private var batch: [Queued] = []

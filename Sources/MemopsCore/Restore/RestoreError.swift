@@ -4,6 +4,8 @@ import Foundation
 public enum RestoreError: MemopsError, Equatable {
     /// The backup failed deep verification; nothing was written.
     case corruptBackup(path: String, reason: String)
+    /// The backup turned out corrupt while keys were being written (only without the checking pass).
+    case corruptAfterWriting(path: String, reason: String, keysWritten: Int)
     /// `--on-conflict fail` found keys that already exist; nothing was written.
     case conflicts(count: Int, examples: [String])
     /// Some keys could not be restored; the others were.
@@ -17,7 +19,7 @@ public enum RestoreError: MemopsError, Equatable {
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .corruptBackup: return .verification
+        case .corruptBackup, .corruptAfterWriting: return .verification
         case .invalid: return .usage
         case .rdbTooNew: return .wrongServer
         case .conflicts, .keysFailed, .serverRunning: return .failed
@@ -28,6 +30,9 @@ public enum RestoreError: MemopsError, Equatable {
         switch self {
         case .corruptBackup(let path, let reason):
             return "backup \(path) failed deep verification, nothing was restored: \(reason)"
+        case .corruptAfterWriting(let path, let reason, let keys):
+            return "backup \(path) is corrupt: \(reason); \(keys) key(s) before that point were restored, each whole; "
+                + "without --no-verify a corrupt backup is refused before anything is written"
         case .conflicts(let count, let examples):
             return "\(count) key(s) already exist on the target (\(RestoreError.list(examples, total: count))); nothing was written; "
                 + "use --on-conflict skip or replace"
