@@ -340,6 +340,8 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
         try old.cli("SAVE")
         old.stop(removeDirectory: false)
         chmod(dir.appendingPathComponent("dump.rdb").path, 0o640)
+        // Owned by someone else, as redis:redis owns it on Debian (the tests run as root).
+        chown(dir.appendingPathComponent("dump.rdb").path, 1234, 2345)
         return dir
     }
 
@@ -371,6 +373,11 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("dump.rdb").path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        #expect((attributes[.ownerAccountID] as? NSNumber)?.intValue == 1234 && (attributes[.groupOwnerAccountID] as? NSNumber)?.intValue == 2345)
+        if aof {
+            let base = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("appendonlydir/appendonly.aof.1.base.rdb").path)
+            #expect((base[.ownerAccountID] as? NSNumber)?.intValue == 1234 && (base[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        }
         #expect(try [UInt8](Data(contentsOf: dir.appendingPathComponent("dump.rdb"))) == zstdDecompress(backup))
 
         let restarted = try RedisServerProcess(
