@@ -95,6 +95,7 @@ extension RestoreVisitor {
     /// Sends what the rebuild has queued. Until its last batch the temporary key gets a day's
     /// TTL each time, so an interrupted restore leaves nothing behind for long.
     private mutating func sendRebuild(final: Bool = false) {
+        drainRecording()
         guard var r = rebuild, error == nil, r.failure == nil else { return }
         r.closeOpen()
         var commands: [[[UInt8]]] = [[Array("SELECT".utf8), Array(String(r.db).utf8)]] + r.commands

@@ -30,7 +30,8 @@ final class ControlledSource: ByteSource {
 /// interrupted restore again (default `--on-conflict skip`) finishes it.
 ///
 /// Memory: Redis has no streaming RESTORE, so a key's payload is held whole while it is sent
-/// (plus hiredis' copy of the command); the bound is one batch (`batchBytes`) or the largest
+/// (plus hiredis' copy of the command). Batches go out from a sender thread while the next one
+/// is read (`BatchSender`), so the bound is three batches (`batchBytes` each) or the largest
 /// key, whichever is bigger — never the file.
 public struct LiveRestore {
     public let connection: ConnectionConfig
@@ -75,11 +76,11 @@ public struct LiveRestore {
         }
 
         var writer = RestoreVisitor(options: options, target: result.target, nowMs: nowMs, redis: redis)
+        defer { writer.sender.stop() }
         writer.result.conflicts = result.conflicts
         writer.result.conflictExamples = result.conflictExamples
         try read(&writer, progress: progress, total: total)
-        try writer.flush()
-        if let error = writer.error { throw error }
+        try writer.finish()
         result = writer.result
         result.seconds = Date().timeIntervalSince(started)
         return result
@@ -313,10 +314,11 @@ struct RestoreVisitor: AbortingVisitor {
     let target: TargetServer
     let nowMs: Int64
     let redis: RedisConnection
+    let sender: BatchSender
     var result = LiveRestoreResult()
     var header = RDBHeader(flavor: .redis, version: 0)
     var error: (any Error)?
-    var keysWritten: Int? { result.restored + result.replaced }
+    var keysWritten: Int? { result.restored + result.replaced + sender.written }
     private var functionRecords: [[UInt8]] = []
     private var functionsDone = false
     private var batch: [Queued] = []
@@ -333,6 +335,7 @@ struct RestoreVisitor: AbortingVisitor {
         self.target = target
         self.nowMs = nowMs
         self.redis = redis
+        self.sender = BatchSender(redis: redis, options: options)
         result.target = target
     }
 
@@ -415,8 +418,8 @@ struct RestoreVisitor: AbortingVisitor {
         do { try flush() } catch { self.error = error }
     }
 
-    /// Sends the queued RESTOREs as one pipeline (with EXISTS first under --on-conflict replace,
-    /// to count overwritten keys) and counts the replies.
+    /// Hands the queued RESTOREs to the sender as one pipeline (with EXISTS first under
+    /// --on-conflict replace, to count overwritten keys); their replies are counted there.
     mutating func flush() throws {
         guard !batch.isEmpty, error == nil else { return }
         var commands: [[[UInt8]]] = [[Array("SELECT".utf8), Array(String(batch[0].db).utf8)]]
@@ -425,36 +428,29 @@ struct RestoreVisitor: AbortingVisitor {
             if counting { commands.append([Array("EXISTS".utf8), q.key]) }
             commands.append(q.command)
         }
-        let replies = try redis.pipeline(commands)
-        if let m = replies[0].errorMessage {
-            throw RedisConnection.classify(m, server: redis.config.description, command: "SELECT \(batch[0].db)")
-        }
-        var index = 1
-        for q in batch {
-            var existed = false
-            if counting {
-                existed = replies[index].integer == 1
-                index += 1
-            }
-            let reply = replies[index]
-            index += 1
-            if let m = reply.errorMessage {
-                if m.hasPrefix("BUSYKEY") && options.onConflict == .skip {
-                    result.skippedExisting += 1
-                } else if LiveRestore.isFatal(m) {
-                    throw RedisConnection.classify(m, server: redis.config.description, command: "RESTORE")
-                } else {
-                    result.failed += 1
-                    problem(q.db, q.key, m)
-                }
-            } else if existed {
-                result.replaced += 1
-            } else {
-                result.restored += 1
-            }
-        }
+        try sender.send(BatchSender.Batch(queued: batch, commands: commands, counting: counting))
         batch.removeAll(keepingCapacity: true)
         batchBytes = 0
+    }
+
+    /// Waits for the sender to finish what it was handed, before the connection is used here.
+    mutating func drainRecording() {
+        guard error == nil else { return }
+        do { try sender.drain() } catch { self.error = error }
+    }
+
+    /// Sends what is left, waits for every reply, stops the sender and adds up its counts.
+    mutating func finish() throws {
+        defer { sender.stop() }
+        try flush()
+        try sender.drain()
+        if let error { throw error }
+        let counts = sender.counts
+        result.restored += counts.restored
+        result.replaced += counts.replaced
+        result.skippedExisting += counts.skippedExisting
+        result.failed += counts.failed
+        result.problems += counts.problems.prefix(max(0, max(options.exampleLimit, 100) - result.problems.count))
     }
 
     /// FUNCTION RESTORE of the file's libraries under the chosen policy; a refusal (a library
@@ -468,6 +464,8 @@ struct RestoreVisitor: AbortingVisitor {
         }
         let version = target.accepts(payloadVersion: header.dumpVersion, from: header.flavor) ? header.dumpVersion : target.rdbVersion
         let payload = DumpPayloadBuilder.functionPayload(records: functionRecords, rdbVersion: version)
+        drainRecording()
+        guard error == nil else { return }
         let policy = options.functions == .replace ? "REPLACE" : "APPEND"
         do {
             let reply = try redis.pipeline([[Array("FUNCTION".utf8), Array("RESTORE".utf8), payload, Array(policy.utf8)]])[0]
