@@ -301,6 +301,18 @@ struct PlanVisitor: AbortingVisitor {
     }
 }
 
+/// Command words, made once rather than per key.
+enum Word {
+    static let restore = Array("RESTORE".utf8)
+    static let replace = Array("REPLACE".utf8)
+    static let absttl = Array("ABSTTL".utf8)
+    static let idletime = Array("IDLETIME".utf8)
+    static let freq = Array("FREQ".utf8)
+    static let exists = Array("EXISTS".utf8)
+    static let select = Array("SELECT".utf8)
+    static let zero = Array("0".utf8)
+}
+
 /// Pass two: builds each selected key's RESTORE from its stored bytes and sends them in batches.
 struct RestoreVisitor: AbortingVisitor {
     /// One queued RESTORE and what to count from its reply.
@@ -399,11 +411,15 @@ struct RestoreVisitor: AbortingVisitor {
         payload += builder.finish(rdbVersion: version)
         let db = options.targetDB ?? info.db
         if let last = batch.last, last.db != db { flushRecording() }
-        var command: [[UInt8]] = [Array("RESTORE".utf8), info.key, Array(String(KeyDecision.ttl(info, nowMs: nowMs)).utf8), payload]
-        if options.onConflict == .replace { command.append(Array("REPLACE".utf8)) }
-        if KeyDecision.ttl(info, nowMs: nowMs) != 0 { command.append(Array("ABSTTL".utf8)) }
-        if let idle = info.lruIdle { command += [Array("IDLETIME".utf8), Array(String(idle).utf8)] }
-        else if let freq = info.lfuFreq { command += [Array("FREQ".utf8), Array(String(freq).utf8)] }
+        let ttl = KeyDecision.ttl(info, nowMs: nowMs)
+        var command: [[UInt8]] = [Word.restore, info.key, ttl == 0 ? Word.zero : Array(String(ttl).utf8), payload]
+        if options.onConflict == .replace { command.append(Word.replace) }
+        if ttl != 0 { command.append(Word.absttl) }
+        if let idle = info.lruIdle {
+            command += [Word.idletime, Array(String(idle).utf8)]
+        } else if let freq = info.lfuFreq {
+            command += [Word.freq, Array(String(freq).utf8)]
+        }
         result.bytes += UInt64(payload.count)
         batchBytes += payload.count
         batch.append(Queued(db: db, key: info.key, command: command))
@@ -422,10 +438,11 @@ struct RestoreVisitor: AbortingVisitor {
     /// --on-conflict replace, to count overwritten keys); their replies are counted there.
     mutating func flush() throws {
         guard !batch.isEmpty, error == nil else { return }
-        var commands: [[[UInt8]]] = [[Array("SELECT".utf8), Array(String(batch[0].db).utf8)]]
+        var commands: [[[UInt8]]] = [[Word.select, Array(String(batch[0].db).utf8)]]
         let counting = options.onConflict == .replace
+        commands.reserveCapacity(batch.count * (counting ? 2 : 1) + 1)
         for q in batch {
-            if counting { commands.append([Array("EXISTS".utf8), q.key]) }
+            if counting { commands.append([Word.exists, q.key]) }
             commands.append(q.command)
         }
         try sender.send(BatchSender.Batch(queued: batch, commands: commands, counting: counting))
