@@ -20,8 +20,9 @@ extension MemopsCommand {
                 target cannot hold (module values, newer types) are named. RESTORE is atomic: a key is restored \
                 whole or not at all, and an interrupted restore can simply be run again. TTLs are absolute \
                 times; keys already expired are skipped unless --keep-expired (restored without a TTL). \
-                --db N restores only database N of the backup; --target-db writes into another. Memory holds \
-                one batch, or the largest key if bigger (Redis has no streaming RESTORE).
+                --db N restores only database N of the backup; --target-db writes into another. Memory is \
+                bounded by a few batches, or about four times the largest key if that is bigger (Redis has no \
+                streaming RESTORE), never by the size of the backup.
 
                 OFFLINE (--data-dir DIR)
                   Deep-verifies the backup, refuses while a server runs on DIR (a redis-server process whose \

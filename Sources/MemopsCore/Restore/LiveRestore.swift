@@ -29,10 +29,12 @@ final class ControlledSource: ByteSource {
 /// batches. RESTORE is atomic, so every key is restored whole or not at all, and running an
 /// interrupted restore again (default `--on-conflict skip`) finishes it.
 ///
-/// Memory: Redis has no streaming RESTORE, so a key's payload is held whole while it is sent
-/// (plus hiredis' copy of the command). Batches go out from a sender thread while the next one
-/// is read (`BatchSender`), so the bound is three batches (`batchBytes` each) or the largest
-/// key, whichever is bigger — never the file.
+/// Memory: Redis has no streaming RESTORE, so a key's payload is held whole while it is sent,
+/// and copied twice on the way out (the argv laid out for hiredis, hiredis' output buffer).
+/// Batches go out from a sender thread while the next one is read (`BatchSender`), so the
+/// bound is three batches (`batchBytes` each) or about four times the largest key, whichever
+/// is bigger — never the file (measured: 430 MB peak RSS for a backup whose one key is a
+/// 100 MB string; 40 MB for 100k small keys).
 public struct LiveRestore {
     public let connection: ConnectionConfig
     public let options: LiveRestoreOptions
