@@ -38,7 +38,8 @@ extension RestoreVisitor {
             rebuildCommand([Array("XDEL".utf8), temp, Array("0-1".utf8)])
         }
         var setID: [[UInt8]] = [Array("XSETID".utf8), temp, Array(stream.lastID.description.utf8)]
-        if let added = stream.entriesAdded, let maxDeleted = stream.maxDeletedID {
+        // ENTRIESADDED / MAXDELETEDID (and ENTRIESREAD below) exist from redis 7.0 (RDB 10) on.
+        if let added = stream.entriesAdded, let maxDeleted = stream.maxDeletedID, target.rdbVersion >= 10 {
             setID += [Array("ENTRIESADDED".utf8), Array(String(added).utf8), Array("MAXDELETEDID".utf8), Array(maxDeleted.description.utf8)]
         }
         rebuildCommand(setID)
@@ -47,7 +48,7 @@ extension RestoreVisitor {
     mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) {
         guard rebuild != nil else { return }
         var create: [[UInt8]] = [Array("XGROUP".utf8), Array("CREATE".utf8), rebuild!.temp, group.name, Array(group.lastDeliveredID.description.utf8)]
-        if let read = group.entriesRead { create += [Array("ENTRIESREAD".utf8), Array(String(read).utf8)] }
+        if let read = group.entriesRead, target.rdbVersion >= 10 { create += [Array("ENTRIESREAD".utf8), Array(String(read).utf8)] }
         rebuildCommand(create)
         rebuild!.pending = [:]
     }
