@@ -125,16 +125,11 @@ extension MemopsCommand {
             options.verifyFirst = !noVerify
             options.batchKeys = batch
             var engine = LiveRestore(connection: try connection.resolve(), options: options)
-            let bar = ProgressBar(dryRun ? "check" : "restore")
-            engine.progress = { bar.update(done: $0, total: $1) }
-            let result: LiveRestoreResult
-            do {
-                result = try engine.run()
-            } catch {
-                bar.finish()
-                throw error
-            }
-            bar.finish()
+            let progress = RestoreProgress()
+            engine.progress = { progress.update($0, done: $1, total: $2) }
+            defer { progress.finish() }
+            let result = try engine.run()
+            progress.finish()
             if !quiet || dryRun || result.failed > 0 { Terminal.write(RestoreReport.live(result)) }
             if let outcome = result.functionsOutcome, outcome.hasPrefix("libraries not restored") { Terminal.warning("functions: \(outcome)") }
             if result.failed > 0 {
@@ -153,6 +148,26 @@ extension MemopsCommand {
             for warning in result.warnings { Terminal.warning(warning) }
             if !quiet || dryRun { Terminal.write(RestoreReport.offline(result)) }
         }
+    }
+}
+
+/// One progress bar per pass over the backup ("check", then "restore"), on stderr when it is a terminal.
+final class RestoreProgress {
+    private var phase: LiveRestore.Phase?
+    private var bar: ProgressBar?
+
+    func update(_ phase: LiveRestore.Phase, done: UInt64, total: UInt64?) {
+        if phase != self.phase {
+            bar?.finish()
+            bar = ProgressBar(phase.rawValue)
+            self.phase = phase
+        }
+        bar?.update(done: done, total: total)
+    }
+
+    func finish() {
+        bar?.finish()
+        bar = nil
     }
 }
 

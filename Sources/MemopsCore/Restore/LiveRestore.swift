@@ -38,8 +38,16 @@ final class ControlledSource: ByteSource {
 public struct LiveRestore {
     public let connection: ConnectionConfig
     public let options: LiveRestoreOptions
-    /// Called with (RDB bytes read, total when known) as the restore goes.
-    public var progress: ((UInt64, UInt64?) -> Void)?
+    /// The two passes over the backup, for progress.
+    public enum Phase: String, Sendable {
+        /// Reading and checking the whole backup (and, for a dry run or --on-conflict fail, conflicts).
+        case check
+        /// Sending the keys.
+        case restore
+    }
+
+    /// Called with (pass, RDB bytes read, total when known) as the restore goes.
+    public var progress: ((Phase, UInt64, UInt64?) -> Void)?
 
     public init(connection: ConnectionConfig, options: LiveRestoreOptions) {
         self.connection = connection
@@ -64,7 +72,7 @@ public struct LiveRestore {
         if options.verifyFirst || checkConflicts {
             var plan = PlanVisitor(options: options, target: result.target, nowMs: nowMs,
                                    redis: checkConflicts ? redis : nil, result: result)
-            try read(&plan, progress: options.dryRun ? progress : nil, total: total)
+            try read(&plan, progress: progress.map { p in { p(.check, $0, $1) } }, total: total)
             try plan.flushExists()
             if let error = plan.error { throw error }
             result = plan.result
@@ -81,7 +89,7 @@ public struct LiveRestore {
         defer { writer.sender.stop() }
         writer.result.conflicts = result.conflicts
         writer.result.conflictExamples = result.conflictExamples
-        try read(&writer, progress: progress, total: total)
+        try read(&writer, progress: progress.map { p in { p(.restore, $0, $1) } }, total: total)
         try writer.finish()
         result = writer.result
         result.seconds = Date().timeIntervalSince(started)
