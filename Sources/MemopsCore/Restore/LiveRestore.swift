@@ -340,7 +340,11 @@ struct RestoreVisitor: AbortingVisitor {
     var result = LiveRestoreResult()
     var header = RDBHeader(flavor: .redis, version: 0)
     var error: (any Error)?
-    var keysWritten: Int? { result.restored + result.replaced + sender.written }
+    /// Keys written so far, once the batches handed to the sender have been answered.
+    var keysWritten: Int? {
+        try? sender.drain()
+        return result.restored + result.replaced + sender.written
+    }
     private var functionRecords: [[UInt8]] = []
     private var functionsDone = false
     private var batch: [Queued] = []
