@@ -161,7 +161,7 @@ public struct OfflineRestore {
         let dirStat = try OfflineRestore.stat(dir)!
         let dumpStat = try OfflineRestore.stat(dump)
         let owner = dumpStat.map { ($0.st_uid, $0.st_gid, $0.st_mode & 0o7777) } ?? (dirStat.st_uid, dirStat.st_gid, 0o660)
-        let modeText = String(owner.2, radix: 8)
+        let modeText = "0" + String(owner.2, radix: 8)
         var toQuarantine: [String] = []
         if dumpStat != nil { toQuarantine.append(dump) }
         if fm.fileExists(atPath: aofDir) { toQuarantine.append(aofDir) }
