@@ -84,6 +84,9 @@ extension MemopsCommand {
         @Flag(name: .shortAndLong, help: "Quiet: no summary on success.")
         var quiet = false
 
+        @Flag(name: .shortAndLong, help: "With --dry-run: list every selected key (db, name, type, bytes, action, whether it exists).")
+        var verbose = false
+
         /// Whether any connection option was given (offline restore reads the server's config then).
         var hasConnection: Bool {
             connection.url != nil || connection.host != nil || connection.port != nil || connection.socket != nil
@@ -127,6 +130,12 @@ extension MemopsCommand {
             var engine = LiveRestore(connection: try connection.resolve(), options: options)
             let progress = RestoreProgress()
             engine.progress = { progress.update($0, done: $1, total: $2) }
+            if dryRun && verbose {
+                engine.plannedKey = { key in
+                    progress.finish()
+                    Terminal.write(RestoreReport.planned(key))
+                }
+            }
             defer { progress.finish() }
             let result = try engine.run()
             progress.finish()
@@ -201,6 +210,13 @@ enum RestoreReport {
 }
 
 extension RestoreReport {
+    /// One line of a dry run's listing: `db0->db0  hash  1.2 KiB  restore  exists  session:abc`.
+    static func planned(_ k: PlannedKey) -> String {
+        let db = k.db == k.targetDB ? "db\(k.db)" : "db\(k.db)->db\(k.targetDB)"
+        let exists = k.exists.map { $0 ? "exists" : "new" } ?? "-"
+        return "\(db)\t\(k.type.rawValue)\t\(Format.bytes(UInt64(k.bytes)))\t\(k.action.rawValue)\t\(exists)\t\(k.key)\n"
+    }
+
     /// Every step taken (or that would be), where the replaced files went, and what to do next.
     static func offline(_ r: OfflineRestoreResult) -> String {
         var text = r.dryRun ? "dry run: nothing was changed\n" : ""

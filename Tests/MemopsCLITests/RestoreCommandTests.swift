@@ -48,6 +48,14 @@ private func serverWithBackup() throws -> (RedisServerProcess, String) {
         let dry = try MemopsProcess.run(["restore", backup, "-p", String(target.port), "--dry-run"])
         #expect(dry.status == 0 && dry.stdoutText.hasPrefix("dry run: nothing was written\n") && dry.stdoutText.contains("conflicts 4 key(s)"))
         #expect(try target.cli("DBSIZE") == "4")
+
+        // -v lists every selected key with what would happen to it.
+        let listed = try MemopsProcess.run(["restore", backup, "-p", String(target.port), "--dry-run", "-v", "--pattern", "session:*", "--pattern", "k:str:1"])
+        let lines = listed.stdoutText.split(separator: "\n").filter { $0.hasPrefix("db0\t") }.map(String.init).sorted()
+        #expect(listed.status == 0 && lines.count == 5, "\(listed.stdoutText)")
+        let sessions = lines.filter { line in line.hasPrefix("db0\thash\t") && (0..<4).contains { line.hasSuffix("\trestore\texists\tsession:\($0)") } }
+        #expect(sessions.count == 4)
+        #expect(lines.contains { $0.hasPrefix("db0\tstring\t") && $0.hasSuffix("\trestore\tnew\tk:str:1") })
     }
 
     @Test func corruptBackupExitsSixAndUsageErrorsTwo() throws {

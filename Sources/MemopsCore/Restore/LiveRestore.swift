@@ -48,6 +48,8 @@ public struct LiveRestore {
 
     /// Called with (pass, RDB bytes read, total when known) as the restore goes.
     public var progress: ((Phase, UInt64, UInt64?) -> Void)?
+    /// Called with every selected key during the first pass (a dry run's listing).
+    public var plannedKey: ((PlannedKey) -> Void)?
 
     public init(connection: ConnectionConfig, options: LiveRestoreOptions) {
         self.connection = connection
@@ -72,6 +74,7 @@ public struct LiveRestore {
         if options.verifyFirst || checkConflicts {
             var plan = PlanVisitor(options: options, target: result.target, nowMs: nowMs,
                                    redis: checkConflicts ? redis : nil, result: result)
+            plan.onKey = plannedKey
             try read(&plan, progress: progress.map { p in { p(.check, $0, $1) } }, total: total)
             try plan.flushExists()
             if let error = plan.error { throw error }
@@ -223,6 +226,23 @@ enum KeyDecision {
     }
 }
 
+/// One selected key as the first pass sees it, for a dry run's listing.
+public struct PlannedKey: Sendable {
+    /// What the restore would do with it.
+    public enum Action: String, Sendable {
+        case restore, restamp, rebuild, expired, unrestorable
+    }
+    public var db: Int
+    public var targetDB: Int
+    public var key: String
+    public var type: RDBKeyType
+    /// Payload bytes (for a rebuilt key, the stored value's size).
+    public var bytes: Int
+    public var action: Action
+    /// Whether the key exists on the target; nil when not asked (expired or unrestorable keys).
+    public var exists: Bool?
+}
+
 /// Pass one: validation, counts, bytes and (when given a connection) conflicts.
 struct PlanVisitor: AbortingVisitor {
     let options: LiveRestoreOptions
@@ -231,9 +251,11 @@ struct PlanVisitor: AbortingVisitor {
     let redis: RedisConnection?
     var result: LiveRestoreResult
     var header = RDBHeader(flavor: .redis, version: 0)
-    var pending: [(db: Int, key: [UInt8])] = []
+    var pending: [(db: Int, key: [UInt8], planned: PlannedKey)] = []
     var error: (any Error)?
     var keysWritten: Int? { nil }
+    /// Called with each selected key (after its conflict check) when set.
+    var onKey: ((PlannedKey) -> Void)?
 
     init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, redis: RedisConnection?, result: LiveRestoreResult) {
         self.options = options
@@ -255,23 +277,38 @@ struct PlanVisitor: AbortingVisitor {
     mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
         result.keysInBackup += 1
         let decision = KeyDecision.decide(info, header: header, options: options, target: target, nowMs: nowMs)
+        var planned = PlannedKey(db: info.db, targetDB: options.targetDB ?? info.db, key: info.keyText, type: info.type,
+                                 bytes: summary.valueBytes + 11, action: .restore, exists: nil)
         switch decision {
         case .notSelected: return
         case .expired:
             result.keysSelected += 1
             result.skippedExpired += 1
+            planned.action = .expired
+            onKey?(planned)
         case .unrestorable(let reason):
             result.keysSelected += 1
             result.failed += 1
             result.problems.append(RestoreProblem(db: info.db, key: info.keyText, reason: reason))
+            planned.action = .unrestorable
+            onKey?(planned)
         case .restore, .rebuild:
             result.keysSelected += 1
-            if case .restore(_, true) = decision { result.restamped += 1 }
-            if case .rebuild = decision { result.rebuilt += 1 }
+            if case .restore(_, true) = decision {
+                result.restamped += 1
+                planned.action = .restamp
+            }
+            if case .rebuild = decision {
+                result.rebuilt += 1
+                planned.action = .rebuild
+            }
             // type byte + value + 2-byte version + CRC64, as sent (for a rebuilt key, an estimate).
             result.bytes += UInt64(summary.valueBytes + 11)
-            guard redis != nil, error == nil else { return }
-            pending.append((options.targetDB ?? info.db, info.key))
+            guard redis != nil, error == nil else {
+                onKey?(planned)
+                return
+            }
+            pending.append((planned.targetDB, info.key, planned))
             if pending.count >= options.batchKeys {
                 do { try flushExists() } catch { self.error = error }
             }
@@ -301,6 +338,9 @@ struct PlanVisitor: AbortingVisitor {
                 index += 1
                 currentDB = item.db
             }
+            var planned = item.planned
+            planned.exists = replies[index].integer == 1
+            onKey?(planned)
             if replies[index].integer == 1 {
                 result.conflicts += 1
                 if result.conflictExamples.count < options.exampleLimit { result.conflictExamples.append(RDBError.printable(item.key)) }
