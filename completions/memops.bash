@@ -173,13 +173,13 @@ _memops() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    backup|verify|inspect|estimate|schema|audit|prune|config|sample-data|help)
+    backup|verify|restore|inspect|estimate|schema|audit|prune|config|sample-data|help)
         # Offer subcommand argument completions
         "_memops_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'backup verify inspect estimate schema audit prune config sample-data help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'backup verify restore inspect estimate schema audit prune config sample-data help' -- "${cur}"))
         ;;
     esac
 }
@@ -321,6 +321,80 @@ _memops_verify() {
     # Offer option value completions
     case "${prev}" in
     '--dest')
+        return
+        ;;
+    esac
+}
+
+_memops_restore() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auth-warning --keep-expired --dry-run --no-verify --force --quiet -q --verbose -v --version --help)
+    repeating_options=(--pattern --key)
+    non_repeating_options=(--journal -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --target-db --on-conflict --functions --batch --data-dir --config --server-version)
+    __memops_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--journal')
+        return
+        ;;
+    '-u'|'--url')
+        return
+        ;;
+    '-h'|'--host')
+        return
+        ;;
+    '-p'|'--port')
+        return
+        ;;
+    '-s'|'--socket')
+        return
+        ;;
+    '-n'|'--db')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '-a'|'--pass')
+        return
+        ;;
+    '--pass-file')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--pattern')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--target-db')
+        return
+        ;;
+    '--on-conflict')
+        __memops_add_completions -W 'skip'$'\n''replace'$'\n''fail'
+        return
+        ;;
+    '--functions')
+        __memops_add_completions -W 'skip'$'\n''append'$'\n''replace'
+        return
+        ;;
+    '--batch')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--server-version')
         return
         ;;
     esac

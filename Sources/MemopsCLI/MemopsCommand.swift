@@ -10,8 +10,8 @@ public struct MemopsCommand: AsyncParsableCommand {
         discussion: exitCodeTable,
         version: memopsVersion,
         subcommands: [
-            Backup.self, Verify.self, Inspect.self, Estimate.self, Schema.self, Audit.self, Prune.self, Config.self,
-            SampleData.self,
+            Backup.self, Verify.self, Restore.self, Inspect.self, Estimate.self, Schema.self, Audit.self, Prune.self,
+            Config.self, SampleData.self,
         ]
     )
 

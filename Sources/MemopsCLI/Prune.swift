@@ -92,14 +92,11 @@ extension MemopsCommand {
         }
 
         func run() throws {
-            let redis = try RedisConnection(try connection.resolve())
             if let undo {
-                let r = try PruneJournal.undo(path: undo, into: redis, replace: replace)
-                Terminal.write("restored \(r.keysRestored) keys, \(r.membersRestored) members, \(r.ttlsRestored) TTLs; \(r.keysSkipped) keys kept (written since the prune)\n")
-                for e in r.errors.prefix(10) { Terminal.error(e) }
-                if !r.errors.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }
+                try PruneUndo.run(journal: undo, connection: try connection.resolve(), replace: replace)
                 return
             }
+            let redis = try RedisConnection(try connection.resolve())
             var options = PruneOptions()
             options.orphans = orphans
             options.expiredPolicy = expiredPolicy
@@ -137,5 +134,16 @@ extension MemopsCommand {
             f.dateFormat = "yyyyMMdd-HHmmss"
             return "memops-prune-\(f.string(from: Date())).journal.zst"
         }
+    }
+}
+
+/// Undoing a prune from its journal: `memops prune --undo FILE` and `memops restore --journal FILE`.
+enum PruneUndo {
+    static func run(journal: String, connection: ConnectionConfig, replace: Bool) throws {
+        let redis = try RedisConnection(connection)
+        let r = try PruneJournal.undo(path: journal, into: redis, replace: replace)
+        Terminal.write("restored \(r.keysRestored) keys, \(r.membersRestored) members, \(r.ttlsRestored) TTLs; \(r.keysSkipped) keys kept (written since the prune)\n")
+        for e in r.errors.prefix(10) { Terminal.error(e) }
+        if !r.errors.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }
     }
 }

@@ -1,71 +1,74 @@
-/// Redis' glob patterns (util.c `stringmatchlen`), on bytes: `*`, `?`, `[abc]`, `[^a-z]`,
-/// `\x` escapes. The same syntax as SCAN MATCH and KEYS, so `--pattern` means what it means
-/// in redis-cli.
-public struct Glob: Sendable, Equatable {
-    public let pattern: [UInt8]
+/// A Redis glob (`KEYS`/`SCAN MATCH` syntax: `*`, `?`, `[abc]`, `[^a-z]`, `\x`) matched against
+/// key bytes, with the same rules as redis' `stringmatchlen`, so `--pattern` selects exactly
+/// the keys `SCAN MATCH` would.
+public struct Glob: Sendable, Equatable, CustomStringConvertible {
+    public let bytes: [UInt8]
 
-    public init(_ pattern: String) {
-        self.pattern = Array(pattern.utf8)
-    }
+    public init(_ pattern: String) { bytes = Array(pattern.utf8) }
 
+    public var description: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Whether `key` matches the whole pattern.
     public func matches(_ key: [UInt8]) -> Bool {
-        Glob.match(pattern[...], key[...])
+        key.withUnsafeBufferPointer { k in bytes.withUnsafeBufferPointer { p in Glob.match(p[...], k[...]) } }
     }
 
-    private static func match(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
-        var p = p
-        var s = s
-        while let c = p.first {
-            switch c {
+    private static func match(_ pattern: Slice<UnsafeBufferPointer<UInt8>>, _ string: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var p = pattern.startIndex
+        var s = string.startIndex
+        let pe = pattern.endIndex
+        let se = string.endIndex
+        while p < pe {
+            switch pattern[p] {
             case UInt8(ascii: "*"):
-                while p.first == UInt8(ascii: "*") { p = p.dropFirst() }
-                if p.isEmpty { return true }
-                while true {
-                    if match(p, s) { return true }
-                    if s.isEmpty { return false }
-                    s = s.dropFirst()
+                while p + 1 < pe && pattern[p + 1] == UInt8(ascii: "*") { p += 1 }
+                if p + 1 == pe { return true }
+                var t = s
+                while t <= se {
+                    if match(pattern[(p + 1)...], string[t...]) { return true }
+                    t += 1
                 }
+                return false
             case UInt8(ascii: "?"):
-                guard !s.isEmpty else { return false }
-                s = s.dropFirst()
-                p = p.dropFirst()
+                if s == se { return false }
+                s += 1
             case UInt8(ascii: "["):
-                guard let ch = s.first else { return false }
-                p = p.dropFirst()
-                let negate = p.first == UInt8(ascii: "^")
-                if negate { p = p.dropFirst() }
+                if s == se { return false }
+                p += 1
+                let negate = p < pe && pattern[p] == UInt8(ascii: "^")
+                if negate { p += 1 }
                 var matched = false
-                while let k = p.first, k != UInt8(ascii: "]") {
-                    if k == UInt8(ascii: "\\"), p.count >= 2 {
-                        p = p.dropFirst()
-                        if p.first == ch { matched = true }
-                        p = p.dropFirst()
-                    } else if p.count >= 3, p[p.startIndex + 1] == UInt8(ascii: "-") {
-                        var lo = k
-                        var hi = p[p.startIndex + 2]
+                while p < pe && pattern[p] != UInt8(ascii: "]") {
+                    if pattern[p] == UInt8(ascii: "\\") && p + 1 < pe {
+                        p += 1
+                        if pattern[p] == string[s] { matched = true }
+                    } else if p + 2 < pe && pattern[p + 1] == UInt8(ascii: "-") {
+                        // As in stringmatchlen, "-]" is a range ending at ']', not a literal '-'.
+                        var lo = pattern[p]
+                        var hi = pattern[p + 2]
                         if lo > hi { swap(&lo, &hi) }
-                        if ch >= lo && ch <= hi { matched = true }
-                        p = p.dropFirst(3)
-                    } else {
-                        if k == ch { matched = true }
-                        p = p.dropFirst()
+                        if string[s] >= lo && string[s] <= hi { matched = true }
+                        p += 2
+                    } else if pattern[p] == string[s] {
+                        matched = true
                     }
+                    p += 1
                 }
-                // An unclosed [ matches like redis: the class ends at the pattern's end.
-                if !p.isEmpty { p = p.dropFirst() }
-                if matched == negate { return false }
-                s = s.dropFirst()
-            case UInt8(ascii: "\\") where p.count >= 2:
-                let literal = p[p.startIndex + 1]
-                guard s.first == literal else { return false }
-                s = s.dropFirst()
-                p = p.dropFirst(2)
+                // An unterminated class ends the pattern, as in stringmatchlen.
+                if p == pe { p -= 1 }
+                if negate { matched.toggle() }
+                if !matched { return false }
+                s += 1
+            case UInt8(ascii: "\\") where p + 1 < pe:
+                p += 1
+                if s == se || pattern[p] != string[s] { return false }
+                s += 1
             default:
-                guard s.first == c else { return false }
-                s = s.dropFirst()
-                p = p.dropFirst()
+                if s == se || pattern[p] != string[s] { return false }
+                s += 1
             }
+            p += 1
         }
-        return s.isEmpty
+        return s == se
     }
 }

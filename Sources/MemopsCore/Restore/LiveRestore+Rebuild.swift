@@ -1,0 +1,198 @@
+import Foundation
+import MemopsRDB
+
+/// The fallback for values whose stored type the target does not know (a set listpack or a
+/// stream of RDB 11 going into redis 7.0…): the value arrives through the reader's element
+/// callbacks and is written with plain commands — RPUSH, SADD, ZADD, HSET (+ HPEXPIREAT), XADD +
+/// XSETID + XGROUP CREATE/CREATECONSUMER + XCLAIM — under a temporary name, in batches, then
+/// renamed into place, so the key appears whole or not at all.
+extension RestoreVisitor {
+    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) { rebuildAdd("RPUSH", [element]) }
+    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) { rebuildAdd("SADD", [member]) }
+    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) {
+        rebuildAdd("ZADD", [Array(Rebuild.score(score).utf8), member])
+    }
+
+    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) {
+        rebuildAdd("HSET", [field, value])
+        guard let at = expireAtMs, rebuild != nil else { return }
+        guard target.rdbVersion >= 12 else {
+            rebuild!.failure = "hash fields with their own TTLs (HPEXPIRE), which \(target) does not have"
+            return
+        }
+        rebuildCommand([Array("HPEXPIREAT".utf8), rebuild!.temp, Array(String(at).utf8), Array("FIELDS".utf8), Array("1".utf8), field])
+    }
+
+    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) {
+        guard rebuild != nil else { return }
+        rebuild!.streamEntries += 1
+        rebuildCommand([Array("XADD".utf8), rebuild!.temp, Array(id.description.utf8)] + fields.flatMap { [$0.field, $0.value] })
+    }
+
+    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) {
+        guard rebuild != nil else { return }
+        let temp = rebuild!.temp
+        if rebuild!.streamEntries == 0 {
+            // Every entry was deleted: create the stream, then empty it, so XSETID has a key.
+            rebuildCommand([Array("XADD".utf8), temp, Array("0-1".utf8), Array("x".utf8), Array("x".utf8)])
+            rebuildCommand([Array("XDEL".utf8), temp, Array("0-1".utf8)])
+        }
+        var setID: [[UInt8]] = [Array("XSETID".utf8), temp, Array(stream.lastID.description.utf8)]
+        // ENTRIESADDED / MAXDELETEDID (and ENTRIESREAD below) exist from redis 7.0 (RDB 10) on.
+        if let added = stream.entriesAdded, let maxDeleted = stream.maxDeletedID, target.rdbVersion >= 10 {
+            setID += [Array("ENTRIESADDED".utf8), Array(String(added).utf8), Array("MAXDELETEDID".utf8), Array(maxDeleted.description.utf8)]
+        }
+        rebuildCommand(setID)
+    }
+
+    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) {
+        guard rebuild != nil else { return }
+        var create: [[UInt8]] = [Array("XGROUP".utf8), Array("CREATE".utf8), rebuild!.temp, group.name, Array(group.lastDeliveredID.description.utf8)]
+        if let read = group.entriesRead, target.rdbVersion >= 10 { create += [Array("ENTRIESREAD".utf8), Array(String(read).utf8)] }
+        rebuildCommand(create)
+        rebuild!.pending = [:]
+    }
+
+    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) {
+        rebuild?.pending[id] = (deliveryTimeMs, deliveryCount)
+    }
+
+    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) {
+        guard rebuild != nil else { return }
+        rebuildCommand([Array("XGROUP".utf8), Array("CREATECONSUMER".utf8), rebuild!.temp, group, consumer.name])
+    }
+
+    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) {
+        guard rebuild != nil else { return }
+        let (time, count) = rebuild!.pending[id] ?? (0, 1)
+        // FORCE puts the entry in the PEL as it was; JUSTID leaves the delivery count to RETRYCOUNT.
+        rebuildCommand([Array("XCLAIM".utf8), rebuild!.temp, group, consumer, Array("0".utf8), Array(id.description.utf8),
+                        Array("TIME".utf8), Array(String(time).utf8), Array("RETRYCOUNT".utf8), Array(String(count).utf8),
+                        Array("FORCE".utf8), Array("JUSTID".utf8)])
+    }
+
+    /// Adds elements to the variadic command being built (RPUSH, SADD, ZADD, HSET), starting a
+    /// new one when the command changes or holds enough.
+    private mutating func rebuildAdd(_ name: String, _ args: [[UInt8]]) {
+        guard rebuild != nil, rebuild!.failure == nil else { return }
+        if rebuild!.open.first != Array(name.utf8) || rebuild!.open.count >= 1_024 {
+            rebuild!.closeOpen()
+            rebuild!.open = [Array(name.utf8), rebuild!.temp]
+        }
+        rebuild!.open += args
+        rebuild!.bytes += args.reduce(0) { $0 + $1.count }
+        if rebuild!.bytes >= options.batchBytes { sendRebuild() }
+    }
+
+    /// Queues one whole command of the key being rebuilt.
+    private mutating func rebuildCommand(_ command: [[UInt8]]) {
+        guard rebuild != nil, rebuild!.failure == nil else { return }
+        rebuild!.closeOpen()
+        rebuild!.commands.append(command)
+        rebuild!.bytes += command.reduce(0) { $0 + $1.count }
+        if rebuild!.bytes >= options.batchBytes { sendRebuild() }
+    }
+
+    /// Sends what the rebuild has queued. Until its last batch the temporary key gets a day's
+    /// TTL each time, so an interrupted restore leaves nothing behind for long.
+    private mutating func sendRebuild(final: Bool = false) {
+        drainRecording()
+        guard var r = rebuild, error == nil, r.failure == nil else { return }
+        r.closeOpen()
+        var commands: [[[UInt8]]] = [[Array("SELECT".utf8), Array(String(r.db).utf8)]] + r.commands
+        if !final { commands.append([Array("PEXPIRE".utf8), r.temp, Array("86400000".utf8)]) }
+        result.bytes += UInt64(r.bytes)
+        r.commands.removeAll()
+        r.bytes = 0
+        rebuild = r
+        do {
+            for (command, reply) in zip(commands, try redis.pipeline(commands)) {
+                if let m = reply.errorMessage {
+                    if LiveRestore.isFatal(m) {
+                        throw RedisConnection.classify(m, server: redis.config.description, command: String(decoding: command[0], as: UTF8.self))
+                    }
+                    rebuild!.failure = "\(String(decoding: command[0], as: UTF8.self)) failed: \(m)"
+                    break
+                }
+            }
+        } catch {
+            self.error = error
+        }
+    }
+
+    /// Sets the TTL and, once every command of the key has succeeded, renames it into place
+    /// (RENAME for --on-conflict replace, RENAMENX otherwise); drops it when something failed.
+    mutating func finishRebuild(_ info: RDBKeyInfo) {
+        defer { rebuild = nil }
+        let ttl = KeyDecision.ttl(info, nowMs: nowMs)
+        guard let temp = rebuild?.temp else { return }
+        rebuildCommand(ttl > 0 ? [Array("PEXPIREAT".utf8), temp, Array(String(ttl).utf8)] : [Array("PERSIST".utf8), temp])
+        sendRebuild(final: true)
+        guard error == nil, let r = rebuild else { return }
+        let select: [[UInt8]] = [Array("SELECT".utf8), Array(String(r.db).utf8)]
+        var failure = r.failure
+        var existed = false
+        var renamed = false
+        if failure == nil {
+            let rename: [[UInt8]] = [Array(options.onConflict == .replace ? "RENAME".utf8 : "RENAMENX".utf8), temp, r.key]
+            do {
+                let replies = try redis.pipeline([select, [Array("EXISTS".utf8), r.key], rename])
+                existed = replies[1].integer == 1
+                if let m = replies[2].errorMessage ?? replies[0].errorMessage { failure = "RENAME failed: \(m)" }
+                renamed = replies[2].errorMessage == nil && replies[2].integer != 0
+            } catch {
+                self.error = error
+                return
+            }
+        }
+        if !renamed { _ = try? redis.pipeline([select, [Array("DEL".utf8), temp]]) }
+        if let failure {
+            result.failed += 1
+            problem(info.db, info.key, failure)
+        } else if !renamed {
+            if options.onConflict == .skip {
+                result.skippedExisting += 1
+            } else {
+                result.failed += 1
+                problem(info.db, info.key, "BUSYKEY Target key name already exists.")
+            }
+        } else {
+            result.rebuilt += 1
+            if existed { result.replaced += 1 } else { result.restored += 1 }
+        }
+    }
+}
+
+/// A key being rebuilt with plain commands under a temporary name, renamed into place at its end
+/// so that it appears whole or not at all.
+struct Rebuild {
+    var db: Int
+    var key: [UInt8]
+    var temp: [UInt8]
+    var commands: [[[UInt8]]] = []
+    /// The variadic command being filled (RPUSH/SADD/ZADD/HSET temp …).
+    var open: [[UInt8]] = []
+    var bytes = 0
+    var streamEntries = 0
+    /// The current group's PEL: delivery time and count by entry ID, for its consumers' XCLAIMs.
+    var pending: [StreamID: (Int64, UInt64)] = [:]
+    var failure: String?
+
+    init(db: Int, key: [UInt8], temp: [UInt8]) {
+        self.db = db
+        self.key = key
+        self.temp = temp
+    }
+
+    mutating func closeOpen() {
+        if open.count > 2 { commands.append(open) }
+        open = []
+    }
+
+    /// A score as ZADD reads it back exactly: Swift's shortest round-trip form, inf as Redis spells it.
+    static func score(_ d: Double) -> String {
+        if d == .infinity { return "+inf" }
+        if d == -.infinity { return "-inf" }
+        return "\(d)"
+    }
+}

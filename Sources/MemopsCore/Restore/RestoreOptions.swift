@@ -1,0 +1,102 @@
+import Foundation
+import MemopsRDB
+
+/// What to do with a key that already exists on the target.
+public enum ConflictPolicy: String, Sendable, CaseIterable {
+    /// Leave the existing key alone and count it (RESTORE without REPLACE: BUSYKEY).
+    case skip
+    /// Overwrite it (RESTORE … REPLACE).
+    case replace
+    /// Refuse the whole restore before writing anything when any selected key exists.
+    case fail
+}
+
+/// What to do with the backup's function libraries (FUNCTION RESTORE policies).
+public enum FunctionPolicy: String, Sendable, CaseIterable {
+    case skip, append, replace
+}
+
+/// Everything a live restore needs; built by the CLI, never from argument-parser types.
+public struct LiveRestoreOptions: Sendable {
+    /// The backup: `.rdb.zst` or a plain RDB file.
+    public var backup: String
+    /// Keys matching any of these globs; every key when empty.
+    public var patterns: [Glob] = []
+    /// Only this database of the backup; every database when nil.
+    public var sourceDB: Int?
+    /// Write every selected key into this database; each key's own database when nil.
+    public var targetDB: Int?
+    /// Only these keys (exact names).
+    public var keys: [[UInt8]] = []
+    public var onConflict: ConflictPolicy = .skip
+    /// Restore keys whose TTL has passed (without a TTL) instead of skipping them.
+    public var keepExpired = false
+    public var functions: FunctionPolicy = .append
+    /// Read and check everything, count conflicts, write nothing.
+    public var dryRun = false
+    /// Deep-verify the whole backup before writing the first key (a corrupt tail found later
+    /// would leave a half-restored target).
+    public var verifyFirst = true
+    /// A batch is sent when it holds this many keys …
+    public var batchKeys = 1_000
+    /// … or this many payload bytes (a bigger key goes alone).
+    public var batchBytes = 16 << 20
+    /// "Now" for deciding which keys have expired; the wall clock when nil.
+    public var now: Date?
+    /// How many key names errors and summaries list.
+    public var exampleLimit = 10
+
+    public init(backup: String) {
+        self.backup = backup
+    }
+
+    /// Whether a key of the backup is selected by the filters (expiry aside).
+    func selects(db: Int, key: [UInt8]) -> Bool {
+        if let sourceDB, db != sourceDB { return false }
+        if !keys.isEmpty && !keys.contains(key) { return false }
+        if !patterns.isEmpty && !patterns.contains(where: { $0.matches(key) }) { return false }
+        return true
+    }
+}
+
+/// A key that was not restored, and why.
+public struct RestoreProblem: Sendable, Equatable, CustomStringConvertible {
+    public var db: Int
+    public var key: String
+    public var reason: String
+    public var description: String { "\(key) (db \(db)): \(reason)" }
+}
+
+/// What a live restore (or its dry run) did.
+public struct LiveRestoreResult: Sendable {
+    public var backupHeader = RDBHeader(flavor: .redis, version: 0)
+    public var target = TargetServer(flavor: .redis, version: "0")
+    public var dryRun = false
+    /// Keys in the backup, and those the filters selected.
+    public var keysInBackup = 0
+    public var keysSelected = 0
+    /// Written keys: new ones, and existing ones overwritten (--on-conflict replace).
+    public var restored = 0
+    public var replaced = 0
+    /// Keys left alone because they exist (--on-conflict skip).
+    public var skippedExisting = 0
+    /// Keys whose TTL had passed.
+    public var skippedExpired = 0
+    /// Keys refused by the server or that the target cannot hold, with their names.
+    public var failed = 0
+    public var problems: [RestoreProblem] = []
+    /// Selected keys that exist on the target (counted by the dry run and --on-conflict fail).
+    public var conflicts = 0
+    public var conflictExamples: [String] = []
+    /// Payloads re-stamped with the target's older RDB version.
+    public var restamped = 0
+    /// Keys whose stored type the target does not know, written with plain commands instead
+    /// (HSET, RPUSH, SADD, ZADD, XADD + XGROUP/XCLAIM) under a temporary name, then renamed.
+    public var rebuilt = 0
+    /// Payload bytes sent (or, in a dry run, that would be sent).
+    public var bytes: UInt64 = 0
+    /// Function libraries found, and what happened to them.
+    public var functionLibraries = 0
+    public var functionsOutcome: String?
+    public var seconds: Double = 0
+}
