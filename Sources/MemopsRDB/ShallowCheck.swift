@@ -28,7 +28,13 @@ public struct ShallowCheck: Sendable {
     /// the EOF opcode is part of the checksummed bytes, the 8-byte checksum is not.
     static let heldBack = 8
 
-    public init() {}
+    /// Whether to compute the CRC64 and compare it with the trailer. A caller that runs the full
+    /// RDB reader over the same bytes passes false: the reader checks the CRC itself.
+    public let verifiesChecksum: Bool
+
+    public init(verifiesChecksum: Bool = true) {
+        self.verifiesChecksum = verifiesChecksum
+    }
 
     /// The header, once nine bytes have been seen; throws if they are not an RDB header.
     public func header() throws(RDBHeaderError) -> RDBHeader? {
@@ -56,13 +62,13 @@ public struct ShallowCheck: Sendable {
         let release = total - ShallowCheck.heldBack
         let fromTail = min(release, tail.count)
         if fromTail > 0 {
-            crc.update(tail[0..<fromTail])
+            if verifiesChecksum { crc.update(tail[0..<fromTail]) }
             lastCRCByte = tail[fromTail - 1]
             tail.removeFirst(fromTail)
         }
         let fromBytes = release - fromTail
         if fromBytes > 0 {
-            crc.update(UnsafeRawBufferPointer(rebasing: bytes[0..<fromBytes]))
+            if verifiesChecksum { crc.update(UnsafeRawBufferPointer(rebasing: bytes[0..<fromBytes])) }
             lastCRCByte = bytes[fromBytes - 1]
         }
         tail.append(contentsOf: bytes[fromBytes...])
@@ -97,7 +103,7 @@ public struct ShallowCheck: Sendable {
         if stored == 0 {
             return Result(header: header, byteCount: byteCount, checksum: nil, checksumDisabled: true)
         }
-        guard stored == crc.value else { throw .checksumMismatch(stored: stored, computed: crc.value) }
+        guard !verifiesChecksum || stored == crc.value else { throw .checksumMismatch(stored: stored, computed: crc.value) }
         return Result(header: header, byteCount: byteCount, checksum: stored, checksumDisabled: false)
     }
 }

@@ -91,14 +91,12 @@ public enum Verifier {
             source = file
         }
         var raw = SHA256()
-        var check = ShallowCheck()
+        // With a deep verify the reader checks the CRC64 itself: not twice.
+        var check = ShallowCheck(verifiesChecksum: !deep)
         let tee = TeeSource(source) { part in
             raw.update(bufferPointer: part)
             check.consume(part)
-            if !compressed {
-                stored.update(bufferPointer: part)
-                storedBytes += UInt64(part.count)
-            }
+            if !compressed { storedBytes += UInt64(part.count) }
             progress?(check.byteCount)
         }
         var summary: RDBSummary?
@@ -121,9 +119,11 @@ public enum Verifier {
         } catch {
             throw VerificationError.corrupt(file: name, reason: "the RDB inside is damaged: \(error)")
         }
+        let rawDigest = hex(raw.finalize())
         let report = VerifyReport(
             path: path, compressed: compressed, rawBytes: check.byteCount, storedBytes: storedBytes,
-            rawSHA256: hex(raw.finalize()), storedSHA256: hex(stored.finalize()), rdb: rdb,
+            // An uncompressed file is stored as it is: one digest serves both.
+            rawSHA256: rawDigest, storedSHA256: compressed ? hex(stored.finalize()) : rawDigest, rdb: rdb,
             checkedAgainstManifest: manifest != nil, summary: summary)
         if let manifest {
             let pairs: [(String, String, String)] = [
