@@ -287,6 +287,47 @@ func walkZipmap(_ blob: [UInt8], _ body: ([UInt8], [UInt8]) -> Void) throws(Blob
 
 /// LZF decompression (redis src/lzf_d.c): literal runs (control < 32) and back references.
 /// The output size is known from the RDB string header and is checked exactly.
+/// Checks LZF data as `lzfDecompress` would, without writing the output: every literal run and
+/// back reference in bounds, and exactly `outputLength` bytes produced. A reader that skips a
+/// value still validates it, at a fraction of the cost of decompressing it.
+func lzfValidate(_ input: [UInt8], outputLength: Int) throws(BlobError) {
+    var failure: BlobError? = nil
+    input.withUnsafeBufferPointer { i in
+        guard let ip0 = i.baseAddress else {
+            if outputLength != 0 { failure = BlobError("LZF string", "no data for \(outputLength) bytes") }
+            return
+        }
+        let n = i.count
+        var ip = 0
+        var op = 0
+        while ip < n {
+            let ctrl = Int(ip0[ip]); ip += 1
+            if ctrl < 32 {
+                let len = ctrl + 1
+                guard ip + len <= n else { failure = BlobError("LZF string", "literal run past the end of the input"); return }
+                ip += len; op += len
+            } else {
+                var len = ctrl >> 5
+                if len == 7 {
+                    guard ip < n else { failure = BlobError("LZF string", "back reference past the end of the input"); return }
+                    len += Int(ip0[ip]); ip += 1
+                }
+                guard ip < n else { failure = BlobError("LZF string", "back reference past the end of the input"); return }
+                let ref = op - ((ctrl & 0x1F) << 8) - 1 - Int(ip0[ip]); ip += 1
+                guard ref >= 0 else { failure = BlobError("LZF string", "back reference before the start of the output"); return }
+                op += len + 2
+            }
+            guard op <= outputLength else {
+                failure = BlobError("LZF string", "output longer than the declared \(outputLength) bytes"); return
+            }
+        }
+        if op != outputLength {
+            failure = BlobError("LZF string", "decompressed to \(op) bytes, not the declared \(outputLength)")
+        }
+    }
+    if let failure { throw failure }
+}
+
 func lzfDecompress(_ input: [UInt8], outputLength: Int) throws(BlobError) -> [UInt8] {
     var failure: BlobError? = nil
     // Zero-filled rather than uninitialized: the uninitialized-capacity initializer looks up

@@ -240,7 +240,7 @@ public final class RDBReader<Source: ByteSource> {
         }
     }
 
-    /// Reads past a string without keeping it (LZF data is still decompressed, to validate it).
+    /// Reads past a string without keeping it (LZF data is still validated, not decompressed).
     func skipString() throws {
         let (v, encoded) = try lengthOrEncoding()
         if !encoded {
@@ -252,13 +252,19 @@ public final class RDBReader<Source: ByteSource> {
         case 0: try input.skip(1)
         case 1: try input.skip(2)
         case 2: try input.skip(4)
-        case 3: _ = try lzfString()
+        case 3: try lzfString(validateOnly: true)
         default: throw corrupt("string", "unknown string encoding \(v)", at: input.offset - 1)
         }
     }
 
     /// An LZF string after its marker: compressed length, original length, data (lzf_d.c).
     func lzfString() throws -> [UInt8] {
+        try lzfString(validateOnly: false) ?? []
+    }
+
+    /// An LZF string, decompressed, or with `validateOnly` only checked (returns nil).
+    @discardableResult
+    func lzfString(validateOnly: Bool) throws -> [UInt8]? {
         let at = input.offset
         let clen = try length()
         let ulen = try length()
@@ -269,6 +275,10 @@ public final class RDBReader<Source: ByteSource> {
         }
         let data = try input.bytes(Int(clen))
         do {
+            if validateOnly {
+                try lzfValidate(data, outputLength: Int(ulen))
+                return nil
+            }
             return try lzfDecompress(data, outputLength: Int(ulen))
         } catch {
             throw corrupt(error.structure, error.detail, at: at)

@@ -1,0 +1,68 @@
+import Testing
+@testable import MemopsRDB
+
+/// `lzfValidate` (used when a value is skipped) must accept and refuse exactly what
+/// `lzfDecompress` does.
+@Suite struct LZFTests {
+    /// A random but well-formed LZF stream and its decompressed length.
+    func stream(_ rng: inout SplitMix) -> ([UInt8], Int) {
+        var out: [UInt8] = []
+        var produced = 0
+        for _ in 0..<(1 + rng.next() % 40) {
+            if produced == 0 || rng.next() % 2 == 0 {
+                let len = Int(1 + rng.next() % 32)
+                out.append(UInt8(len - 1))
+                for _ in 0..<len { out.append(UInt8(truncatingIfNeeded: rng.next())) }
+                produced += len
+            } else {
+                let len = Int(rng.next() % 20) + 3  // 3…22 bytes
+                let distance = Int(rng.next() % UInt64(min(produced, 8191))) + 1
+                let l = len - 2
+                if l < 7 {
+                    out.append(UInt8(l << 5 | (distance - 1) >> 8))
+                } else {
+                    out.append(UInt8(7 << 5 | (distance - 1) >> 8))
+                    out.append(UInt8(l - 7))
+                }
+                out.append(UInt8((distance - 1) & 0xff))
+                produced += len
+            }
+        }
+        return (out, produced)
+    }
+
+    @Test func validationAgreesWithDecompression() {
+        var rng = SplitMix(seed: 42)
+        var refused = 0
+        for round in 0..<3000 {
+            var (data, length) = stream(&rng)
+            if round % 3 != 0 {
+                // Damage it: a flipped byte, a cut, or a wrong declared length.
+                switch rng.next() % 3 {
+                case 0: data[Int(rng.next() % UInt64(data.count))] ^= UInt8(truncatingIfNeeded: 1 + rng.next() % 255)
+                case 1: data.removeLast(Int(rng.next() % UInt64(data.count)))
+                default: length += Int(rng.next() % 5) - 2
+                }
+            }
+            let decompressed = Result { () throws(BlobError) in try lzfDecompress(data, outputLength: max(0, length)) }
+            let validated = Result { () throws(BlobError) in try lzfValidate(data, outputLength: max(0, length)) }
+            #expect((try? decompressed.get()) != nil ? (try? validated.get()) != nil : (try? validated.get()) == nil,
+                    "round \(round): decompress and validate disagree")
+            if (try? decompressed.get()) == nil { refused += 1 }
+        }
+        #expect(refused > 500, "the damage must be caught often enough to mean something")
+    }
+}
+
+/// A small deterministic generator (SplitMix64).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
