@@ -3,31 +3,10 @@ import MemopsCore
 import MemopsTestSupport
 import Testing
 
-/// The built `memops` executable, beside the test bundle.
-private func memopsBinary() throws -> URL {
-    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [dir, dir.deletingLastPathComponent()] {
-        let url = candidate.appendingPathComponent("memops")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    throw TestServerError("memops is not built beside \(dir.path); run swift build --build-tests first")
-}
-
 /// Runs memops; returns its exit status, stdout and stderr.
 private func memops(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = try memopsBinary()
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let outcome = try MemopsProcess.run(arguments)
+    return (outcome.status, outcome.stdoutText, outcome.stderr)
 }
 
 @Suite("Audit command", .serialized)
