@@ -33,6 +33,8 @@ extension MemopsCommand.Config {
         @OptionGroup(title: "Server")
         var connection: ConnectionOptions
 
+        @OptionGroup var schema: SchemaOption
+
         @Option(help: "Output: text (compiler-style, to stderr), json or sarif (to stdout).")
         var format: OutputFormat = .text
 
@@ -74,6 +76,7 @@ extension MemopsCommand.Config {
             options.enabled = Set(enable.flatMap { $0.split(separator: ",").map { $0.uppercased() } })
             options.disabled = Set(disable.flatMap { $0.split(separator: ",").map { $0.uppercased() } })
             options.hostChecks = !noHostChecks
+            if schema.path != nil { options.schema = SchemaFacts(schema: try schema.load()) }
 
             var diagnostics: [Diagnostic] = []
             var unreadable = false
