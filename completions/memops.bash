@@ -732,7 +732,7 @@ _memops_config_lint() {
     repeating_flags=()
     non_repeating_flags=(--no-auth-warning --no-host-checks --version -h --help)
     repeating_options=(--enable --disable)
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --format --severity --fail-on --target-version --drift)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --schema --format --severity --fail-on --target-version --drift)
     __memops_offer_flags_options -1
 
     # Offer option value completions
@@ -765,6 +765,9 @@ _memops_config_lint() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--schema')
         return
         ;;
     '--format')

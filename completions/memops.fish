@@ -52,7 +52,7 @@ function __memops_parse_tokens -S
             __memops_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'lint'
-                __memops_parse_subcommand -r 1 'u/url=' 'h/host=' 'p/port=' 's/socket=' 'n/db=' 'user=' 'a/pass=' 'pass-file=' 'no-auth-warning' 'connect-timeout=' 'timeout=' 'format=' 'severity=' 'fail-on=' 'enable=+' 'disable=+' 'target-version=' 'no-host-checks' 'drift=' 'version' 'h/help'
+                __memops_parse_subcommand -r 1 'u/url=' 'h/host=' 'p/port=' 's/socket=' 'n/db=' 'user=' 'a/pass=' 'pass-file=' 'no-auth-warning' 'connect-timeout=' 'timeout=' 'schema=' 'format=' 'severity=' 'fail-on=' 'enable=+' 'disable=+' 'target-version=' 'no-host-checks' 'drift=' 'version' 'h/help'
             case 'rules'
                 __memops_parse_subcommand 0 'version' 'h/help'
             case 'explain'
@@ -320,6 +320,7 @@ complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options 
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops config lint" no-auth-warning' -l 'no-auth-warning' -d 'Do not warn about a password given on the command line.'
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops config lint" connect-timeout' -l 'connect-timeout' -d 'Seconds to wait for the connection.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops config lint" timeout' -l 'timeout' -d 'Seconds to wait for any one reply.' -rfka ''
+complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops config lint" schema' -l 'schema' -d 'A JSON schema file replacing the built-in seed schema.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops config lint" format' -l 'format' -d 'Output: text (compiler-style, to stderr), json or sarif (to stdout).' -rfka 'text json sarif'
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops config lint" severity' -l 'severity' -d 'Show findings at or above this severity: error, warning, info, style.' -rfka 'error warning info style'
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops config lint" fail-on' -l 'fail-on' -d 'Exit 1 when a shown finding is at or above this severity.' -rfka 'error warning info style'
