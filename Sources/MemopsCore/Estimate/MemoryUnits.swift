@@ -6,21 +6,12 @@ public enum MemoryUnits {
     /// bytes; `k`, `m`, `g` are powers of 1000 and `kb`, `mb`, `gb` powers of 1024, in any case
     /// (`8gb` is 8,589,934,592 bytes, `8g` is 8,000,000,000). Nil for anything else.
     public static func parse(_ text: String) -> Int64? {
-        let lower = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Int64)] = [
-            ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30),
-            ("k", 1_000), ("m", 1_000_000), ("g", 1_000_000_000), ("b", 1),
-        ]
-        var digits = lower
-        var multiplier: Int64 = 1
-        for (suffix, factor) in units where lower.hasSuffix(suffix) {
-            digits = String(lower.dropLast(suffix.count))
-            multiplier = factor
-            break
-        }
-        guard !digits.isEmpty, digits.allSatisfy(\.isNumber), let n = Int64(digits) else { return nil }
-        let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
-        return overflow ? nil : product
+        // One parser for redis' units in memops: config lint's exact port of memtoull().
+        let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        guard !bytes.isEmpty, bytes.first.map({ $0 >= 0x30 && $0 <= 0x39 }) == true,
+            let value = ConfigSyntax.memtoull(bytes), value <= UInt64(Int64.max)
+        else { return nil }
+        return Int64(value)
     }
 
     /// Bytes in decimal units (kB = 1000 B, MB, GB, TB), one decimal: the schema's convention,
