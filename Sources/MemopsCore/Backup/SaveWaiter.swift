@@ -86,7 +86,8 @@ public struct SaveWaiter {
         while true {
             var polled: [String: String]?
             var broken: RedisError?
-            do throws(RedisError) { polled = try redis.info("persistence") } catch { broken = error }
+            // One round trip per poll: the counters and the run_id that says they are comparable.
+            do throws(RedisError) { polled = try redis.info("persistence", "server") } catch { broken = error }
             if let broken {
                 guard broken.exitStatus == .connection || broken.exitStatus == .timeout else { throw broken }
                 // The connection broke: reconnect to find out whether the server restarted.
@@ -96,7 +97,7 @@ public struct SaveWaiter {
                 continue
             }
             guard let persistence = polled else { continue }
-            let serverNow = try redis.info("server")["run_id"] ?? ""
+            let serverNow = persistence["run_id"] ?? ""
             if serverNow != runID { throw BackupError.serverRestarted(server: server, before: runID, after: serverNow) }
             let saves = Int64(persistence["rdb_saves"] ?? "") ?? 0
             let inProgress = persistence["rdb_bgsave_in_progress"] == "1"

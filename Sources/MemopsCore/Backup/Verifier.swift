@@ -76,10 +76,7 @@ public enum Verifier {
         var storedBytes: UInt64 = 0
         var source: ByteSource
         var compressed = false
-        var magic = [UInt8](repeating: 0, count: 4)
-        let peek = try FileSource(path: path)
-        let m = try magic.withUnsafeMutableBytes { try peek.read(into: $0) }
-        if m == 4 && magic == zstdMagic {
+        if file.isZstd {
             compressed = true
             let z = try ZstdSource(file)
             z.onCompressed = { chunk in

@@ -101,9 +101,9 @@ public final class RedisConnection {
         return replies
     }
 
-    /// `INFO section` parsed into its `field:value` lines.
-    public func info(_ section: String = "default") throws(RedisError) -> [String: String] {
-        let text = try command("INFO", section).string ?? ""
+    /// `INFO section…` parsed into its `field:value` lines (several sections need Redis 7).
+    public func info(_ sections: String...) throws(RedisError) -> [String: String] {
+        let text = try command((["INFO"] + (sections.isEmpty ? ["default"] : sections)).map { Array($0.utf8) }).string ?? ""
         var fields: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             guard !line.hasPrefix("#"), let colon = line.firstIndex(of: ":") else { continue }

@@ -85,19 +85,21 @@ public final class ZstdSource<Compressed: ByteSource>: ByteSource {
     }
 }
 
+extension FileSource {
+    /// Whether the opened file starts with the zstd frame magic, read with pread on the same
+    /// descriptor (no second open, no change to the read position). False for standard input.
+    public var isZstd: Bool {
+        guard path != "-" else { return false }
+        var magic = [UInt8](repeating: 0, count: 4)
+        return pread(fileDescriptor, &magic, 4, 0) == 4 && magic == zstdMagic
+    }
+}
+
 /// Opens an RDB for reading whatever its wrapping: `.zst` (by magic number, not by name) is
 /// decompressed on the fly, anything else is read as is. `"-"` reads standard input.
 public func openRDB(path: String) throws -> ByteSource {
     let file = try FileSource(path: path)
-    if path != "-" {
-        var magic = [UInt8](repeating: 0, count: 4)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        defer { if fd >= 0 { close(fd) } }
-        if fd >= 0, Foundation.read(fd, &magic, 4) == 4, magic == zstdMagic {
-            return try ZstdSource(file)
-        }
-    }
-    return file
+    return file.isZstd ? try ZstdSource(file) : file
 }
 
 /// A file written under a hidden temporary name and renamed into place only when complete and
