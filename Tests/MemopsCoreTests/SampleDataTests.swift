@@ -142,12 +142,12 @@ private func snapshot(_ redis: RedisConnection) throws -> [[UInt8]: String] {
         var encoder = RESPEncoder()
         encoder.append([b("SET"), b("k"), [0, 13, 10], []])
         encoder.append([b("PING")])
-        #expect(encoder.buffer == b("*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n") + [0, 13, 10] + b("\r\n$0\r\n\r\n*1\r\n$4\r\nPING\r\n"))
-        #expect(RESPEncoder.encodedLength([b("SET"), b("k"), [0, 13, 10], []]) + RESPEncoder.encodedLength([b("PING")]) == encoder.buffer.count)
+        #expect(encoder.bytes == b("*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n") + [0, 13, 10] + b("\r\n$0\r\n\r\n*1\r\n$4\r\nPING\r\n"))
+        #expect(RESPEncoder.encodedLength([b("SET"), b("k"), [0, 13, 10], []]) + RESPEncoder.encodedLength([b("PING")]) == encoder.bytes.count)
         let long = [b("HSET"), [UInt8](repeating: 7, count: 12_345)] + Array(repeating: b("f"), count: 10)
         var other = RESPEncoder()
         other.append(long)
-        #expect(RESPEncoder.encodedLength(long) == other.buffer.count)
+        #expect(RESPEncoder.encodedLength(long) == other.bytes.count)
     }
 
     @Test func timestampsSpreadOverThePeriodEndingNow() throws {

@@ -86,19 +86,34 @@ public final class RedisConnection {
     /// Sends all commands at once and reads all replies in order. Error replies are returned,
     /// not thrown, so one failing command does not hide the others' results.
     public func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
-        try ensureAlive()
-        for args in commands {
-            let rc = RedisConnection.withArgv(args) { argc, argv, lens in
-                redisAppendCommandArgv(context, argc, argv, lens)
-            }
-            if rc != REDIS_OK { throw fail(during: RedisConnection.name(args)) }
-        }
+        var encoder = RESPEncoder()
+        for args in commands { encoder.append(args) }
+        try send(encoder, during: RedisConnection.name(commands.first ?? []))
         var replies: [RedisReply] = []
         replies.reserveCapacity(commands.count)
         for args in commands {
-            replies.append(try readReply(during: RedisConnection.name(args)))
+            replies.append(try receive(during: RedisConnection.name(args)))
         }
         return replies
+    }
+
+    /// Writes encoded commands to the socket; their replies are read with `receive` (one each,
+    /// in order). Several sends may go out before their replies are read.
+    func send(_ encoded: RESPEncoder, during name: @autoclosure () -> String) throws(RedisError) {
+        try ensureAlive()
+        // Anything hiredis still holds would otherwise be sent after these bytes.
+        if context.pointee.obuf != nil && sdslen(context.pointee.obuf) > 0 {
+            var done: Int32 = 0
+            repeat {
+                if redisBufferWrite(context, &done) != REDIS_OK { throw fail(during: name()) }
+            } while done == 0
+        }
+        if let error = encoded.bytes.withUnsafeBytes({ writeAll($0, during: name) }) { throw error }
+    }
+
+    /// Reads the next reply; an error reply is returned, not thrown.
+    func receive(during name: @autoclosure () -> String) throws(RedisError) -> RedisReply {
+        try readReply(during: name)
     }
 
     /// `INFO section…` parsed into its `field:value` lines (several sections need Redis 7).
@@ -142,15 +157,24 @@ public final class RedisConnection {
     /// Used by replication, whose RDB payload must be streamed rather than parsed as one reply.
     func writeRaw(_ bytes: [UInt8]) throws(RedisError) {
         try ensureAlive()
+        if let error = bytes.withUnsafeBytes({ writeAll($0, during: { "while writing" }) }) { throw error }
+    }
+
+    /// Writes every byte to the socket, or returns why it could not (the connection is then dead).
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, during name: () -> String) -> RedisError? {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(context.pointee.fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = write(context.pointee.fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw markDead(.connectionLost(server: config.description, reason: String(cString: strerror(errno))))
+                if errno == EAGAIN || errno == EWOULDBLOCK {
+                    return markDead(.timeout(server: config.description, during: "to \(name())", seconds: config.commandTimeout))
+                }
+                return markDead(.connectionLost(server: config.description, reason: String(cString: strerror(errno))))
             }
             offset += n
         }
+        return nil
     }
 
     /// Reads up to `buffer.count` bytes from the socket; 0 means the server closed it.
@@ -183,13 +207,13 @@ public final class RedisConnection {
             redisAppendCommandArgv(context, argc, argv, lens)
         }
         if rc != REDIS_OK { throw fail(during: name) }
-        return try readReply(during: name)
+        return try readReply(during: { name })
     }
 
-    private func readReply(during name: String) throws(RedisError) -> RedisReply {
+    private func readReply(during name: () -> String) throws(RedisError) -> RedisReply {
         var raw: UnsafeMutableRawPointer?
         if redisGetReply(context, &raw) != REDIS_OK || raw == nil {
-            throw fail(during: name)
+            throw fail(during: name())
         }
         // Copy out at once; free the top-level reply only (it owns its elements).
         let reply = raw!.withMemoryRebound(to: redisReply.self, capacity: 1) { RedisConnection.copy($0) }

@@ -3,28 +3,32 @@ import MemopsRDB
 
 /// Sends RESTORE batches from a thread of its own, so reading and building the next batch from
 /// the backup overlaps the server's work on this one (as `redis-cli --pipe` overlaps writing and
-/// reading). At most one batch waits while one is in flight: with the one being built, memory
-/// holds three batches at most.
+/// reading). Two batches may be on the wire at once — the next is written before the replies
+/// of the one before are read — so the server never waits for a round trip between batches.
+/// With one waiting and one being built, memory holds four batches at most.
 ///
 /// The connection is shared with the reading thread, never at the same time: the reader uses it
 /// (function libraries, rebuilt keys) only after `drain()`.
 final class BatchSender: @unchecked Sendable {
-    /// One pipeline: SELECT, then per key (EXISTS under --on-conflict replace and) RESTORE.
+    /// One pipeline: SELECT, then per key (EXISTS under --on-conflict replace and) RESTORE,
+    /// already encoded.
     struct Batch {
-        var queued: [RestoreVisitor.Queued]
-        var commands: [[[UInt8]]]
+        var queued: [RestoreVisitor.Queued] = []
+        var encoded = RESPEncoder()
         var counting: Bool
+        var bytes: Int { encoded.bytes.count }
     }
 
     private let redis: RedisConnection
     private let options: LiveRestoreOptions
     private let condition = NSCondition()
     private var waiting: Batch?
+    /// True while the thread writes a batch or has batches whose replies it has not read.
     private var busy = false
     private var finished = false
     private var stopped = false
     private var failure: (any Error)?
-    /// Counts of the batches sent so far (restored, replaced, skipped, failed, problems).
+    /// Counts of the batches answered so far (restored, replaced, skipped, failed, problems).
     private var tally = LiveRestoreResult()
     private let exited = DispatchSemaphore(value: 0)
 
@@ -69,7 +73,7 @@ final class BatchSender: @unchecked Sendable {
         return tally
     }
 
-    /// Ends the thread (after the batch in flight, if any); safe to call more than once.
+    /// Ends the thread (after the batches in flight, if any); safe to call more than once.
     func stop() {
         condition.lock()
         let wasStopped = stopped
@@ -81,24 +85,34 @@ final class BatchSender: @unchecked Sendable {
     }
 
     private func loop() {
+        var inFlight: [Batch] = []  // written, replies not read yet; oldest first
         while true {
             condition.lock()
-            while waiting == nil && !finished { condition.wait() }
-            guard let batch = waiting, failure == nil else {
+            while waiting == nil && inFlight.isEmpty && !finished && failure == nil { condition.wait() }
+            if failure != nil || (waiting == nil && inFlight.isEmpty) {
                 condition.unlock()
                 exited.signal()
                 return
             }
-            waiting = nil
+            // Write the next batch while fewer than two are on the wire; else read the oldest.
+            let next = inFlight.count < 2 ? waiting : nil
+            if next != nil {
+                waiting = nil
+                condition.broadcast()
+            }
             busy = true
-            condition.broadcast()
             condition.unlock()
 
             var local = LiveRestoreResult()
             var error: (any Error)?
             do {
-                let replies = try redis.pipeline(batch.commands)
-                try BatchSender.count(batch, replies, options: options, server: redis.config.description, into: &local)
+                if let next {
+                    try redis.send(next.encoded, during: "RESTORE")
+                    inFlight.append(next)
+                } else {
+                    let batch = inFlight.removeFirst()
+                    try BatchSender.count(batch, redis: redis, options: options, into: &local)
+                }
             } catch let e {
                 error = e
             }
@@ -110,29 +124,27 @@ final class BatchSender: @unchecked Sendable {
             tally.failed += local.failed
             tally.problems += local.problems.prefix(max(0, max(options.exampleLimit, 100) - tally.problems.count))
             if let error, failure == nil { failure = error }
-            busy = false
+            busy = !inFlight.isEmpty
             condition.broadcast()
             condition.unlock()
         }
     }
 
-    /// Counts a batch's replies: OK is restored (replaced when EXISTS said 1), BUSYKEY under
-    /// --on-conflict skip is skipped, an error no later key would escape stops the restore, any
-    /// other error fails that key alone.
-    static func count(_ batch: Batch, _ replies: [RedisReply], options: LiveRestoreOptions, server: String,
-                      into result: inout LiveRestoreResult) throws {
-        if let m = replies[0].errorMessage {
+    /// Reads and counts a batch's replies: OK is restored (replaced when EXISTS said 1), BUSYKEY
+    /// under --on-conflict skip is skipped, an error no later key would escape stops the
+    /// restore, any other error fails that key alone.
+    static func count(_ batch: Batch, redis: RedisConnection, options: LiveRestoreOptions,
+                      into result: inout LiveRestoreResult) throws(RedisError) {
+        let server = redis.config.description
+        if let m = try redis.receive(during: "SELECT").errorMessage {
             throw RedisConnection.classify(m, server: server, command: "SELECT \(batch.queued[0].db)")
         }
-        var index = 1
         for q in batch.queued {
             var existed = false
             if batch.counting {
-                existed = replies[index].integer == 1
-                index += 1
+                existed = try redis.receive(during: "EXISTS").integer == 1
             }
-            let reply = replies[index]
-            index += 1
+            let reply = try redis.receive(during: "RESTORE")
             if let m = reply.errorMessage {
                 if m.hasPrefix("BUSYKEY") && options.onConflict == .skip {
                     result.skippedExisting += 1

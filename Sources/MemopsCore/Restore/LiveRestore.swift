@@ -365,11 +365,10 @@ enum Word {
 
 /// Pass two: builds each selected key's RESTORE from its stored bytes and sends them in batches.
 struct RestoreVisitor: AbortingVisitor {
-    /// One queued RESTORE and what to count from its reply.
+    /// One queued RESTORE: whose reply it is.
     struct Queued {
         var db: Int
         var key: [UInt8]
-        var command: [[UInt8]]
     }
 
     let options: LiveRestoreOptions
@@ -387,8 +386,7 @@ struct RestoreVisitor: AbortingVisitor {
     }
     private var functionRecords: [[UInt8]] = []
     private var functionsDone = false
-    private var batch: [Queued] = []
-    private var batchBytes = 0
+    private var batch: BatchSender.Batch
     /// The payload of the key being read, and the version to stamp it with.
     private var payload: [UInt8] = []
     private var stamp: Int?
@@ -402,6 +400,7 @@ struct RestoreVisitor: AbortingVisitor {
         self.nowMs = nowMs
         self.redis = redis
         self.sender = BatchSender(redis: redis, options: options)
+        self.batch = BatchSender.Batch(counting: options.onConflict == .replace)
         result.target = target
     }
 
@@ -464,20 +463,37 @@ struct RestoreVisitor: AbortingVisitor {
         builder.append(payload)
         payload += builder.finish(rdbVersion: version)
         let db = options.targetDB ?? info.db
-        if let last = batch.last, last.db != db { flushRecording() }
+        if let last = batch.queued.last, last.db != db { flushRecording() }
+        if batch.queued.isEmpty {
+            batch.encoded.begin(argumentCount: 2)
+            batch.encoded.argument(Word.select)
+            batch.encoded.argument(Int64(db))
+        }
+        if batch.counting {
+            batch.encoded.begin(argumentCount: 2)
+            batch.encoded.argument(Word.exists)
+            batch.encoded.argument(info.key)
+        }
         let ttl = KeyDecision.ttl(info, nowMs: nowMs)
-        var command: [[UInt8]] = [Word.restore, info.key, ttl == 0 ? Word.zero : Array(String(ttl).utf8), payload]
-        if options.onConflict == .replace { command.append(Word.replace) }
-        if ttl != 0 { command.append(Word.absttl) }
+        let replace = options.onConflict == .replace
+        let extra = (info.lruIdle != nil || info.lfuFreq != nil) ? 2 : 0
+        batch.encoded.begin(argumentCount: 4 + (replace ? 1 : 0) + (ttl != 0 ? 1 : 0) + extra)
+        batch.encoded.argument(Word.restore)
+        batch.encoded.argument(info.key)
+        batch.encoded.argument(ttl)
+        batch.encoded.argument(payload)
+        if replace { batch.encoded.argument(Word.replace) }
+        if ttl != 0 { batch.encoded.argument(Word.absttl) }
         if let idle = info.lruIdle {
-            command += [Word.idletime, Array(String(idle).utf8)]
+            batch.encoded.argument(Word.idletime)
+            batch.encoded.argument(Int64(clamping: idle))
         } else if let freq = info.lfuFreq {
-            command += [Word.freq, Array(String(freq).utf8)]
+            batch.encoded.argument(Word.freq)
+            batch.encoded.argument(Int64(freq))
         }
         result.bytes += UInt64(payload.count)
-        batchBytes += payload.count
-        batch.append(Queued(db: db, key: info.key, command: command))
-        if batch.count >= options.batchKeys || batchBytes >= options.batchBytes { flushRecording() }
+        batch.queued.append(Queued(db: db, key: info.key))
+        if batch.queued.count >= options.batchKeys || batch.bytes >= options.batchBytes { flushRecording() }
     }
 
     mutating func end(checksum: RDBChecksum, offset: Int) {
@@ -491,17 +507,12 @@ struct RestoreVisitor: AbortingVisitor {
     /// Hands the queued RESTOREs to the sender as one pipeline (with EXISTS first under
     /// --on-conflict replace, to count overwritten keys); their replies are counted there.
     mutating func flush() throws {
-        guard !batch.isEmpty, error == nil else { return }
-        var commands: [[[UInt8]]] = [[Word.select, Array(String(batch[0].db).utf8)]]
-        let counting = options.onConflict == .replace
-        commands.reserveCapacity(batch.count * (counting ? 2 : 1) + 1)
-        for q in batch {
-            if counting { commands.append([Word.exists, q.key]) }
-            commands.append(q.command)
-        }
-        try sender.send(BatchSender.Batch(queued: batch, commands: commands, counting: counting))
-        batch.removeAll(keepingCapacity: true)
-        batchBytes = 0
+        guard !batch.queued.isEmpty, error == nil else { return }
+        let full = batch
+        batch = BatchSender.Batch(counting: full.counting)
+        batch.queued.reserveCapacity(full.queued.count)
+        batch.encoded.reserveCapacity(full.bytes)
+        try sender.send(full)
     }
 
     /// Waits for the sender to finish what it was handed, before the connection is used here.

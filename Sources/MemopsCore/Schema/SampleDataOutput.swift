@@ -36,62 +36,6 @@ public enum SampleDataError: MemopsError, Equatable {
     }
 }
 
-/// Encodes commands as RESP arrays of bulk strings, the format `redis-cli --pipe` reads.
-public struct RESPEncoder: Sendable {
-    /// The encoded bytes not yet taken.
-    public var buffer: [UInt8] = []
-
-    public init(capacity: Int = 1 << 20) {
-        buffer.reserveCapacity(capacity)
-    }
-
-    /// Appends `*N\r\n` and `$len\r\narg\r\n` for each argument.
-    public mutating func append(_ command: [[UInt8]]) {
-        buffer.append(UInt8(ascii: "*"))
-        appendDecimal(command.count)
-        for arg in command {
-            buffer.append(UInt8(ascii: "$"))
-            appendDecimal(arg.count)
-            buffer.append(contentsOf: arg)
-            buffer.append(13)
-            buffer.append(10)
-        }
-    }
-
-    /// The number of bytes `append(command)` adds.
-    public static func encodedLength(_ command: [[UInt8]]) -> Int {
-        func digits(_ n: Int) -> Int {
-            var count = 1
-            var v = n
-            while v >= 10 {
-                v /= 10
-                count += 1
-            }
-            return count
-        }
-        var length = 3 + digits(command.count)
-        for arg in command { length += 5 + digits(arg.count) + arg.count }
-        return length
-    }
-
-    private mutating func appendDecimal(_ n: Int) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var v = n
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[count] = 48 + UInt8(v % 10)
-                v /= 10
-                count += 1
-            } while v > 0
-            for k in stride(from: count - 1, through: 0, by: -1) { buffer.append(d[k]) }
-        }
-        buffer.append(13)
-        buffer.append(10)
-    }
-}
-
 /// What a load did.
 public struct SampleDataLoadResult: Sendable, Equatable {
     /// Commands sent.
@@ -197,7 +141,7 @@ public enum SampleDataLoader {
         var bytes = 0
         var failure: SampleDataError?
         func drain() -> Bool {
-            let ok = encoder.buffer.withUnsafeBytes { raw -> Bool in
+            let ok = encoder.bytes.withUnsafeBytes { raw -> Bool in
                 var offset = 0
                 while offset < raw.count {
                     let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
@@ -210,8 +154,8 @@ public enum SampleDataLoader {
                 }
                 return true
             }
-            bytes += encoder.buffer.count
-            encoder.buffer.removeAll(keepingCapacity: true)
+            bytes += encoder.bytes.count
+            encoder.removeAll()
             return ok
         }
         struct Stop: Error {}
@@ -219,7 +163,7 @@ public enum SampleDataLoader {
             let each: ([[UInt8]]) throws -> Void = { command in
                 encoder.append(command)
                 commands += 1
-                if encoder.buffer.count >= 1 << 20, !drain() { throw Stop() }
+                if encoder.bytes.count >= 1 << 20, !drain() { throw Stop() }
             }
             if heartbeatsOnly {
                 try generator.forEachHeartbeat(each)
@@ -227,7 +171,7 @@ public enum SampleDataLoader {
                 try generator.forEachCommand(each)
             }
         } catch {}
-        if failure == nil && !encoder.buffer.isEmpty { _ = drain() }
+        if failure == nil && !encoder.bytes.isEmpty { _ = drain() }
         if let failure { throw failure }
         return (commands, bytes)
     }
@@ -236,6 +180,6 @@ public enum SampleDataLoader {
     public static func resp(_ generator: SampleDataGenerator) -> [UInt8] {
         var encoder = RESPEncoder()
         generator.forEachCommand { encoder.append($0) }
-        return encoder.buffer
+        return encoder.bytes
     }
 }
