@@ -316,6 +316,27 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
         #expect(try keyCount(replica) == 0)
     }
 
+    @Test func aFullServerStopsTheRestoreWithBatchesStillOnTheWire() throws {
+        let (source, backup) = try sampleServerWithBackup(scale: 0.01)
+        let total = try keyCount(source)
+        let target = try RedisServerProcess()
+        // Room for some keys, not all: RESTOREs start failing with OOM part-way through.
+        let used = Int(try target.cli("MEMORY", "STATS").split(separator: "\n").drop { $0 != "peak.allocated" }.dropFirst().first ?? "") ?? 0
+        try target.cli("CONFIG", "SET", "maxmemory", String(max(used, 1 << 20) + (256 << 10)))
+        var options = LiveRestoreOptions(backup: backup)
+        options.functions = .skip
+        options.batchKeys = 20  // many small batches, so later ones are sent before the OOM is read
+        do {
+            _ = try LiveRestore(connection: config(target), options: options).run()
+            Issue.record("a full server took the whole restore")
+        } catch let error as RedisError {
+            guard case .command(_, let command, let message) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(command == "RESTORE" && message.hasPrefix("OOM"))
+        }
+        let restored = try keyCount(target)
+        #expect(restored > 0 && restored < total)
+    }
+
     @Test func patternsMatchLikeScanMatch() throws {
         let server = try RedisServerProcess()
         let names = ["session:1", "session:abc:context", "sessions:recent", "tool:bash:x", "a*b", "a?b", "a[b", "ab", "axb",
