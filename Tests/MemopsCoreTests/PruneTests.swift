@@ -116,6 +116,43 @@ struct PruneTests {
         #expect(try redis.command([b("ZSCORE"), orphan.key, orphan.member!]) != .null)
     }
 
+    @Test("a key written between the read and the EXEC aborts the transaction: the retry keeps it; a batch aborted three times is checked key by key",
+          arguments: [1, 3])
+    func writerDuringTheTransaction(writes: Int) throws {
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        let other = try connect(server)
+        for i in 0..<250 { try redis.command("SET", "cache:\(i)", "value \(i)") }
+        try redis.command("SET", "keep:me", "x")
+        var options = PruneOptions()
+        options.pattern = "cache:*"
+        let pruner = Pruner(connection: redis, options: options)
+        let plan = try pruner.plan()
+        #expect(plan.count == 250)
+        // The first `writes` attempts see a write to one of their keys after their reads.
+        var calls = 0
+        var written: [[UInt8]] = []
+        pruner.betweenReadAndExec = { keys in
+            calls += 1
+            guard calls <= writes, let key = keys.first else { return }
+            try other.command([b("APPEND"), key, b("+")])
+            written.append(key)
+        }
+        let path = journalPath(server)
+        let journal = try PruneJournal(creating: path)
+        let result = try pruner.apply(plan, journal: journal)
+        try journal.close()
+        #expect(written.count == writes && Set(written).count == writes)
+        #expect(result.keysRemoved == 250 - writes && result.keptBecauseChanged == writes)
+        for key in written { #expect(try redis.command([b("GET"), key]).string?.hasSuffix("+") == true) }
+        #expect(try redis.command("DBSIZE").integer == Int64(1 + writes))
+        // The journal holds exactly the removed keys, once each.
+        let removed = try PruneJournal.read(path: path).compactMap { r -> [UInt8]? in
+            if case .key(let k, _, _) = r { return k } else { return nil }
+        }
+        #expect(removed.count == 250 - writes && Set(removed).count == removed.count && Set(removed).isDisjoint(with: written))
+    }
+
     @Test("the journal restores every removed key with its TTL, and --older-than removes entity and index member together")
     func undoRestores() throws {
         let server = try RedisServerProcess()

@@ -73,6 +73,9 @@ public final class Pruner {
     public let schema: Schema
     public let options: PruneOptions
     private var limiter: RateLimiter
+    /// Called with the keys a transaction is about to UNLINK, between its reads and its
+    /// MULTI/EXEC (tests write keys here).
+    var betweenReadAndExec: (([[UInt8]]) throws -> Void)?
 
     public init(connection: RedisConnection, schema: Schema = .seed, options: PruneOptions) {
         self.connection = connection
@@ -232,12 +235,34 @@ public final class Pruner {
         return out
     }
 
-    /// Applies the plan in pipelined batches of Lua re-checks, journalling what was removed.
+    /// Applies the plan, journalling what was removed. Plain keys (no index members) go in
+    /// optimistic transactions of up to `count` keys: WATCH them, read DUMP and PEXPIRETIME,
+    /// keep every key whose value digest or expiry differs from the scan, and UNLINK the rest in
+    /// MULTI/EXEC — a key written after the read aborts the EXEC, and the batch is read again.
+    /// Everything else (index members, keys with index members, TTL fixes, stream trims, and a
+    /// batch that keeps being aborted) goes through pipelined Lua re-checks, one per item.
     /// Without a journal nothing can be undone; the CLI always passes one when acting.
     public func apply(_ actions: [PruneAction], journal: PruneJournal?) throws -> PruneResult {
         var result = PruneResult()
-        for start in stride(from: 0, to: actions.count, by: options.count) {
-            let batch = Array(actions[start..<min(actions.count, start + options.count)])
+        var plain: [PruneAction] = []
+        var other: [PruneAction] = []
+        for a in actions {
+            if case .key(_, _, _, _, let index) = a, index.isEmpty { plain.append(a) } else { other.append(a) }
+        }
+        // WATCH looks through the connection's watched keys for each new one (quadratic in the
+        // batch): small transactions, sent back to back.
+        // The journal is synced once per `count` keys, as for the other actions.
+        let watchBatch = min(options.count, 100)
+        for chunk in stride(from: 0, to: plain.count, by: options.count) {
+            let end = min(plain.count, chunk + options.count)
+            for start in stride(from: chunk, to: end, by: watchBatch) {
+                let batch = Array(plain[start..<min(end, start + watchBatch)])
+                if try !unlinkWatched(batch, journal: journal, into: &result) { other += batch }
+            }
+            try journal?.flush()
+        }
+        for start in stride(from: 0, to: other.count, by: options.count) {
+            let batch = Array(other[start..<min(other.count, start + options.count)])
             let replies = try connection.pipeline(batch.map(Pruner.command))
             limiter.spent(batch.count)
             for (action, reply) in zip(batch, replies) {
@@ -269,6 +294,70 @@ public final class Pruner {
             try journal?.flush()
         }
         return result
+    }
+
+    /// One optimistic transaction over plain-key actions; false when writers kept aborting it
+    /// (nothing of the batch was removed then: the caller re-checks it key by key).
+    private func unlinkWatched(_ batch: [PruneAction], journal: PruneJournal?, into result: inout PruneResult) throws -> Bool {
+        for _ in 0..<3 {
+            var read = RESPEncoder()
+            read.begin(argumentCount: 1 + batch.count)
+            read.argument(Word.watch)
+            for case .key(let k, _, _, _, _) in batch { read.argument(k) }
+            for case .key(let k, _, _, _, _) in batch {
+                read.append([Word.dump, k])
+                read.append([Word.pexpiretime, k])
+            }
+            try connection.send(read, during: "WATCH")
+            if let m = try connection.receive(during: "WATCH").errorMessage {
+                throw RedisConnection.classify(m, server: connection.config.description, command: "WATCH")
+            }
+            var chosen: [(key: [UInt8], expireAtMs: Int64, payload: [UInt8], memory: Int)] = []
+            var changed = 0
+            for case .key(let k, let digest, let expire, let memory, _) in batch {
+                let dump = try connection.receive(during: "DUMP")
+                let at = try connection.receive(during: "PEXPIRETIME")
+                if let m = dump.errorMessage ?? at.errorMessage {
+                    throw PruneError.script(message: m, action: "DUMP \(AuditChecker.text(k))")
+                }
+                guard let payload = dump.bytes, at.integer == expire, Pruner.sha1(payload) == digest else {
+                    changed += 1
+                    continue
+                }
+                chosen.append((k, expire, payload, memory))
+            }
+            limiter.spent(1 + 2 * batch.count)
+            try betweenReadAndExec?(chosen.map(\.key))
+            var write = RESPEncoder()
+            if chosen.isEmpty {
+                write.append([Word.unwatch])
+            } else {
+                write.append([Word.multi])
+                write.begin(argumentCount: 1 + chosen.count)
+                write.argument(Word.unlink)
+                for c in chosen { write.argument(c.key) }
+                write.append([Word.exec])
+            }
+            try connection.send(write, during: "MULTI")
+            var replies: [RedisReply] = []
+            for _ in 0..<write.commandCount { replies.append(try connection.receive(during: "EXEC")) }
+            limiter.spent(write.commandCount)
+            if let m = replies.lazy.compactMap(\.errorMessage).first {
+                throw PruneError.script(message: m, action: "UNLINK of \(chosen.count) keys")
+            }
+            if !chosen.isEmpty, replies.last == .null { continue }  // a watched key was written: read again
+            if let m = replies.last?.elements?.first?.errorMessage {
+                throw PruneError.script(message: m, action: "UNLINK of \(chosen.count) keys")
+            }
+            for c in chosen {
+                journal?.append(.key(key: c.key, expireAtMs: c.expireAtMs, payload: c.payload))
+                result.bytesFreed += c.memory
+            }
+            result.keysRemoved += chosen.count
+            result.keptBecauseChanged += changed
+            return true
+        }
+        return false
     }
 
     /// What a dry run reports: the counts and bytes `apply` would reach if nothing changed.

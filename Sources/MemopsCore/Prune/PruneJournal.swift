@@ -50,12 +50,20 @@ public final class PruneJournal {
     public let path: String
     private var fd: Int32
     private var pending: [UInt8] = []
+    private var frame: [UInt8] = []
+    /// One context for every frame: a new one per batch cost more than the batch.
+    private let compressor: ZstdCompressor
     public private(set) var records = 0
     static let magic = Array("memops-prune-journal 1\n".utf8)
 
     /// Creates the journal; an existing file is never overwritten.
     public init(creating path: String) throws(JournalError) {
         self.path = path
+        do {
+            compressor = try ZstdCompressor(workers: 0)
+        } catch {
+            throw JournalError(path: path, reason: error.description)
+        }
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw JournalError(path: path, reason: "cannot create it: \(String(cString: strerror(errno))) (an existing journal is never overwritten)") }
         fchmod(fd, 0o600)
@@ -77,10 +85,9 @@ public final class PruneJournal {
     /// Compresses the batch into one zstd frame, writes it and fsyncs.
     public func flush() throws {
         guard !pending.isEmpty else { return }
-        var frame: [UInt8] = []
-        let z = try ZstdCompressor()
-        try pending.withUnsafeBytes { raw in try z.compress(raw) { frame.append(contentsOf: $0) } }
-        try z.finish { frame.append(contentsOf: $0) }
+        frame.removeAll(keepingCapacity: true)
+        try pending.withUnsafeBytes { raw in try compressor.compress(raw) { frame.append(contentsOf: $0) } }
+        try compressor.finish { frame.append(contentsOf: $0) }
         var offset = 0
         while offset < frame.count {
             let n = frame.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }

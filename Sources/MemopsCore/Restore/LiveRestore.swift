@@ -351,18 +351,6 @@ struct PlanVisitor: AbortingVisitor {
     }
 }
 
-/// Command words, made once rather than per key.
-enum Word {
-    static let restore = Array("RESTORE".utf8)
-    static let replace = Array("REPLACE".utf8)
-    static let absttl = Array("ABSTTL".utf8)
-    static let idletime = Array("IDLETIME".utf8)
-    static let freq = Array("FREQ".utf8)
-    static let exists = Array("EXISTS".utf8)
-    static let select = Array("SELECT".utf8)
-    static let zero = Array("0".utf8)
-}
-
 /// Pass two: builds each selected key's RESTORE from its stored bytes and sends them in batches.
 struct RestoreVisitor: AbortingVisitor {
     /// One queued RESTORE: whose reply it is.
