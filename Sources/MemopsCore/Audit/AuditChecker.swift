@@ -158,12 +158,31 @@ public struct AuditChecker {
     /// UTF-8, upper case in the namespace (the first segment).
     public static func namingFault(_ key: [UInt8]) -> String? {
         if key.isEmpty { return "the name is empty" }
-        if let b = key.first(where: { $0 < 0x20 || $0 == 0x7f }) { return "the name holds a control byte (\\x\(String(b, radix: 16)))" }
-        if key.contains(0x20) { return key.last == 0x20 || key.first == 0x20 ? "the name has leading or trailing whitespace" : "the name holds a space" }
-        if String(validating: key, as: UTF8.self) == nil { return "the name is not valid UTF-8" }
-        let segments = key.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
-        if segments.contains(where: \.isEmpty) { return "the name has an empty segment (a leading, trailing or doubled ':')" }
-        if segments[0].contains(where: { $0 >= 0x41 && $0 <= 0x5a }) { return "the namespace \"\(String(decoding: segments[0], as: UTF8.self))\" is not lower case" }
+        // One pass for the common, clean name; the messages below keep their order of precedence.
+        var control: UInt8?
+        var space = false, nonASCII = false, emptySegment = false, upperNamespace = false
+        var namespaceEnd: Int?
+        var previous = UInt8(ascii: ":")
+        for (i, c) in key.enumerated() {
+            if c < 0x20 || c == 0x7f { control = control ?? c }
+            if c == 0x20 { space = true }
+            if c >= 0x80 { nonASCII = true }
+            if c == UInt8(ascii: ":") {
+                if previous == UInt8(ascii: ":") { emptySegment = true }
+                if namespaceEnd == nil { namespaceEnd = i }
+            } else if namespaceEnd == nil && c >= 0x41 && c <= 0x5a {
+                upperNamespace = true
+            }
+            previous = c
+        }
+        if previous == UInt8(ascii: ":") { emptySegment = true }
+        if let b = control { return "the name holds a control byte (\\x\(String(b, radix: 16)))" }
+        if space { return key.last == 0x20 || key.first == 0x20 ? "the name has leading or trailing whitespace" : "the name holds a space" }
+        if nonASCII && String(validating: key, as: UTF8.self) == nil { return "the name is not valid UTF-8" }
+        if emptySegment { return "the name has an empty segment (a leading, trailing or doubled ':')" }
+        if upperNamespace {
+            return "the namespace \"\(String(decoding: key[..<(namespaceEnd ?? key.count)], as: UTF8.self))\" is not lower case"
+        }
         return nil
     }
 

@@ -50,16 +50,30 @@ public final class LiveAudit {
         var checker = AuditChecker(schema: schema, topN: options.topN)
         let nowMs = try serverTimeMs()
         var indexKeys: [Int: Set<[UInt8]>] = [:]
-        var cursor: UInt64 = 0
+        // Each batch's pipeline ends with the SCAN for the next batch, and the next batch is sent
+        // before this one's replies are checked: the server works while memops checks.
+        let first = try connection.scan(cursor: 0, match: options.match, count: options.count)
+        limiter.spent(1)
+        var current = try send(prepare(first.keys, thenScan: first.cursor))
         var scanned = 0
-        repeat {
-            let step = try connection.scan(cursor: cursor, match: options.match, count: options.count)
-            limiter.spent(1)
-            cursor = step.cursor
-            try inspect(step.keys, nowMs: nowMs, checker: &checker, indexKeys: &indexKeys)
-            scanned += step.keys.count
+        while true {
+            var replies = try receive(current)
+            var next: Prepared?
+            var after: (cursor: UInt64, keys: [[UInt8]])?
+            if current.scanAfter != nil {
+                after = try scanStep(replies.removeLast())
+                // XINFO CONSUMERS for a stream goes out while checking: nothing may be in flight then.
+                if !current.hasStreams, let step = after {
+                    next = try send(prepare(step.keys, thenScan: step.cursor))
+                }
+            }
+            try process(current, replies, nowMs: nowMs, checker: &checker, indexKeys: &indexKeys)
+            scanned += current.plans.count
             progress?(scanned)
-        } while cursor != 0
+            if next == nil, let step = after { next = try send(prepare(step.keys, thenScan: step.cursor)) }
+            guard let next else { break }
+            current = next
+        }
         for (ref, keys) in indexKeys.sorted(by: { $0.key < $1.key }) {
             for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 try checkMembers(reference: ref, index: key, checker: &checker)
@@ -86,40 +100,88 @@ public final class LiveAudit {
         var keyClass: KeyClass = .unmatched
     }
 
-    func inspect(_ keys: [[UInt8]], nowMs: Int64, checker: inout AuditChecker, indexKeys: inout [Int: Set<[UInt8]>]) throws(RedisError) {
-        guard !keys.isEmpty else { return }
-        var commands: [[[UInt8]]] = []
+    /// One batch's pipeline, encoded, and what each key asked for.
+    private struct Prepared {
         var plans: [Plan] = []
-        let samples = Array(String(options.memorySamples).utf8)
+        var encoded = RESPEncoder()
+        /// The cursor of the SCAN that ends the pipeline (none after the last batch).
+        var scanAfter: UInt64?
+        var hasStreams = false
+    }
+
+    /// Checks one batch of keys (one pipeline, then the checks).
+    func inspect(_ keys: [[UInt8]], nowMs: Int64, checker: inout AuditChecker, indexKeys: inout [Int: Set<[UInt8]>]) throws(RedisError) {
+        let batch = try send(prepare(keys, thenScan: 0))
+        try process(batch, try receive(batch), nowMs: nowMs, checker: &checker, indexKeys: &indexKeys)
+    }
+
+    private func send(_ batch: Prepared) throws(RedisError) -> Prepared {
+        try connection.send(batch.encoded, during: "the audit pipeline")
+        limiter.spent(batch.encoded.commandCount)
+        return batch
+    }
+
+    private func receive(_ batch: Prepared) throws(RedisError) -> [RedisReply] {
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(batch.encoded.commandCount)
+        for _ in 0..<batch.encoded.commandCount { replies.append(try connection.receive(during: "the audit pipeline")) }
+        return replies
+    }
+
+    /// The commands for a batch of keys: TYPE, PTTL, MEMORY USAGE, and what the key's pattern
+    /// needs; then `SCAN cursor` unless the cursor is 0 (the scan is over).
+    private func prepare(_ keys: [[UInt8]], thenScan cursor: UInt64) -> Prepared {
+        var batch = Prepared()
+        batch.plans.reserveCapacity(keys.count)
+        let samples = Int64(options.memorySamples)
         for key in keys {
-            var plan = Plan(key: key, first: commands.count)
-            commands.append([b("TYPE"), key])
-            commands.append([b("PTTL"), key])
-            commands.append([b("MEMORY"), b("USAGE"), key, b("SAMPLES"), samples])
+            var plan = Plan(key: key, first: batch.encoded.commandCount)
+            batch.encoded.append([Word.type, key])
+            batch.encoded.append([Word.pttl, key])
+            batch.encoded.begin(argumentCount: 5)
+            batch.encoded.argument(Word.memory)
+            batch.encoded.argument(Word.usage)
+            batch.encoded.argument(key)
+            batch.encoded.argument(Word.samples)
+            batch.encoded.argument(samples)
             plan.keyClass = AuditChecker.classify(key, schema: schema)
             if case .matched(let p, _) = plan.keyClass {
                 if p.type == .hash {
                     plan.fields = p.checkedFields
-                    for f in plan.fields { commands.append([b("HSTRLEN"), key, b(f)]) }
+                    for f in plan.fields { batch.encoded.append([b("HSTRLEN"), key, b(f)]) }
                 }
                 if p.type == .stream {
                     plan.stream = true
-                    commands.append([b("XINFO"), b("STREAM"), key])
-                    commands.append([b("XINFO"), b("GROUPS"), key])
+                    batch.hasStreams = true
+                    batch.encoded.append([b("XINFO"), b("STREAM"), key])
+                    batch.encoded.append([b("XINFO"), b("GROUPS"), key])
                 }
                 for (ref, member) in AuditChecker.reverseReferences(of: key, schema: schema) {
                     let r = schema.references[ref]
                     let from = b(r.from)
-                    commands.append(r.via == .setMembers ? [b("SISMEMBER"), from, member] : [b("ZSCORE"), from, member])
+                    batch.encoded.append(r.via == .setMembers ? [b("SISMEMBER"), from, member] : [b("ZSCORE"), from, member])
                     plan.reverse.append((ref, member))
                 }
                 plan.indexOf = AuditChecker.references(from: p.pattern, schema: schema)
             }
-            plans.append(plan)
+            batch.plans.append(plan)
         }
-        let replies = try connection.pipeline(commands)
-        limiter.spent(commands.count)
-        for plan in plans {
+        if cursor != 0 {
+            batch.scanAfter = cursor
+            batch.encoded.append(RedisConnection.scanCommand(cursor: cursor, match: options.match, count: options.count))
+        }
+        return batch
+    }
+
+    private func scanStep(_ reply: RedisReply) throws(RedisError) -> (cursor: UInt64, keys: [[UInt8]]) {
+        if let m = reply.errorMessage { throw RedisConnection.classify(m, server: connection.config.description, command: "SCAN") }
+        return try connection.scanStep(reply)
+    }
+
+    /// Checks a batch from its replies (the SCAN reply already taken off).
+    private func process(_ batch: Prepared, _ replies: [RedisReply], nowMs: Int64, checker: inout AuditChecker,
+                         indexKeys: inout [Int: Set<[UInt8]>]) throws(RedisError) {
+        for plan in batch.plans {
             var i = plan.first
             func next() -> RedisReply { defer { i += 1 }; return replies[i] }
             // A refused TYPE or PTTL (ACL, renamed command) must fail the audit, not make every

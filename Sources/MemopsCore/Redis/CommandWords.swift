@@ -14,4 +14,9 @@ enum Word {
     static let unwatch = Array("UNWATCH".utf8)
     static let multi = Array("MULTI".utf8)
     static let exec = Array("EXEC".utf8)
+    static let type = Array("TYPE".utf8)
+    static let pttl = Array("PTTL".utf8)
+    static let memory = Array("MEMORY".utf8)
+    static let usage = Array("USAGE".utf8)
+    static let samples = Array("SAMPLES".utf8)
 }

@@ -131,11 +131,20 @@ public final class RedisConnection {
     public func scan(cursor: UInt64, match: String? = nil, count: Int = 1000, type: String? = nil)
         throws(RedisError) -> (cursor: UInt64, keys: [[UInt8]])
     {
+        try scanStep(command(RedisConnection.scanCommand(cursor: cursor, match: match, count: count, type: type)))
+    }
+
+    /// `SCAN cursor [MATCH glob] COUNT n [TYPE t]`, for a pipeline.
+    static func scanCommand(cursor: UInt64, match: String? = nil, count: Int, type: String? = nil) -> [[UInt8]] {
         var args = ["SCAN", String(cursor)]
         if let match { args += ["MATCH", match] }
         args += ["COUNT", String(count)]
         if let type { args += ["TYPE", type] }
-        let reply = try command(args.map { Array($0.utf8) })
+        return args.map { Array($0.utf8) }
+    }
+
+    /// The cursor and keys of a SCAN reply.
+    func scanStep(_ reply: RedisReply) throws(RedisError) -> (cursor: UInt64, keys: [[UInt8]]) {
         guard let parts = reply.elements, parts.count == 2, let next = parts[0].string.flatMap({ UInt64($0) }),
             let keys = parts[1].elements
         else {

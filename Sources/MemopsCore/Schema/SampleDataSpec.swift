@@ -125,15 +125,19 @@ public struct SampleDataFault: Sendable, Hashable, CustomStringConvertible {
 
     /// Bytes as text with anything outside printable ASCII (and backslash, space) as `\xNN`.
     public static func escape(_ bytes: [UInt8]) -> String {
-        var text = ""
+        func plain(_ b: UInt8) -> Bool { b > 0x20 && b < 0x7f && b != UInt8(ascii: "\\") }
+        // Audit escapes every key name it sees: the common, all-printable case is one copy.
+        if bytes.allSatisfy(plain) { return String(decoding: bytes, as: UTF8.self) }
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count + 16)
         for b in bytes {
-            if b > 0x20 && b < 0x7f && b != UInt8(ascii: "\\") {
-                text.unicodeScalars.append(Unicode.Scalar(b))
+            if plain(b) {
+                text.append(b)
             } else {
-                text += "\\x" + String(b, radix: 16).leftPadded(to: 2)
+                text += [UInt8(ascii: "\\"), UInt8(ascii: "x"), B.hexDigits[Int(b >> 4)], B.hexDigits[Int(b & 15)]]
             }
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 }
 
@@ -178,8 +182,3 @@ public struct SampleDataSpec: Sendable, Equatable {
     }
 }
 
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}
