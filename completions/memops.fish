@@ -266,7 +266,7 @@ complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options 
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops audit" connect-timeout' -l 'connect-timeout' -d 'Seconds to wait for the connection.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops audit" timeout' -l 'timeout' -d 'Seconds to wait for any one reply.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops audit" schema' -l 'schema' -d 'A JSON schema file replacing the built-in seed schema.' -rfka ''
-complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops audit" count' -l 'count' -d 'SCAN COUNT and pipeline batch size.' -rfka ''
+complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops audit" count' -l 'count' -d 'SCAN COUNT and pipeline batch size (small keeps each SCAN short for the server\'s other clients).' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops audit" rate' -l 'rate' -d 'At most this many commands per second.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops audit" match' -l 'match' -d 'Audit only keys matching this SCAN glob.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops audit" top' -l 'top' -d 'Biggest keys shown per pattern.' -rfka ''

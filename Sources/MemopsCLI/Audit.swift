@@ -34,8 +34,8 @@ extension MemopsCommand {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var schema: SchemaOption
 
-        @Option(help: "SCAN COUNT and pipeline batch size.")
-        var count = 1000
+        @Option(help: "SCAN COUNT and pipeline batch size (small keeps each SCAN short for the server's other clients).")
+        var count = AuditOptions.defaultCount
 
         @Option(help: ArgumentHelp("At most this many commands per second.", valueName: "ops"))
         var rate: Double?
