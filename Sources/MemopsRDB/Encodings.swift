@@ -5,7 +5,7 @@ enum PackedValue: Equatable {
     case int(Int64)
 
     /// The element as the server would return it: the bytes, or the integer in decimal.
-    func materialize(_ blob: [UInt8]) -> [UInt8] {
+    func materialize(_ blob: UnsafeRawBufferPointer) -> [UInt8] {
         switch self {
         case .bytes(let r): return Array(blob[r])
         case .int(let v): return Array(String(v).utf8)
@@ -13,7 +13,7 @@ enum PackedValue: Equatable {
     }
 
     /// The element as an integer, if it is one or is decimal text that parses as one.
-    func integer(_ blob: [UInt8]) -> Int64? {
+    func integer(_ blob: UnsafeRawBufferPointer) -> Int64? {
         switch self {
         case .int(let v): return v
         case .bytes(let r): return Int64(String(decoding: blob[r], as: UTF8.self))
@@ -31,13 +31,13 @@ enum PackedValue: Equatable {
 /// mode: the header's total size, every entry's encoding and back-length, the terminator, and
 /// the header's entry count unless it says "unknown" (65535).
 struct ListpackIterator {
-    let blob: [UInt8]
+    let blob: UnsafeRawBufferPointer
     var p = 6
     var seen = 0
     let declaredCount: Int
     var finished = false
 
-    init(_ blob: [UInt8]) throws(BlobError) {
+    init(_ blob: UnsafeRawBufferPointer) throws(BlobError) {
         self.blob = blob
         // Header: 32-bit total bytes, 16-bit element count, both little endian; then the
         // entries and a 0xFF terminator (listpack.c LP_HDR_SIZE, lpValidateIntegrity).
@@ -92,7 +92,7 @@ struct ListpackIterator {
                 try need(5 + len)
                 value = .bytes(start + 5 ..< start + 5 + len); encLen = 5 + len
             case 0xF1, 0xF2, 0xF3, 0xF4:
-                let width = [2, 3, 4, 8][Int(first - 0xF1)]
+                let width = first == 0xF4 ? 8 : Int(first - 0xEF)
                 try need(1 + width)
                 var u: UInt64 = 0
                 for i in 0..<width { u |= UInt64(b[start + 1 + i]) << (8 * UInt64(i)) }
@@ -127,7 +127,7 @@ struct ListpackIterator {
 /// mode: header sizes, the tail offset, every entry's prevlen and encoding, the terminator and
 /// the entry count unless the header says 65535.
 struct ZiplistIterator {
-    let blob: [UInt8]
+    let blob: UnsafeRawBufferPointer
     var p = 10
     var seen = 0
     var prevEntryLen = 0
@@ -136,7 +136,7 @@ struct ZiplistIterator {
     let tail: Int
     var finished = false
 
-    init(_ blob: [UInt8]) throws(BlobError) {
+    init(_ blob: UnsafeRawBufferPointer) throws(BlobError) {
         self.blob = blob
         // Header: zlbytes u32, zltail u32, zllen u16 (little endian), entries, 0xFF.
         guard blob.count >= 11 else { throw BlobError("ziplist", "\(blob.count) bytes is shorter than a ziplist header and terminator") }
@@ -230,7 +230,7 @@ struct ZiplistIterator {
 /// Checks an intset (redis src/intset.c `intsetValidateIntegrity`, deep): encoding 2, 4 or 8,
 /// size = 8 + count × encoding, at least one element, strictly ascending; then calls `body` for
 /// each element.
-func walkIntset(_ blob: [UInt8], _ body: (Int64) -> Void) throws(BlobError) -> Int {
+func walkIntset(_ blob: UnsafeRawBufferPointer, _ body: (Int64) -> Void) throws(BlobError) -> Int {
     func fail(_ d: String) -> BlobError { BlobError("intset", d) }
     guard blob.count >= 8 else { throw fail("\(blob.count) bytes is shorter than an intset header") }
     let enc = Int(blob[0]) | Int(blob[1]) << 8 | Int(blob[2]) << 16 | Int(blob[3]) << 24
@@ -253,7 +253,7 @@ func walkIntset(_ blob: [UInt8], _ body: (Int64) -> Void) throws(BlobError) -> I
 
 /// Walks a zipmap (redis src/zipmap.c, RDB ≤ 3 hashes): a count byte, then key/value pairs each
 /// with a 1- or 5-byte length and the value's free-space byte, then 0xFF.
-func walkZipmap(_ blob: [UInt8], _ body: ([UInt8], [UInt8]) -> Void) throws(BlobError) -> Int {
+func walkZipmap(_ blob: UnsafeRawBufferPointer, _ body: ([UInt8], [UInt8]) -> Void) throws(BlobError) -> Int {
     func fail(_ d: String) -> BlobError { BlobError("zipmap", d) }
     guard blob.count >= 2 else { throw fail("\(blob.count) bytes is too short") }
     var p = 1
@@ -285,104 +285,3 @@ func walkZipmap(_ blob: [UInt8], _ body: ([UInt8], [UInt8]) -> Void) throws(Blob
     return pairs
 }
 
-/// LZF decompression (redis src/lzf_d.c): literal runs (control < 32) and back references.
-/// The output size is known from the RDB string header and is checked exactly.
-/// Checks LZF data as `lzfDecompress` would, without writing the output: every literal run and
-/// back reference in bounds, and exactly `outputLength` bytes produced. A reader that skips a
-/// value still validates it, at a fraction of the cost of decompressing it.
-func lzfValidate(_ input: [UInt8], outputLength: Int) throws(BlobError) {
-    var failure: BlobError? = nil
-    input.withUnsafeBufferPointer { i in
-        guard let ip0 = i.baseAddress else {
-            if outputLength != 0 { failure = BlobError("LZF string", "no data for \(outputLength) bytes") }
-            return
-        }
-        let n = i.count
-        var ip = 0
-        var op = 0
-        while ip < n {
-            let ctrl = Int(ip0[ip]); ip += 1
-            if ctrl < 32 {
-                let len = ctrl + 1
-                guard ip + len <= n else { failure = BlobError("LZF string", "literal run past the end of the input"); return }
-                ip += len; op += len
-            } else {
-                var len = ctrl >> 5
-                if len == 7 {
-                    guard ip < n else { failure = BlobError("LZF string", "back reference past the end of the input"); return }
-                    len += Int(ip0[ip]); ip += 1
-                }
-                guard ip < n else { failure = BlobError("LZF string", "back reference past the end of the input"); return }
-                let ref = op - ((ctrl & 0x1F) << 8) - 1 - Int(ip0[ip]); ip += 1
-                guard ref >= 0 else { failure = BlobError("LZF string", "back reference before the start of the output"); return }
-                op += len + 2
-            }
-            guard op <= outputLength else {
-                failure = BlobError("LZF string", "output longer than the declared \(outputLength) bytes"); return
-            }
-        }
-        if op != outputLength {
-            failure = BlobError("LZF string", "decompressed to \(op) bytes, not the declared \(outputLength)")
-        }
-    }
-    if let failure { throw failure }
-}
-
-func lzfDecompress(_ input: [UInt8], outputLength: Int) throws(BlobError) -> [UInt8] {
-    var failure: BlobError? = nil
-    // Zero-filled rather than uninitialized: the uninitialized-capacity initializer looks up
-    // generic metadata on every call, which cost more than the fill on keys of a few bytes.
-    var out = [UInt8](repeating: 0, count: outputLength)
-    out.withUnsafeMutableBufferPointer { o in
-        guard let op0 = o.baseAddress else {
-            if !input.isEmpty { failure = BlobError("LZF string", "data for an empty string") }
-            return
-        }
-        input.withUnsafeBufferPointer { i in
-            guard let ip0 = i.baseAddress else { return }
-            let n = i.count
-            var ip = 0
-            var op = 0
-            while ip < n {
-                let ctrl = Int(ip0[ip]); ip += 1
-                if ctrl < 32 {
-                    let len = ctrl + 1
-                    guard ip + len <= n else { failure = BlobError("LZF string", "literal run past the end of the input"); return }
-                    guard op + len <= outputLength else {
-                        failure = BlobError("LZF string", "output longer than the declared \(outputLength) bytes"); return
-                    }
-                    UnsafeMutableRawPointer(op0 + op).copyMemory(from: ip0 + ip, byteCount: len)
-                    ip += len; op += len
-                } else {
-                    var len = ctrl >> 5
-                    if len == 7 {
-                        guard ip < n else { failure = BlobError("LZF string", "back reference past the end of the input"); return }
-                        len += Int(ip0[ip]); ip += 1
-                    }
-                    guard ip < n else { failure = BlobError("LZF string", "back reference past the end of the input"); return }
-                    let ref = op - ((ctrl & 0x1F) << 8) - 1 - Int(ip0[ip]); ip += 1
-                    len += 2
-                    guard ref >= 0 else { failure = BlobError("LZF string", "back reference before the start of the output"); return }
-                    guard op + len <= outputLength else {
-                        failure = BlobError("LZF string", "output longer than the declared \(outputLength) bytes"); return
-                    }
-                    if op - ref == 1 {
-                        // A run of one repeated byte, the commonest overlap (zero padding).
-                        (op0 + op).initialize(repeating: op0[ref], count: len)
-                    } else if op - ref >= len {
-                        UnsafeMutableRawPointer(op0 + op).copyMemory(from: op0 + ref, byteCount: len)
-                    } else {
-                        // Overlapping: a run repeating the last (op - ref) bytes, copied forwards.
-                        for k in 0..<len { op0[op + k] = op0[ref + k] }
-                    }
-                    op += len
-                }
-            }
-            if op != outputLength {
-                failure = BlobError("LZF string", "decompressed to \(op) bytes, not the declared \(outputLength)")
-            }
-        }
-    }
-    if let failure { throw failure }
-    return out
-}

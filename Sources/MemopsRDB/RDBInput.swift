@@ -4,10 +4,13 @@
 ///
 /// Memory stays flat: one fixed buffer, and byte arrays only grow as real input arrives, so a
 /// corrupt length field cannot make the reader allocate more than the input actually holds.
-final class RDBInput<Source: ByteSource> {
-    var source: Source
+final class RDBInput {
+    var source: any ByteSource
+    /// The most bytes `fill` can make available at once.
     let capacity: Int
     let buffer: UnsafeMutableRawPointer
+    /// Bytes allocated for `buffer`: `capacity`, plus one read-ahead chunk when reading ahead.
+    let allocated: Int
     /// Next unread byte in `buffer`.
     var pos = 0
     /// End of valid data in `buffer`.
@@ -21,51 +24,124 @@ final class RDBInput<Source: ByteSource> {
     /// Bytes before this index in `buffer` are already in `crc`.
     var crcFrom = 0
 
+    #if canImport(Glibc)
+    /// When reading ahead: the worker that reads the source and computes the CRC64 of it.
+    var readAhead: ReadAhead?
+    #endif
+    /// When reading ahead, where in `buffer` a worker chunk starts and the CRC64 of the stream
+    /// before it, in order. The CRC is then never computed here but at the end, from the last
+    /// chunk start before the checksum to the checksum, so the bytes from `crcFrom` on are kept.
+    var anchors: [(index: Int, crc: UInt64)] = []
+    var anchorHead = 0
+
     /// While capturing, bytes from this index in `buffer` up to `pos` still need copying into
     /// `captured`.
     var captureFrom: Int?
     var captured: [UInt8] = []
 
-    init(_ source: Source, capacity: Int = 1 << 20) {
+    /// `readAheadChunk` > 0 reads the source on a second thread in chunks of that size.
+    init(_ source: any ByteSource, capacity: Int = 1 << 20, readAheadChunk: Int = 0) {
         self.source = source
         self.capacity = capacity
-        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        #if canImport(Glibc)
+        if readAheadChunk > 0 {
+            let worker = ReadAhead(source, chunkSize: readAheadChunk)
+            if worker.start() { readAhead = worker }
+        }
+        allocated = readAhead == nil ? capacity : capacity + readAheadChunk
+        #else
+        allocated = capacity
+        #endif
+        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: allocated, alignment: 16)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        #if canImport(Glibc)
+        readAhead?.stop()
+        #endif
+        buffer.deallocate()
+    }
+
+    /// Stops reading ahead: the source is the caller's again (what was read ahead is still
+    /// handed out first). The CRC is no longer kept.
+    func stopReadingAhead() {
+        #if canImport(Glibc)
+        readAhead?.stop()
+        #endif
+        crcEnabled = false
+    }
 
     /// Absolute offset of the next unread byte.
     @inline(__always) var offset: Int { base + pos }
 
-    /// Folds consumed bytes into the CRC and the capture, so the buffer before `pos` may go.
+    /// Folds consumed bytes into the CRC and the capture, so the buffer before `pos` may go
+    /// (when reading ahead: before the last chunk start at or before `pos`).
     func settle() {
-        if crcEnabled, crcFrom < pos {
-            crc.update(UnsafeRawBufferPointer(start: buffer + crcFrom, count: pos - crcFrom))
+        if !anchors.isEmpty {
+            while anchorHead < anchors.count, anchors[anchorHead].index <= pos {
+                crc = CRC64(value: anchors[anchorHead].crc)
+                crcFrom = anchors[anchorHead].index
+                anchorHead += 1
+            }
+            if anchorHead == anchors.count {
+                anchors.removeAll(keepingCapacity: true)
+                anchorHead = 0
+            }
+        } else if readAheadActive {
+            // Between chunk starts: the CRC is computed from the last one at the end.
+        } else {
+            if crcEnabled, crcFrom < pos {
+                crc.update(UnsafeRawBufferPointer(start: buffer + crcFrom, count: pos - crcFrom))
+            }
+            crcFrom = pos
         }
-        crcFrom = pos
         if let from = captureFrom, from < pos {
             captured.append(contentsOf: UnsafeRawBufferPointer(start: buffer + from, count: pos - from))
             captureFrom = pos
         }
     }
 
+    /// Whether a worker reads ahead and computes the CRC.
+    var readAheadActive: Bool {
+        #if canImport(Glibc)
+        return readAhead != nil && crcEnabled
+        #else
+        return false
+        #endif
+    }
+
     /// Makes at least `n` (≤ capacity) bytes available after `pos`; false if the input ends first.
     func fill(_ n: Int) throws(RDBError) -> Bool {
         if end - pos >= n { return true }
         settle()
-        if pos > 0 {
-            let keep = end - pos
-            if keep > 0 { (buffer).copyMemory(from: buffer + pos, byteCount: keep) }
-            base += pos
+        // Keep the unread bytes, and when reading ahead those since the last chunk start too.
+        let from = readAheadActive ? min(crcFrom, pos) : pos
+        if from > 0 {
+            let keep = end - from
+            if keep > 0 { buffer.copyMemory(from: buffer + from, byteCount: keep) }
+            base += from
             end = keep
-            pos = 0
-            crcFrom = 0
-            if captureFrom != nil { captureFrom = 0 }
+            pos -= from
+            crcFrom -= from
+            if crcFrom < 0 { crcFrom = 0 }
+            for i in anchorHead..<anchors.count { anchors[i].index -= from }
+            if captureFrom != nil { captureFrom = pos }
         }
-        while end < n && !sourceEnded {
+        while end - pos < n && !sourceEnded {
             let got: Int
             do {
-                got = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
+                let space = UnsafeMutableRawBufferPointer(start: buffer + end, count: allocated - end)
+                #if canImport(Glibc)
+                if let readAhead {
+                    var crcBefore: UInt64?
+                    got = try readAhead.read(into: space, crcBefore: &crcBefore)
+                    if let crcBefore, readAheadActive { anchors.append((end, crcBefore)) }
+                } else {
+                    got = try source.read(into: space)
+                }
+                #else
+                got = try source.read(into: space)
+                #endif
             } catch let e as RDBError {
                 // A source's own RDBError (FileSource) knows no stream offset; this one does.
                 throw RDBError(e.kind, offset: base + end)
@@ -166,6 +242,12 @@ final class RDBInput<Source: ByteSource> {
     /// The CRC of everything consumed so far.
     func checksumSoFar() -> UInt64 {
         settle()
+        if readAheadActive, crcFrom < pos {
+            // From the last chunk start: at most one chunk, once per file.
+            var c = crc
+            c.update(UnsafeRawBufferPointer(start: buffer + crcFrom, count: pos - crcFrom))
+            return c.value
+        }
         return crc.value
     }
 }

@@ -7,8 +7,8 @@
 /// let reader = RDBReader(try FileSource(path: "dump.rdb"))
 /// try reader.read(into: &visitor)
 /// ```
-public final class RDBReader<Source: ByteSource> {
-    let input: RDBInput<Source>
+public final class RDBReader {
+    let input: RDBInput
     /// The header, once read.
     public private(set) var header = RDBHeader(flavor: .redis, version: 0)
     var db = 0
@@ -17,13 +17,29 @@ public final class RDBReader<Source: ByteSource> {
 
     /// A reader of `source` with a read buffer of `bufferSize` bytes (at least 16; 1 MiB by
     /// default, which is all the memory the reader keeps besides the value being read).
-    public init(_ source: Source, bufferSize: Int = 1 << 20) {
+    public init(_ source: some ByteSource, bufferSize: Int = 1 << 20) {
         input = RDBInput(source, capacity: max(16, bufferSize))
     }
+
+    /// A reader that reads `source` ahead on a second thread, in chunks of `readAheadChunk`
+    /// bytes, and computes the CRC64 there, while this thread parses. The source is used by the
+    /// worker until `read(into:)` returns, so it must not be touched meanwhile (a visitor that
+    /// looks at the source cannot use this). Memory: three chunks and one more input buffer.
+    init(_ source: some ByteSource, bufferSize: Int = 1 << 20, readAheadChunk: Int) {
+        input = RDBInput(source, capacity: max(16, bufferSize), readAheadChunk: max(16, readAheadChunk))
+    }
+
+    /// Where blobs that are not contiguous in the input buffer are put together (LZF output, big
+    /// plain blobs), reused from one to the next.
+    let scratch = ScratchBuffer()
+    /// Compressed LZF data bigger than the input buffer.
+    let packed = ScratchBuffer()
 
     /// Reads the whole file into `visitor`; returns how the checksum was verified.
     @discardableResult
     public func read<V: RDBVisitor>(into visitor: inout V) throws(RDBError) -> RDBChecksum {
+        // A read-ahead worker stops here: the source is the caller's again.
+        defer { input.stopReadingAhead() }
         do {
             return try readFile(&visitor)
         } catch var e as RDBError {
@@ -245,26 +261,32 @@ public final class RDBReader<Source: ByteSource> {
         let (v, encoded) = try lengthOrEncoding()
         if !encoded {
             guard v <= UInt64(Int.max >> 8) else { throw corrupt("string", "length \(v) is impossibly large") }
-            try input.skip(Int(v))
+            let n = Int(v)
+            if input.end - input.pos >= n {
+                input.pos += n
+            } else {
+                try input.skip(n)
+            }
             return
         }
         switch v {
         case 0: try input.skip(1)
         case 1: try input.skip(2)
         case 2: try input.skip(4)
-        case 3: try lzfString(validateOnly: true)
+        case 3: try lzfSkip()
         default: throw corrupt("string", "unknown string encoding \(v)", at: input.offset - 1)
         }
     }
 
-    /// An LZF string after its marker: compressed length, original length, data (lzf_d.c).
+    /// An LZF string after its marker, decompressed into a new array.
     func lzfString() throws -> [UInt8] {
-        try lzfString(validateOnly: false) ?? []
+        Array(try lzfBlob())
     }
 
-    /// An LZF string, decompressed, or with `validateOnly` only checked (returns nil).
-    @discardableResult
-    func lzfString(validateOnly: Bool) throws -> [UInt8]? {
+    /// The compressed length, original length and compressed bytes of an LZF string after its
+    /// marker (lzf_d.c), the bytes in the input buffer when they fit, else in `packed`. Valid
+    /// until the next read.
+    func lzfHeaderAndData() throws -> (at: Int, data: UnsafeRawBufferPointer, outputLength: Int) {
         let at = input.offset
         let clen = try length()
         let ulen = try length()
@@ -273,16 +295,71 @@ public final class RDBReader<Source: ByteSource> {
         guard clen > 0, clen <= UInt64(Int.max >> 8), ulen <= clen * 88 + 64 else {
             throw corrupt("LZF string", "compressed length \(clen) cannot hold \(ulen) bytes", at: at)
         }
-        let data = try input.bytes(Int(clen))
+        let data = try contiguous(Int(clen), into: packed)
+        return (at, data, Int(ulen))
+    }
+
+    /// An LZF string after its marker, validated but not decompressed.
+    func lzfSkip() throws {
+        let (at, data, ulen) = try lzfHeaderAndData()
         do {
-            if validateOnly {
-                try lzfValidate(data, outputLength: Int(ulen))
-                return nil
-            }
-            return try lzfDecompress(data, outputLength: Int(ulen))
+            try lzfValidate(data, outputLength: ulen)
         } catch {
             throw corrupt(error.structure, error.detail, at: at)
         }
+    }
+
+    /// An LZF string after its marker, decompressed into the reader's scratch buffer; valid
+    /// until the next blob.
+    func lzfBlob() throws -> UnsafeRawBufferPointer {
+        let (at, data, ulen) = try lzfHeaderAndData()
+        // The output is bounded by 88 × the compressed bytes, which have arrived by now.
+        scratch.reserve(ulen + lzfSlack)
+        do {
+            try lzfDecompress(data, into: scratch.base.assumingMemoryBound(to: UInt8.self), outputLength: ulen)
+        } catch {
+            throw corrupt(error.structure, error.detail, at: at)
+        }
+        return UnsafeRawBufferPointer(start: scratch.base, count: ulen)
+    }
+
+    /// The next `n` bytes of input as one contiguous run, consumed: in the input buffer when
+    /// they fit in it, else copied into `spill` as they arrive. Valid until the next read.
+    func contiguous(_ n: Int, into spill: ScratchBuffer) throws -> UnsafeRawBufferPointer {
+        if n <= input.capacity {
+            try input.need(n)
+            let run = UnsafeRawBufferPointer(start: input.buffer + input.pos, count: n)
+            input.pos += n
+            return run
+        }
+        var have = 0
+        try input.chunks(n) { piece in
+            spill.reserve(have + piece.count, keeping: have)
+            (spill.base + have).copyMemory(from: piece.baseAddress!, byteCount: piece.count)
+            have += piece.count
+        }
+        return UnsafeRawBufferPointer(start: spill.base, count: n)
+    }
+
+    /// A string holding a packed structure (listpack, ziplist, intset, zipmap): its bytes, valid
+    /// until the next read from the input, without copying them when they are stored plain.
+    func blob() throws -> UnsafeRawBufferPointer {
+        let (v, encoded) = try lengthOrEncoding()
+        if !encoded {
+            guard v <= UInt64(Int.max >> 8) else { throw corrupt("string", "length \(v) is impossibly large") }
+            return try contiguous(Int(v), into: scratch)
+        }
+        let text: [UInt8]
+        switch v {
+        case 0: text = Array(String(Int8(bitPattern: try input.byte())).utf8)
+        case 1: text = Array(String(Int16(bitPattern: UInt16(try input.uintLE(2)))).utf8)
+        case 2: text = Array(String(Int32(bitPattern: UInt32(try input.uintLE(4)))).utf8)
+        case 3: return try lzfBlob()
+        default: throw corrupt("string", "unknown string encoding \(v)", at: input.offset - 1)
+        }
+        scratch.reserve(text.count)
+        text.withUnsafeBytes { scratch.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return UnsafeRawBufferPointer(start: scratch.base, count: text.count)
     }
 
     /// An 8-byte little-endian double (ZSET_2 scores).
@@ -361,6 +438,8 @@ public final class RDBReader<Source: ByteSource> {
         visitor.endKey(info, RDBKeySummary(elementCount: value.count, valueBytes: end - info.valueOffset,
                                            recordBytes: end - keyStart, encoding: info.encoding))
         currentKey = nil
+        scratch.shrink()
+        packed.shrink()
     }
 
     /// The key type and encoding of a value type byte, per flavour (rdb.h).

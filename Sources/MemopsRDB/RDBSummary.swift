@@ -64,10 +64,11 @@ public struct RDBSummary: RDBVisitor, Sendable, Codable {
         self.top = top
     }
 
-    /// Reads a whole file and summarizes it.
+    /// Reads a whole file and summarizes it. The source is read ahead on a second thread (see
+    /// `RDBReader.init(_:bufferSize:readAheadChunk:)`) until this returns.
     public static func read<S: ByteSource>(_ source: S, now: Int64, top: Int = 10) throws(RDBError) -> RDBSummary {
         var s = RDBSummary(now: now, top: top)
-        try RDBReader(source).read(into: &s)
+        try RDBReader(source, readAheadChunk: 1 << 20).read(into: &s)
         return s
     }
 

@@ -9,19 +9,19 @@ extension ValueReader {
         var previousID: StreamID? = nil
         for _ in 0..<nodes {
             let keyAt = input.offset
-            let nodeKey = try reader.string()
+            let nodeKey = try reader.blob()
             guard nodeKey.count == 16 else {
                 throw corrupt("stream", "node key is \(nodeKey.count) bytes, not a 16-byte stream ID", at: keyAt)
             }
+            // Taken before the next blob, which may reuse the key's bytes.
             let master = StreamID(ms: bigEndian(nodeKey, 0), seq: bigEndian(nodeKey, 8))
             let (b, at) = try blob()
             let info = self.info
             let elements = self.elements
             try checked(at) {
-                try walkStreamNode(b, master: master, previous: &previousID) { id, fields in
-                    liveEntries += 1
-                    if elements { visitor.streamEntry(info, id: id, fields: fields) }
-                }
+                liveEntries += UInt64(try walkStreamNode(b, master: master, previous: &previousID, materialize: elements) { id, fields in
+                    visitor.streamEntry(info, id: id, fields: fields)
+                })
             }
             drainRaw(&visitor)
         }
@@ -63,8 +63,7 @@ extension ValueReader {
             var pel = Set<StreamID>()
             var pending: [(StreamID, Int64, UInt64)] = []
             for _ in 0..<pelCount {
-                let raw = try input.bytes(16)
-                let id = StreamID(ms: bigEndian(raw, 0), seq: bigEndian(raw, 8))
+                let id = StreamID(ms: try input.uintBE(8), seq: try input.uintBE(8))
                 let time = Int64(bitPattern: try input.uintLE(8))
                 let deliveries = try reader.length()
                 guard pel.insert(id).inserted else { throw corrupt("stream", "duplicate PEL entry \(id) in group '\(RDBError.printable(name))'") }
@@ -90,8 +89,7 @@ extension ValueReader {
                 let n = try reader.count("consumer PEL")
                 var ids: [StreamID] = []
                 for _ in 0..<n {
-                    let raw = try input.bytes(16)
-                    let id = StreamID(ms: bigEndian(raw, 0), seq: bigEndian(raw, 8))
+                    let id = StreamID(ms: try input.uintBE(8), seq: try input.uintBE(8))
                     guard pel.remove(id) != nil else {
                         throw corrupt("stream", "consumer '\(RDBError.printable(cname))' owns \(id), which is not in the group PEL or has another owner")
                     }
@@ -120,7 +118,7 @@ extension ValueReader {
 }
 
 /// The 64-bit big-endian integer at `at` (stream IDs are stored big endian).
-func bigEndian(_ b: [UInt8], _ at: Int) -> UInt64 {
+func bigEndian(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt64 {
     var v: UInt64 = 0
     for i in 0..<8 { v = v << 8 | UInt64(b[at + i]) }
     return v
@@ -128,17 +126,19 @@ func bigEndian(_ b: [UInt8], _ at: Int) -> UInt64 {
 
 /// Walks one stream listpack node (t_stream.c): the master entry (count, deleted, master field
 /// count, fields, 0), then entries of flags, ms-delta, seq-delta, [field count,] fields/values
-/// and lp-count. Live entries go to `body`; counts, lp-counts and ID order are checked.
-func walkStreamNode(_ b: [UInt8], master: StreamID, previous: inout StreamID?,
-                    _ body: (StreamID, [(field: [UInt8], value: [UInt8])]) -> Void) throws {
+/// and lp-count. Counts, lp-counts and ID order are checked; returns the number of live
+/// entries. With `materialize`, each live entry and its fields go to `body` (otherwise nothing
+/// is copied out of the node and `body` is not called).
+func walkStreamNode(_ b: UnsafeRawBufferPointer, master: StreamID, previous: inout StreamID?, materialize: Bool,
+                    _ body: (StreamID, [(field: [UInt8], value: [UInt8])]) -> Void) throws(BlobError) -> Int {
     func fail(_ d: String) -> BlobError { BlobError("stream listpack", d) }
     var it = try ListpackIterator(b)
-    func int(_ what: String) throws -> Int64 {
+    func int(_ what: String) throws(BlobError) -> Int64 {
         guard let e = try it.next() else { throw fail("ends before the \(what)") }
         guard let v = e.integer(b) else { throw fail("\(what) is not an integer") }
         return v
     }
-    func element(_ what: String) throws -> PackedValue {
+    func element(_ what: String) throws(BlobError) -> PackedValue {
         guard let e = try it.next() else { throw fail("ends before the \(what)") }
         return e
     }
@@ -153,10 +153,14 @@ func walkStreamNode(_ b: [UInt8], master: StreamID, previous: inout StreamID?,
     }
     guard liveCount + deletedCount > 0 else { throw fail("a node with no entries") }
     var masterFields: [[UInt8]] = []
-    for _ in 0..<masterFieldCount { masterFields.append(try element("master field").materialize(b)) }
+    for _ in 0..<masterFieldCount {
+        let f = try element("master field")
+        if materialize { masterFields.append(f.materialize(b)) }
+    }
     guard try int("master terminator") == 0 else { throw fail("master entry is not terminated by 0") }
     var live: Int64 = 0
     var deleted: Int64 = 0
+    var fields: [(field: [UInt8], value: [UInt8])] = []
     while let flagsEntry = try it.next() {
         guard let flags = flagsEntry.integer(b) else { throw fail("entry flags are not an integer") }
         let msDelta = try int("ID ms delta")
@@ -164,17 +168,21 @@ func walkStreamNode(_ b: [UInt8], master: StreamID, previous: inout StreamID?,
         let id = StreamID(ms: master.ms &+ UInt64(bitPattern: msDelta), seq: master.seq &+ UInt64(bitPattern: seqDelta))
         if let p = previous, id <= p { throw fail("entry ID \(id) is not after \(p)") }
         previous = id
-        var fields: [(field: [UInt8], value: [UInt8])] = []
         let lpCount: Int64
         if flags & 2 != 0 {  // STREAM_ITEM_FLAG_SAMEFIELDS
-            for f in masterFields { fields.append((f, try element("value").materialize(b))) }
-            lpCount = Int64(masterFields.count) + 3
+            if materialize {
+                for f in masterFields { fields.append((f, try element("value").materialize(b))) }
+            } else {
+                for _ in 0..<masterFieldCount { _ = try element("value") }
+            }
+            lpCount = masterFieldCount + 3
         } else {
             let n = try int("field count")
             guard (0..<limit).contains(n) else { throw fail("impossible field count \(n)") }
             for _ in 0..<n {
-                let f = try element("field").materialize(b)
-                fields.append((f, try element("value").materialize(b)))
+                let f = try element("field")
+                let v = try element("value")
+                if materialize { fields.append((f.materialize(b), v.materialize(b))) }
             }
             lpCount = n * 2 + 4
         }
@@ -183,10 +191,12 @@ func walkStreamNode(_ b: [UInt8], master: StreamID, previous: inout StreamID?,
             deleted += 1
         } else {
             live += 1
-            body(id, fields)
+            if materialize { body(id, fields) }
         }
+        if materialize { fields.removeAll(keepingCapacity: true) }
     }
     guard live == liveCount, deleted == deletedCount else {
         throw fail("master entry says \(liveCount) live and \(deletedCount) deleted entries but there are \(live) and \(deleted)")
     }
+    return Int(live)
 }

@@ -1,6 +1,6 @@
 /// Reads one key's value, calling the visitor's element callbacks and counting elements.
-struct ValueReader<Source: ByteSource> {
-    let reader: RDBReader<Source>
+struct ValueReader {
+    let reader: RDBReader
     let info: RDBKeyInfo
     let elements: Bool
     let raw: Bool
@@ -8,23 +8,23 @@ struct ValueReader<Source: ByteSource> {
     /// When it differs from the type byte's: the encoding the server gives the value on load.
     var loadedEncoding: RDBEncoding?
 
-    init(reader: RDBReader<Source>, info: RDBKeyInfo, elements: Bool, raw: Bool) {
+    init(reader: RDBReader, info: RDBKeyInfo, elements: Bool, raw: Bool) {
         self.reader = reader
         self.info = info
         self.elements = elements
         self.raw = raw
     }
 
-    var input: RDBInput<Source> { reader.input }
+    var input: RDBInput { reader.input }
 
     func corrupt(_ structure: String, _ detail: String, at offset: Int? = nil) -> RDBError {
         reader.corrupt(structure, detail, at: offset)
     }
 
     /// A blob string (listpack, ziplist…) and the offset it started at, for error messages.
-    func blob() throws -> ([UInt8], Int) {
+    func blob() throws -> (UnsafeRawBufferPointer, Int) {
         let at = input.offset
-        return (try reader.string(), at)
+        return (try reader.blob(), at)
     }
 
     /// Runs `body` turning blob errors into RDBErrors at `offset`.
@@ -274,7 +274,7 @@ struct ValueReader<Source: ByteSource> {
 
     /// Calls `body` with each (first, second) pair of a ziplist or listpack; the first elements
     /// (fields, members) must be unique.
-    func pairs(_ b: [UInt8], ziplist: Bool, what: String, _ body: (PackedValue, PackedValue) throws -> Void) throws -> Int {
+    func pairs(_ b: UnsafeRawBufferPointer, ziplist: Bool, what: String, _ body: (PackedValue, PackedValue) throws -> Void) throws -> Int {
         var n = 0
         var seen = Set<[UInt8]>()
         let structure = ziplist ? "ziplist" : "listpack"
@@ -374,7 +374,7 @@ struct ValueReader<Source: ByteSource> {
             let (b, at) = try blob()
             guard !b.isEmpty else { throw corrupt("quicklist", "empty node", at: at) }
             if container == 1 {
-                if elements { visitor.listElement(info, b) }
+                if elements { visitor.listElement(info, Array(b)) }
                 count += 1
             } else if version == 2 {
                 packedNodes += 1

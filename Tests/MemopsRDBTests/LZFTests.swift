@@ -66,3 +66,59 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// The decompressor copies in wide words: its output must match a byte-at-a-time reference on
+/// streams with every kind of overlap (distances 1…40) and runs up to 264 bytes.
+@Suite struct LZFWideCopyTests {
+    static func reference(_ input: [UInt8], _ outputLength: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        var ip = 0
+        while ip < input.count {
+            let ctrl = Int(input[ip]); ip += 1
+            if ctrl < 32 {
+                guard ip + ctrl + 1 <= input.count else { return nil }
+                out += input[ip ..< ip + ctrl + 1]; ip += ctrl + 1
+            } else {
+                var len = ctrl >> 5
+                if len == 7 { guard ip < input.count else { return nil }; len += Int(input[ip]); ip += 1 }
+                guard ip < input.count else { return nil }
+                let ref = out.count - ((ctrl & 0x1F) << 8) - 1 - Int(input[ip]); ip += 1
+                guard ref >= 0 else { return nil }
+                for k in 0 ..< len + 2 { out.append(out[ref + k]) }
+            }
+            if out.count > outputLength { return nil }
+        }
+        return out.count == outputLength ? out : nil
+    }
+
+    @Test func matchesByteAtATimeReference() {
+        var rng = SplitMix(seed: 7)
+        for round in 0..<2000 {
+            var data: [UInt8] = []
+            var produced = 0
+            for _ in 0..<(1 + rng.next() % 60) {
+                if produced == 0 || rng.next() % 3 == 0 {
+                    let len = Int(1 + rng.next() % 32)
+                    data.append(UInt8(len - 1))
+                    for _ in 0..<len { data.append(UInt8(truncatingIfNeeded: rng.next())) }
+                    produced += len
+                } else {
+                    let len = rng.next() % 4 == 0 ? Int(rng.next() % 262) + 3 : Int(rng.next() % 20) + 3
+                    let distance = Int(rng.next() % UInt64(min(produced, rng.next() % 2 == 0 ? 40 : 8191))) + 1
+                    let l = len - 2
+                    if l < 7 {
+                        data.append(UInt8(l << 5 | (distance - 1) >> 8))
+                    } else {
+                        data.append(UInt8(7 << 5 | (distance - 1) >> 8))
+                        data.append(UInt8(l - 7))
+                    }
+                    data.append(UInt8((distance - 1) & 0xff))
+                    produced += len
+                }
+            }
+            let expected = Self.reference(data, produced)
+            #expect(expected != nil, "round \(round): the generator makes valid streams")
+            #expect((try? lzfDecompress(data, outputLength: produced)) == expected, "round \(round)")
+        }
+    }
+}

@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+
+/// Reads a `ByteSource` ahead on a second thread, a chunk at a time, and computes the running
+/// CRC64 of everything it reads, so that the source's own work (read(2), zstd, the digests a
+/// verify tees off) and the checksum overlap with the parse on the reader's thread.
+///
+/// The source is used by one thread at a time: by the worker from `start()` until `stop()`
+/// returns, by its owner before and after. Memory stays flat: `depth` chunks in all.
+final class ReadAhead: @unchecked Sendable {
+    /// A chunk of input and the CRC64 of every byte of the stream before it.
+    struct Chunk {
+        var memory: UnsafeMutableRawPointer
+        var count: Int
+        var crcBefore: UInt64
+    }
+
+    let chunkSize: Int
+    /// Owned by the worker while it runs.
+    private var source: any ByteSource
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var thread = pthread_t()
+    private var running = false
+    // Shared, under `mutex`.
+    private var free: [UnsafeMutableRawPointer] = []
+    private var ready: [Chunk] = []
+    private var readyHead = 0
+    private var failure: (any Error)?
+    private var finished = false
+    private var stopRequested = false
+    private var all: [UnsafeMutableRawPointer] = []
+
+    // The consumer's side (the reader's thread only).
+    private var current: Chunk?
+    private var currentOffset = 0
+
+    init(_ source: any ByteSource, chunkSize: Int, depth: Int = 3) {
+        self.source = source
+        self.chunkSize = chunkSize
+        for _ in 0..<max(2, depth) {
+            let m = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
+            all.append(m)
+            free.append(m)
+        }
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(cond, nil)
+    }
+
+    deinit {
+        stop()
+        pthread_cond_destroy(cond)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        cond.deallocate()
+        for m in all { m.deallocate() }
+    }
+
+    /// Starts the worker; false if the thread could not be created (the caller then reads the
+    /// source itself).
+    func start() -> Bool {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { context in
+            let me = Unmanaged<ReadAhead>.fromOpaque(context!).takeRetainedValue()
+            me.work()
+            return nil
+        }, context)
+        if rc != 0 {
+            Unmanaged<ReadAhead>.fromOpaque(context).release()
+            return false
+        }
+        running = true
+        return true
+    }
+
+    private func lock() { pthread_mutex_lock(mutex) }
+    private func unlock() { pthread_mutex_unlock(mutex) }
+
+    private func work() {
+        var crc = CRC64()
+        while true {
+            lock()
+            while free.isEmpty && !stopRequested { pthread_cond_wait(cond, mutex) }
+            if stopRequested {
+                unlock()
+                return
+            }
+            let memory = free.removeLast()
+            unlock()
+            var n = 0
+            var error: (any Error)? = nil
+            var ended = false
+            while n < chunkSize {
+                do {
+                    let got = try source.read(into: UnsafeMutableRawBufferPointer(start: memory + n, count: chunkSize - n))
+                    if got == 0 {
+                        ended = true
+                        break
+                    }
+                    n += got
+                } catch let e {
+                    error = e
+                    break
+                }
+            }
+            let before = crc.value
+            crc.update(UnsafeRawBufferPointer(start: memory, count: n))
+            lock()
+            if n > 0 {
+                ready.append(Chunk(memory: memory, count: n, crcBefore: before))
+            } else {
+                free.append(memory)
+            }
+            if let error { failure = error }
+            if error != nil || ended { finished = true }
+            pthread_cond_broadcast(cond)
+            unlock()
+            if error != nil || ended { return }
+        }
+    }
+
+    /// Takes the next chunk, waiting for the worker; nil at the end of the input (or after
+    /// `stop()` once what was read ahead is used up). Throws the source's error once the
+    /// bytes before it are used up.
+    private func nextChunk() throws -> Chunk? {
+        lock()
+        defer { unlock() }
+        while readyHead == ready.count && !finished && running { pthread_cond_wait(cond, mutex) }
+        if readyHead < ready.count {
+            let c = ready[readyHead]
+            readyHead += 1
+            if readyHead == ready.count {
+                ready.removeAll(keepingCapacity: true)
+                readyHead = 0
+            }
+            return c
+        }
+        if let failure {
+            self.failure = nil
+            throw failure
+        }
+        return nil
+    }
+
+    private func recycle(_ memory: UnsafeMutableRawPointer) {
+        lock()
+        free.append(memory)
+        pthread_cond_broadcast(cond)
+        unlock()
+    }
+
+    /// Copies up to `buffer.count` bytes of the input into `buffer`, from one chunk only; 0 at
+    /// the end. `crcBefore` is set when the bytes start a chunk: the CRC64 of the stream
+    /// before them. After `stop()`, it hands out what was read ahead, then reads the source.
+    func read(into buffer: UnsafeMutableRawBufferPointer, crcBefore: inout UInt64?) throws -> Int {
+        crcBefore = nil
+        if current == nil {
+            guard let c = try nextChunk() else {
+                if !running && sourceLeft { return try source.read(into: buffer) }
+                return 0
+            }
+            current = c
+            currentOffset = 0
+            crcBefore = c.crcBefore
+        }
+        let c = current!
+        let n = min(buffer.count, c.count - currentOffset)
+        buffer.baseAddress!.copyMemory(from: c.memory + currentOffset, byteCount: n)
+        currentOffset += n
+        if currentOffset == c.count {
+            current = nil
+            if running { recycle(c.memory) }
+        }
+        return n
+    }
+
+    /// Stops the worker (after the read it may be in) and joins it; the source is the
+    /// caller's again, and `read` first hands out what was read ahead.
+    func stop() {
+        guard running else { return }
+        lock()
+        stopRequested = true
+        pthread_cond_broadcast(cond)
+        unlock()
+        pthread_join(thread, nil)
+        running = false
+        // An end or error the worker saw is kept: `read` reports it after the pending chunks.
+        if !finished {
+            finished = true
+            sourceLeft = true
+        }
+    }
+
+    /// Whether the source still has bytes the worker did not read (it was stopped early).
+    private(set) var sourceLeft = false
+}
+#endif
