@@ -39,9 +39,10 @@ public struct CRC64: Sendable {
     static let reflectedPolynomial: UInt64 = 0x95ac_9329_ac4b_c9b5
 
     /// Sixteen 256-entry tables, one after the other: table k gives the effect of a byte that
-    /// still has k more bytes to travel through the register.
-    static let tables: [UInt64] = {
-        var t = [UInt64](repeating: 0, count: 16 * 256)
+    /// still has k more bytes to travel through the register. Built once and never freed, so
+    /// the loop reads it through a plain pointer.
+    nonisolated(unsafe) static let tables: UnsafePointer<UInt64> = {
+        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: 16 * 256)
         for n in 0..<256 {
             var crc = UInt64(n)
             for _ in 0..<8 {
@@ -55,54 +56,106 @@ public struct CRC64: Sendable {
                 t[k * 256 + n] = (previous >> 8) ^ t[Int(previous & 0xff)]
             }
         }
-        return t
+        return UnsafePointer(t)
     }()
+
+    /// Bytes per lane of the three-lane loop.
+    static let lane = 4096
+
+    /// Eight 256-entry tables for "append `lane` zero bytes": for a CRC value v,
+    /// crc(A ‖ lane zero bytes) = XOR of table j at byte j of crc(A). It joins lanes computed
+    /// side by side: crc(A ‖ B) = shifted(crc(A)) ^ crc₀(B) for |B| = lane (the CRC is linear,
+    /// with no initial or final xor). Built from the GF(2) matrix of one zero bit, squared up,
+    /// as zlib's crc32_combine does.
+    nonisolated(unsafe) static let laneShift: UnsafePointer<UInt64> = {
+        typealias Matrix = [UInt64]
+        func times(_ m: Matrix, _ v: UInt64) -> UInt64 {
+            var sum: UInt64 = 0
+            var v = v
+            var i = 0
+            while v != 0 {
+                if v & 1 != 0 { sum ^= m[i] }
+                v >>= 1
+                i += 1
+            }
+            return sum
+        }
+        func square(_ m: Matrix) -> Matrix { m.map { times(m, $0) } }
+        // One zero bit: the reflected shift register step.
+        var op: Matrix = [reflectedPolynomial] + (0..<63).map { UInt64(1) << UInt64($0) }
+        // 8 × lane zero bits, lane a power of two: square log2(8 × lane) times.
+        var bits = 8 * lane
+        while bits > 1 {
+            op = square(op)
+            bits >>= 1
+        }
+        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * 256)
+        for j in 0..<8 {
+            for b in 0..<256 { t[j * 256 + b] = times(op, UInt64(b) << UInt64(8 * j)) }
+        }
+        return UnsafePointer(t)
+    }()
+
+    @inline(__always) static func shiftedByLane(_ v: UInt64, _ s: UnsafePointer<UInt64>) -> UInt64 {
+        var r: UInt64 = 0
+        for j in 0..<8 { r ^= s[j &* 256 &+ Int(truncatingIfNeeded: (v &>> UInt64(8 * j)) & 0xff)] }
+        return r
+    }
 
     static func update(_ initial: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
         guard var p = bytes.baseAddress, !bytes.isEmpty else { return initial }
+        // Locals only (no closure captures), so the running values stay in registers.
+        let t = tables
         var remaining = bytes.count
         var crc = initial
-        tables.withUnsafeBufferPointer { t in
-            while remaining >= 16 {
-                let lo = crc ^ UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-                let hi = UInt64(littleEndian: (p + 8).loadUnaligned(as: UInt64.self))
-                crc = t[15 * 256 + Int(lo & 0xff)]
-                    ^ t[14 * 256 + Int((lo >> 8) & 0xff)]
-                    ^ t[13 * 256 + Int((lo >> 16) & 0xff)]
-                    ^ t[12 * 256 + Int((lo >> 24) & 0xff)]
-                    ^ t[11 * 256 + Int((lo >> 32) & 0xff)]
-                    ^ t[10 * 256 + Int((lo >> 40) & 0xff)]
-                    ^ t[9 * 256 + Int((lo >> 48) & 0xff)]
-                    ^ t[8 * 256 + Int(lo >> 56)]
-                    ^ t[7 * 256 + Int(hi & 0xff)]
-                    ^ t[6 * 256 + Int((hi >> 8) & 0xff)]
-                    ^ t[5 * 256 + Int((hi >> 16) & 0xff)]
-                    ^ t[4 * 256 + Int((hi >> 24) & 0xff)]
-                    ^ t[3 * 256 + Int((hi >> 32) & 0xff)]
-                    ^ t[2 * 256 + Int((hi >> 40) & 0xff)]
-                    ^ t[1 * 256 + Int((hi >> 48) & 0xff)]
-                    ^ t[Int(hi >> 56)]
-                p += 16
-                remaining -= 16
+        @inline(__always) func at(_ table: Int, _ byte: UInt64) -> UInt64 {
+            t[table &* 256 &+ Int(truncatingIfNeeded: byte & 0xff)]
+        }
+        @inline(__always) func step16(_ crc: UInt64, _ q: UnsafeRawPointer) -> UInt64 {
+            let lo = crc ^ UInt64(littleEndian: q.loadUnaligned(as: UInt64.self))
+            let hi = UInt64(littleEndian: (q + 8).loadUnaligned(as: UInt64.self))
+            let a = at(15, lo) ^ at(14, lo &>> 8) ^ at(13, lo &>> 16) ^ at(12, lo &>> 24)
+            let b = at(11, lo &>> 32) ^ at(10, lo &>> 40) ^ at(9, lo &>> 48) ^ at(8, lo &>> 56)
+            let c = at(7, hi) ^ at(6, hi &>> 8) ^ at(5, hi &>> 16) ^ at(4, hi &>> 24)
+            let d = at(3, hi &>> 32) ^ at(2, hi &>> 40) ^ at(1, hi &>> 48) ^ at(0, hi &>> 56)
+            return (a ^ b) ^ (c ^ d)
+        }
+        // Three lanes side by side: one dependency chain stalls on table loads, three overlap.
+        let lane = CRC64.lane
+        if remaining >= 3 * lane {
+            let shift = laneShift
+            while remaining >= 3 * lane {
+                var c0 = crc
+                var c1: UInt64 = 0
+                var c2: UInt64 = 0
+                var k = 0
+                while k < lane {
+                    c0 = step16(c0, p + k)
+                    c1 = step16(c1, p + (lane &+ k))
+                    c2 = step16(c2, p + (2 &* lane &+ k))
+                    k &+= 16
+                }
+                crc = shiftedByLane(shiftedByLane(c0, shift) ^ c1, shift) ^ c2
+                p += 3 &* lane
+                remaining &-= 3 &* lane
             }
-            while remaining >= 8 {
-                crc ^= UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-                crc = t[7 * 256 + Int(crc & 0xff)]
-                    ^ t[6 * 256 + Int((crc >> 8) & 0xff)]
-                    ^ t[5 * 256 + Int((crc >> 16) & 0xff)]
-                    ^ t[4 * 256 + Int((crc >> 24) & 0xff)]
-                    ^ t[3 * 256 + Int((crc >> 32) & 0xff)]
-                    ^ t[2 * 256 + Int((crc >> 40) & 0xff)]
-                    ^ t[1 * 256 + Int((crc >> 48) & 0xff)]
-                    ^ t[Int(crc >> 56)]
-                p += 8
-                remaining -= 8
-            }
-            while remaining > 0 {
-                crc = t[Int((crc ^ UInt64(p.load(as: UInt8.self))) & 0xff)] ^ (crc >> 8)
-                p += 1
-                remaining -= 1
-            }
+        }
+        while remaining >= 16 {
+            crc = step16(crc, p)
+            p += 16
+            remaining &-= 16
+        }
+        while remaining >= 8 {
+            crc ^= UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            crc = at(7, crc) ^ at(6, crc &>> 8) ^ at(5, crc &>> 16) ^ at(4, crc &>> 24)
+                ^ at(3, crc &>> 32) ^ at(2, crc &>> 40) ^ at(1, crc &>> 48) ^ at(0, crc &>> 56)
+            p += 8
+            remaining &-= 8
+        }
+        while remaining > 0 {
+            crc = at(0, crc ^ UInt64(p.load(as: UInt8.self))) ^ (crc &>> 8)
+            p += 1
+            remaining &-= 1
         }
         return crc
     }

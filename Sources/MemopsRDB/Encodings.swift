@@ -103,7 +103,17 @@ struct ListpackIterator {
         }
         // The back-length: encLen written big-endian-first in 7-bit groups, read backwards
         // (listpack.c lpEncodeBacklen / lpDecodeBacklen).
-        let backLenSize = encLen <= 127 ? 1 : encLen < 16383 ? 2 : encLen < 2_097_151 ? 3 : encLen < 268_435_455 ? 4 : 5
+        if encLen <= 127 {
+            // One back-length byte, the common case: the size itself, high bit clear.
+            try need(encLen)
+            let byte = b[start + encLen]
+            if byte & 0x80 != 0 { throw BlobError("listpack", "malformed back-length of entry at \(start)") }
+            guard Int(byte) == encLen else { throw BlobError("listpack", "back-length \(byte) of entry at \(start) does not match its size \(encLen)") }
+            p = start + encLen + 1
+            seen += 1
+            return value
+        }
+        let backLenSize = encLen < 16383 ? 2 : encLen < 2_097_151 ? 3 : encLen < 268_435_455 ? 4 : 5
         try need(encLen + backLenSize - 1)
         var decoded = 0
         var shift = 0

@@ -68,11 +68,9 @@ func lzfDecompress(_ input: UnsafeRawBufferPointer, into out: UnsafeMutablePoint
                 // Two 16-byte moves cover the longest literal run (32 bytes); the overshoot lands
                 // in the slack or is overwritten by what comes next.
                 let a = ip0.loadUnaligned(fromByteOffset: ip, as: SIMD16<UInt8>.self)
+                let b = ip0.loadUnaligned(fromByteOffset: ip &+ 16, as: SIMD16<UInt8>.self)
                 op0.storeBytes(of: a, toByteOffset: op, as: SIMD16<UInt8>.self)
-                if len > 16 {
-                    let b = ip0.loadUnaligned(fromByteOffset: ip &+ 16, as: SIMD16<UInt8>.self)
-                    op0.storeBytes(of: b, toByteOffset: op &+ 16, as: SIMD16<UInt8>.self)
-                }
+                op0.storeBytes(of: b, toByteOffset: op &+ 16, as: SIMD16<UInt8>.self)
             } else {
                 (op0 + op).copyMemory(from: ip0 + ip, byteCount: len)
             }
@@ -96,12 +94,16 @@ func lzfDecompress(_ input: UnsafeRawBufferPointer, into out: UnsafeMutablePoint
             let to = op0 + op
             let from = UnsafeRawPointer(to - distance)
             if distance >= 16 {
-                // Each 16-byte block reads only bytes written before it.
-                var k = 0
-                repeat {
-                    to.storeBytes(of: from.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self), toByteOffset: k, as: SIMD16<UInt8>.self)
-                    k &+= 16
-                } while k < len
+                // Each 16-byte block reads only bytes written before it. Most references are
+                // short: one block, no loop.
+                to.storeBytes(of: from.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+                if len > 16 {
+                    var k = 16
+                    repeat {
+                        to.storeBytes(of: from.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self), toByteOffset: k, as: SIMD16<UInt8>.self)
+                        k &+= 16
+                    } while k < len
+                }
             } else if distance >= 8 {
                 var k = 0
                 repeat {

@@ -261,10 +261,10 @@ struct ValueReader {
             var it = try ListpackIterator(b)
             // Duplicates are corruption (redis's sanitize-dump checks them too); the blob is in
             // memory already, so remembering its members costs no more than it.
-            var seen = Set<[UInt8]>()
+            var seen = Set<HashedBytes>()
             while let e = try it.next() {
                 let member = e.materialize(b)
-                guard seen.insert(member).inserted else { throw BlobError("listpack", "duplicate set member '\(RDBError.printable(member))'") }
+                guard seen.insert(HashedBytes(member)).inserted else { throw BlobError("listpack", "duplicate set member '\(RDBError.printable(member))'") }
                 if elements { visitor.setMember(info, member) }
                 count += 1
             }
@@ -276,11 +276,11 @@ struct ValueReader {
     /// (fields, members) must be unique.
     func pairs(_ b: UnsafeRawBufferPointer, ziplist: Bool, what: String, _ body: (PackedValue, PackedValue) throws -> Void) throws -> Int {
         var n = 0
-        var seen = Set<[UInt8]>()
+        var seen = Set<HashedBytes>()
         let structure = ziplist ? "ziplist" : "listpack"
         func check(_ a: PackedValue) throws {
             let k = a.materialize(b)
-            guard seen.insert(k).inserted else { throw BlobError(structure, "duplicate \(what) \(what == "hash" ? "field" : "member") '\(RDBError.printable(k))'") }
+            guard seen.insert(HashedBytes(k)).inserted else { throw BlobError(structure, "duplicate \(what) \(what == "hash" ? "field" : "member") '\(RDBError.printable(k))'") }
         }
         if ziplist {
             var it = try ZiplistIterator(b)
@@ -344,9 +344,9 @@ struct ValueReader {
         let (b, at) = try blob()
         try checked(at) {
             var it = try ListpackIterator(b)
-            var seen = Set<[UInt8]>()
+            var seen = Set<HashedBytes>()
             while let f = try it.next() {
-                guard seen.insert(f.materialize(b)).inserted else { throw BlobError("listpack", "duplicate hash field") }
+                guard seen.insert(HashedBytes(f.materialize(b))).inserted else { throw BlobError("listpack", "duplicate hash field") }
                 guard let v = try it.next(), let t = try it.next() else {
                     throw BlobError("listpack", "entries of a hash with field TTLs are not a multiple of 3")
                 }
@@ -411,4 +411,15 @@ func isCanonicalInteger(_ bytes: [UInt8]) -> Bool {
     guard !bytes.isEmpty, bytes.count <= 20 else { return false }
     guard let v = Int64(String(decoding: bytes, as: UTF8.self)) else { return false }
     return Array(String(v).utf8) == bytes
+}
+
+/// Bytes as a set member, hashed in one call over the whole buffer (an array of bytes hashes
+/// element by element, which cost more than reading the listpack it came from).
+struct HashedBytes: Hashable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+    static func == (a: HashedBytes, b: HashedBytes) -> Bool { a.bytes == b.bytes }
 }
