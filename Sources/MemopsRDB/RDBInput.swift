@@ -8,9 +8,11 @@ final class RDBInput {
     var source: any ByteSource
     /// The most bytes `fill` can make available at once.
     let capacity: Int
-    let buffer: UnsafeMutableRawPointer
-    /// Bytes allocated for `buffer`: `capacity`, plus one read-ahead chunk when reading ahead.
-    let allocated: Int
+    /// The bytes being parsed: this reader's own buffer, or when reading ahead the worker's
+    /// current chunk.
+    var buffer: UnsafeMutableRawPointer
+    /// Usable bytes at `buffer`.
+    var allocated: Int
     /// Next unread byte in `buffer`.
     var pos = 0
     /// End of valid data in `buffer`.
@@ -18,6 +20,7 @@ final class RDBInput {
     /// Absolute stream offset of `buffer[0]`.
     var base = 0
     var sourceEnded = false
+    let ownBuffer: UnsafeMutableRawPointer
 
     var crc = CRC64()
     var crcEnabled = true
@@ -28,38 +31,40 @@ final class RDBInput {
     /// When reading ahead: the worker that reads the source and computes the CRC64 of it.
     var readAhead: ReadAhead?
     #endif
-    /// When reading ahead, where in `buffer` a worker chunk starts and the CRC64 of the stream
-    /// before it, in order. The CRC is then never computed here but at the end, from the last
-    /// chunk start before the checksum to the checksum, so the bytes from `crcFrom` on are kept.
-    var anchors: [(index: Int, crc: UInt64)] = []
-    var anchorHead = 0
+    /// When reading ahead, the chunk being parsed and the one before it, with the absolute
+    /// offsets their data start at. The CRC64 of the stream up to any byte of either is the
+    /// chunk's `crcBefore` plus its bytes up to there: computed here once, at the trailer.
+    #if canImport(Glibc)
+    var currentChunk: (chunk: ReadAhead.Chunk, start: Int)?
+    var previousChunk: (chunk: ReadAhead.Chunk, start: Int)?
+    #endif
 
     /// While capturing, bytes from this index in `buffer` up to `pos` still need copying into
     /// `captured`.
     var captureFrom: Int?
     var captured: [UInt8] = []
 
-    /// `readAheadChunk` > 0 reads the source on a second thread in chunks of that size.
+    /// `readAheadChunk` > 0 reads the source on a second thread in chunks of that size (at
+    /// least `capacity`).
     init(_ source: any ByteSource, capacity: Int = 1 << 20, readAheadChunk: Int = 0) {
         self.source = source
         self.capacity = capacity
         #if canImport(Glibc)
         if readAheadChunk > 0 {
-            let worker = ReadAhead(source, chunkSize: readAheadChunk)
+            let worker = ReadAhead(source, chunkSize: max(readAheadChunk, capacity), headroom: capacity)
             if worker.start() { readAhead = worker }
         }
-        allocated = readAhead == nil ? capacity : capacity + readAheadChunk
-        #else
-        allocated = capacity
         #endif
-        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: allocated, alignment: 16)
+        allocated = capacity
+        ownBuffer = UnsafeMutableRawPointer.allocate(byteCount: capacity + 64, alignment: 16)
+        buffer = ownBuffer
     }
 
     deinit {
         #if canImport(Glibc)
         readAhead?.stop()
         #endif
-        buffer.deallocate()
+        ownBuffer.deallocate()
     }
 
     /// Stops reading ahead: the source is the caller's again (what was read ahead is still
@@ -74,22 +79,19 @@ final class RDBInput {
     /// Absolute offset of the next unread byte.
     @inline(__always) var offset: Int { base + pos }
 
-    /// Folds consumed bytes into the CRC and the capture, so the buffer before `pos` may go
-    /// (when reading ahead: before the last chunk start at or before `pos`).
+    /// Whether the worker computes the CRC (chunk by chunk).
+    var readingAhead: Bool {
+        #if canImport(Glibc)
+        return readAhead != nil
+        #else
+        return false
+        #endif
+    }
+
+    /// Folds consumed bytes into the CRC (unless the worker does) and the capture, so the
+    /// buffer before `pos` may go.
     func settle() {
-        if !anchors.isEmpty {
-            while anchorHead < anchors.count, anchors[anchorHead].index <= pos {
-                crc = CRC64(value: anchors[anchorHead].crc)
-                crcFrom = anchors[anchorHead].index
-                anchorHead += 1
-            }
-            if anchorHead == anchors.count {
-                anchors.removeAll(keepingCapacity: true)
-                anchorHead = 0
-            }
-        } else if readAheadActive {
-            // Between chunk starts: the CRC is computed from the last one at the end.
-        } else {
+        if !readingAhead {
             if crcEnabled, crcFrom < pos {
                 crc.update(UnsafeRawBufferPointer(start: buffer + crcFrom, count: pos - crcFrom))
             }
@@ -101,41 +103,62 @@ final class RDBInput {
         }
     }
 
-    /// Whether a worker reads ahead and computes the CRC.
-    var readAheadActive: Bool {
-        #if canImport(Glibc)
-        return readAhead != nil && crcEnabled
-        #else
-        return false
-        #endif
-    }
-
     /// Makes at least `n` (≤ capacity) bytes available after `pos`; false if the input ends first.
     func fill(_ n: Int) throws(RDBError) -> Bool {
         if end - pos >= n { return true }
         settle()
-        // Keep the unread bytes, and when reading ahead those since the last chunk start too.
-        let from = readAheadActive ? min(crcFrom, pos) : pos
-        if from > 0 {
-            let keep = end - from
-            if keep > 0 { buffer.copyMemory(from: buffer + from, byteCount: keep) }
-            base += from
-            end = keep
-            pos -= from
-            crcFrom -= from
-            if crcFrom < 0 { crcFrom = 0 }
-            for i in anchorHead..<anchors.count { anchors[i].index -= from }
-            if captureFrom != nil { captureFrom = pos }
+        #if canImport(Glibc)
+        if let readAhead, !sourceEnded {
+            // Move to the worker's next chunks, the unread bytes going in front of the data.
+            while end - pos < n {
+                let next: ReadAhead.Chunk?
+                do {
+                    next = try readAhead.next()
+                } catch let e as RDBError {
+                    throw RDBError(e.kind, offset: base + end)
+                } catch {
+                    throw RDBError(.io(String(describing: error)), offset: base + end)
+                }
+                guard let c = next else { break }
+                let keep = end - pos
+                let h = readAhead.headroom
+                let data = c.memory + h
+                if keep > 0 { (data - keep).copyMemory(from: buffer + pos, byteCount: keep) }
+                if let previousChunk { readAhead.recycle(previousChunk.chunk.memory) }
+                previousChunk = currentChunk
+                currentChunk = (c, base + end)
+                base = base + end - h
+                buffer = c.memory
+                allocated = h + readAhead.chunkSize
+                pos = h - keep
+                end = h + c.count
+                crcFrom = pos
+                if captureFrom != nil { captureFrom = pos }
+            }
+            if end - pos >= n { return true }
+            if !readAhead.sourceLeft {
+                sourceEnded = true
+                return false
+            }
+            // Stopped early: read the rest of the source into the current chunk's memory.
         }
-        while end - pos < n && !sourceEnded {
+        #endif
+        if pos > 0 {
+            let keep = end - pos
+            if keep > 0 { buffer.copyMemory(from: buffer + pos, byteCount: keep) }
+            base += pos
+            end = keep
+            pos = 0
+            crcFrom = 0
+            if captureFrom != nil { captureFrom = 0 }
+        }
+        while end < n && !sourceEnded {
             let got: Int
             do {
                 let space = UnsafeMutableRawBufferPointer(start: buffer + end, count: allocated - end)
                 #if canImport(Glibc)
                 if let readAhead {
-                    var crcBefore: UInt64?
-                    got = try readAhead.read(into: space, crcBefore: &crcBefore)
-                    if let crcBefore, readAheadActive { anchors.append((end, crcBefore)) }
+                    got = try readAhead.readSource(into: space)
                 } else {
                     got = try source.read(into: space)
                 }
@@ -242,12 +265,18 @@ final class RDBInput {
     /// The CRC of everything consumed so far.
     func checksumSoFar() -> UInt64 {
         settle()
-        if readAheadActive, crcFrom < pos {
-            // From the last chunk start: at most one chunk, once per file.
-            var c = crc
-            c.update(UnsafeRawBufferPointer(start: buffer + crcFrom, count: pos - crcFrom))
-            return c.value
+        #if canImport(Glibc)
+        if let readAhead, crcEnabled, let current = currentChunk {
+            // From the start of the chunk holding the offset: at most one chunk, once per file.
+            let x = offset
+            let h = readAhead.headroom
+            for (c, start) in [current, previousChunk].compactMap({ $0 }) where x >= start {
+                var crc = CRC64(value: c.crcBefore)
+                crc.update(UnsafeRawBufferPointer(start: c.memory + h, count: x - start))
+                return crc.value
+            }
+            preconditionFailure("offset \(x) is before the chunks kept for the checksum")
         }
+        #endif
         return crc.value
-    }
-}
+    }}

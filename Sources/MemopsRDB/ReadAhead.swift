@@ -6,9 +6,14 @@ import Glibc
 /// verify tees off) and the checksum overlap with the parse on the reader's thread.
 ///
 /// The source is used by one thread at a time: by the worker from `start()` until `stop()`
-/// returns, by its owner before and after. Memory stays flat: `depth` chunks in all.
+/// returns, by its owner (through `readSource`) after. Memory stays flat: `depth` chunks in all.
+///
+/// The reader parses in the chunks themselves (no copy): each has `headroom` bytes before its
+/// data, where the reader moves the unread tail of the previous chunk, and 64 bytes of slack
+/// after it.
 final class ReadAhead: @unchecked Sendable {
-    /// A chunk of input and the CRC64 of every byte of the stream before it.
+    /// A chunk of input and the CRC64 of every byte of the stream before it; the data is at
+    /// `memory + headroom`.
     struct Chunk {
         var memory: UnsafeMutableRawPointer
         var count: Int
@@ -16,6 +21,9 @@ final class ReadAhead: @unchecked Sendable {
     }
 
     let chunkSize: Int
+    let headroom: Int
+    /// Bytes of each chunk's memory: headroom, data and slack.
+    var chunkBytes: Int { headroom + chunkSize + 64 }
     /// Owned by the worker while it runs.
     private var source: any ByteSource
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -31,15 +39,12 @@ final class ReadAhead: @unchecked Sendable {
     private var stopRequested = false
     private var all: [UnsafeMutableRawPointer] = []
 
-    // The consumer's side (the reader's thread only).
-    private var current: Chunk?
-    private var currentOffset = 0
-
-    init(_ source: any ByteSource, chunkSize: Int, depth: Int = 3) {
+    init(_ source: any ByteSource, chunkSize: Int, headroom: Int, depth: Int = 4) {
         self.source = source
         self.chunkSize = chunkSize
-        for _ in 0..<max(2, depth) {
-            let m = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
+        self.headroom = headroom
+        for _ in 0..<max(3, depth) {
+            let m = UnsafeMutableRawPointer.allocate(byteCount: headroom + chunkSize + 64, alignment: 16)
             all.append(m)
             free.append(m)
         }
@@ -92,7 +97,7 @@ final class ReadAhead: @unchecked Sendable {
             var ended = false
             while n < chunkSize {
                 do {
-                    let got = try source.read(into: UnsafeMutableRawBufferPointer(start: memory + n, count: chunkSize - n))
+                    let got = try source.read(into: UnsafeMutableRawBufferPointer(start: memory + headroom + n, count: chunkSize - n))
                     if got == 0 {
                         ended = true
                         break
@@ -104,7 +109,7 @@ final class ReadAhead: @unchecked Sendable {
                 }
             }
             let before = crc.value
-            crc.update(UnsafeRawBufferPointer(start: memory, count: n))
+            crc.update(UnsafeRawBufferPointer(start: memory + headroom, count: n))
             lock()
             if n > 0 {
                 ready.append(Chunk(memory: memory, count: n, crcBefore: before))
@@ -122,7 +127,7 @@ final class ReadAhead: @unchecked Sendable {
     /// Takes the next chunk, waiting for the worker; nil at the end of the input (or after
     /// `stop()` once what was read ahead is used up). Throws the source's error once the
     /// bytes before it are used up.
-    private func nextChunk() throws -> Chunk? {
+    func next() throws -> Chunk? {
         lock()
         defer { unlock() }
         while readyHead == ready.count && !finished && running { pthread_cond_wait(cond, mutex) }
@@ -142,36 +147,20 @@ final class ReadAhead: @unchecked Sendable {
         return nil
     }
 
-    private func recycle(_ memory: UnsafeMutableRawPointer) {
+    /// Gives a chunk's memory back to the worker (ignored once it is stopped: the memory is
+    /// freed with this object).
+    func recycle(_ memory: UnsafeMutableRawPointer) {
+        guard running else { return }
         lock()
         free.append(memory)
         pthread_cond_broadcast(cond)
         unlock()
     }
 
-    /// Copies up to `buffer.count` bytes of the input into `buffer`, from one chunk only; 0 at
-    /// the end. `crcBefore` is set when the bytes start a chunk: the CRC64 of the stream
-    /// before them. After `stop()`, it hands out what was read ahead, then reads the source.
-    func read(into buffer: UnsafeMutableRawBufferPointer, crcBefore: inout UInt64?) throws -> Int {
-        crcBefore = nil
-        if current == nil {
-            guard let c = try nextChunk() else {
-                if !running && sourceLeft { return try source.read(into: buffer) }
-                return 0
-            }
-            current = c
-            currentOffset = 0
-            crcBefore = c.crcBefore
-        }
-        let c = current!
-        let n = min(buffer.count, c.count - currentOffset)
-        buffer.baseAddress!.copyMemory(from: c.memory + currentOffset, byteCount: n)
-        currentOffset += n
-        if currentOffset == c.count {
-            current = nil
-            if running { recycle(c.memory) }
-        }
-        return n
+    /// Reads the source directly, once the worker is stopped and what it read is used up.
+    func readSource(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        precondition(!running, "the source belongs to the read-ahead worker")
+        return sourceLeft ? try source.read(into: buffer) : 0
     }
 
     /// Stops the worker (after the read it may be in) and joins it; the source is the
