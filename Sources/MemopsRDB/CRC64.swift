@@ -65,9 +65,17 @@ public struct CRC64: Sendable {
     /// Eight 256-entry tables for "append `lane` zero bytes": for a CRC value v,
     /// crc(A ‖ lane zero bytes) = XOR of table j at byte j of crc(A). It joins lanes computed
     /// side by side: crc(A ‖ B) = shifted(crc(A)) ^ crc₀(B) for |B| = lane (the CRC is linear,
-    /// with no initial or final xor). Built from the GF(2) matrix of one zero bit, squared up,
-    /// as zlib's crc32_combine does.
+    /// with no initial or final xor).
     nonisolated(unsafe) static let laneShift: UnsafePointer<UInt64> = {
+        let table = zeroBytesTable(lane)
+        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * 256)
+        t.initialize(from: table, count: 8 * 256)
+        return UnsafePointer(t)
+    }()
+
+    /// The eight 256-entry tables of "append `n` zero bytes" (see `laneShift`), from the GF(2)
+    /// matrix of one zero bit raised to the power 8n, as zlib's crc32_combine does.
+    static func zeroBytesTable(_ n: Int) -> [UInt64] {
         typealias Matrix = [UInt64]
         func times(_ m: Matrix, _ v: UInt64) -> UInt64 {
             var sum: UInt64 = 0
@@ -80,21 +88,30 @@ public struct CRC64: Sendable {
             }
             return sum
         }
-        func square(_ m: Matrix) -> Matrix { m.map { times(m, $0) } }
-        // One zero bit: the reflected shift register step.
-        var op: Matrix = [reflectedPolynomial] + (0..<63).map { UInt64(1) << UInt64($0) }
-        // 8 × lane zero bits, lane a power of two: square log2(8 × lane) times.
-        var bits = 8 * lane
-        while bits > 1 {
-            op = square(op)
-            bits >>= 1
+        func compose(_ a: Matrix, _ b: Matrix) -> Matrix { b.map { times(a, $0) } }
+        // One zero bit: the reflected shift register step; eight of them make a zero byte.
+        var power: Matrix = [reflectedPolynomial] + (0..<63).map { UInt64(1) << UInt64($0) }
+        for _ in 0..<3 { power = compose(power, power) }
+        var result: Matrix = (0..<64).map { UInt64(1) << UInt64($0) }
+        var k = n
+        while k > 0 {
+            if k & 1 != 0 { result = compose(power, result) }
+            k >>= 1
+            if k > 0 { power = compose(power, power) }
         }
-        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * 256)
+        var table = [UInt64](repeating: 0, count: 8 * 256)
         for j in 0..<8 {
-            for b in 0..<256 { t[j * 256 + b] = times(op, UInt64(b) << UInt64(8 * j)) }
+            for b in 0..<256 { table[j * 256 + b] = times(result, UInt64(b) << UInt64(8 * j)) }
         }
-        return UnsafePointer(t)
-    }()
+        return table
+    }
+
+    /// crc(A ‖ B) from crc(A), crc₀(B) (B's CRC from 0) and the zero-bytes table of |B|.
+    static func combine(_ crcA: UInt64, _ crcB0: UInt64, zeroBytes table: [UInt64]) -> UInt64 {
+        var r = crcB0
+        for j in 0..<8 { r ^= table[j * 256 + Int((crcA >> UInt64(8 * j)) & 0xff)] }
+        return r
+    }
 
     @inline(__always) static func shiftedByLane(_ v: UInt64, _ s: UnsafePointer<UInt64>) -> UInt64 {
         var r: UInt64 = 0

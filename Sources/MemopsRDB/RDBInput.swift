@@ -32,11 +32,14 @@ final class RDBInput {
     var readAhead: ReadAhead?
     #endif
     /// When reading ahead, the chunk being parsed and the one before it, with the absolute
-    /// offsets their data start at. The CRC64 of the stream up to any byte of either is the
-    /// chunk's `crcBefore` plus its bytes up to there: computed here once, at the trailer.
+    /// offsets their data start at and the CRC64 of the stream before them. The CRC up to a
+    /// byte of either is finished from there once, at the trailer.
     #if canImport(Glibc)
-    var currentChunk: (chunk: ReadAhead.Chunk, start: Int)?
-    var previousChunk: (chunk: ReadAhead.Chunk, start: Int)?
+    typealias HeldChunk = (chunk: ReadAhead.Chunk, start: Int, crcBefore: UInt64)
+    var currentChunk: HeldChunk?
+    var previousChunk: HeldChunk?
+    /// The "append n zero bytes" table for joining a chunk's own CRC, for the last n used.
+    var zeroBytesTable: (bytes: Int, table: [UInt64]) = (-1, [])
     #endif
 
     /// While capturing, bytes from this index in `buffer` up to `pos` still need copying into
@@ -46,12 +49,13 @@ final class RDBInput {
 
     /// `readAheadChunk` > 0 reads the source on a second thread in chunks of that size (at
     /// least `capacity`).
-    init(_ source: any ByteSource, capacity: Int = 1 << 20, readAheadChunk: Int = 0) {
+    init(_ source: any ByteSource, capacity: Int = 1 << 20, readAheadChunk: Int = 0, crcPolicy: ReadAheadCRC = .adaptive) {
         self.source = source
         self.capacity = capacity
         #if canImport(Glibc)
         if readAheadChunk > 0 {
             let worker = ReadAhead(source, chunkSize: max(readAheadChunk, capacity), headroom: capacity)
+            worker.policy = crcPolicy
             if worker.start() { readAhead = worker }
         }
         #endif
@@ -125,8 +129,12 @@ final class RDBInput {
                 let data = c.memory + h
                 if keep > 0 { (data - keep).copyMemory(from: buffer + pos, byteCount: keep) }
                 if let previousChunk { readAhead.recycle(previousChunk.chunk.memory) }
+                var crcBefore: UInt64 = 0
+                if let current = currentChunk, crcEnabled {
+                    crcBefore = crcAfter(current, headroom: h)
+                }
                 previousChunk = currentChunk
-                currentChunk = (c, base + end)
+                currentChunk = (c, base + end, crcBefore)
                 base = base + end - h
                 buffer = c.memory
                 allocated = h + readAhead.chunkSize
@@ -262,6 +270,19 @@ final class RDBInput {
         captured.removeAll(keepingCapacity: false)
     }
 
+    #if canImport(Glibc)
+    /// The CRC64 of the stream up to the end of a chunk: its own CRC (the worker's) joined to
+    /// what came before, or computed here when the worker left it to the reader.
+    func crcAfter(_ held: HeldChunk, headroom: Int) -> UInt64 {
+        let n = held.chunk.count
+        guard let own = held.chunk.crc0 else {
+            return CRC64.update(held.crcBefore, UnsafeRawBufferPointer(start: held.chunk.memory + headroom, count: n))
+        }
+        if zeroBytesTable.bytes != n { zeroBytesTable = (n, CRC64.zeroBytesTable(n)) }
+        return CRC64.combine(held.crcBefore, own, zeroBytes: zeroBytesTable.table)
+    }
+    #endif
+
     /// The CRC of everything consumed so far.
     func checksumSoFar() -> UInt64 {
         settle()
@@ -270,8 +291,8 @@ final class RDBInput {
             // From the start of the chunk holding the offset: at most one chunk, once per file.
             let x = offset
             let h = readAhead.headroom
-            for (c, start) in [current, previousChunk].compactMap({ $0 }) where x >= start {
-                var crc = CRC64(value: c.crcBefore)
+            for (c, start, crcBefore) in [current, previousChunk].compactMap({ $0 }) where x >= start {
+                var crc = CRC64(value: crcBefore)
                 crc.update(UnsafeRawBufferPointer(start: c.memory + h, count: x - start))
                 return crc.value
             }

@@ -25,8 +25,8 @@ public final class RDBReader {
     /// bytes, and computes the CRC64 there, while this thread parses. The source is used by the
     /// worker until `read(into:)` returns, so it must not be touched meanwhile (a visitor that
     /// looks at the source cannot use this). Memory: three chunks and one more input buffer.
-    init(_ source: some ByteSource, bufferSize: Int = 1 << 20, readAheadChunk: Int) {
-        input = RDBInput(source, capacity: max(16, bufferSize), readAheadChunk: max(16, readAheadChunk))
+    init(_ source: some ByteSource, bufferSize: Int = 1 << 20, readAheadChunk: Int, crcPolicy: ReadAheadCRC = .adaptive) {
+        input = RDBInput(source, capacity: max(16, bufferSize), readAheadChunk: max(16, readAheadChunk), crcPolicy: crcPolicy)
     }
 
     /// Where blobs that are not contiguous in the input buffer are put together (LZF output, big

@@ -1,9 +1,14 @@
+/// Who computes the CRC64 of read-ahead chunks: the worker unless the reader waits for it
+/// (`adaptive`), or always one of them (tests).
+enum ReadAheadCRC { case adaptive, worker, reader }
+
 #if canImport(Glibc)
 import Glibc
 
-/// Reads a `ByteSource` ahead on a second thread, a chunk at a time, and computes the running
-/// CRC64 of everything it reads, so that the source's own work (read(2), zstd, the digests a
-/// verify tees off) and the checksum overlap with the parse on the reader's thread.
+/// Reads a `ByteSource` ahead on a second thread, a chunk at a time, and computes the CRC64 of
+/// each chunk when the reader is busy (when the reader is waiting for input it takes the
+/// chunk sooner and computes the CRC itself), so that the source's own work (read(2), zstd, the
+/// digests a verify tees off) and the checksum overlap with the parse on the reader's thread.
 ///
 /// The source is used by one thread at a time: by the worker from `start()` until `stop()`
 /// returns, by its owner (through `readSource`) after. Memory stays flat: `depth` chunks in all.
@@ -12,13 +17,16 @@ import Glibc
 /// data, where the reader moves the unread tail of the previous chunk, and 64 bytes of slack
 /// after it.
 final class ReadAhead: @unchecked Sendable {
-    /// A chunk of input and the CRC64 of every byte of the stream before it; the data is at
-    /// `memory + headroom`.
+    /// A chunk of input and, if the worker computed it, the CRC64 of its bytes alone (from 0);
+    /// the data is at `memory + headroom`.
     struct Chunk {
         var memory: UnsafeMutableRawPointer
         var count: Int
-        var crcBefore: UInt64
+        var crc0: UInt64?
     }
+
+    var policy = ReadAheadCRC.adaptive
+    private var consumerWaiting = false
 
     let chunkSize: Int
     let headroom: Int
@@ -82,7 +90,6 @@ final class ReadAhead: @unchecked Sendable {
     private func unlock() { pthread_mutex_unlock(mutex) }
 
     private func work() {
-        var crc = CRC64()
         while true {
             lock()
             while free.isEmpty && !stopRequested { pthread_cond_wait(cond, mutex) }
@@ -108,11 +115,13 @@ final class ReadAhead: @unchecked Sendable {
                     break
                 }
             }
-            let before = crc.value
-            crc.update(UnsafeRawBufferPointer(start: memory + headroom, count: n))
+            lock()
+            let computeCRC = policy == .worker || (policy == .adaptive && !consumerWaiting)
+            unlock()
+            let crc0 = computeCRC ? CRC64.update(0, UnsafeRawBufferPointer(start: memory + headroom, count: n)) : nil
             lock()
             if n > 0 {
-                ready.append(Chunk(memory: memory, count: n, crcBefore: before))
+                ready.append(Chunk(memory: memory, count: n, crc0: crc0))
             } else {
                 free.append(memory)
             }
@@ -130,7 +139,11 @@ final class ReadAhead: @unchecked Sendable {
     func next() throws -> Chunk? {
         lock()
         defer { unlock() }
-        while readyHead == ready.count && !finished && running { pthread_cond_wait(cond, mutex) }
+        while readyHead == ready.count && !finished && running {
+            consumerWaiting = true
+            pthread_cond_wait(cond, mutex)
+        }
+        consumerWaiting = false
         if readyHead < ready.count {
             let c = ready[readyHead]
             readyHead += 1

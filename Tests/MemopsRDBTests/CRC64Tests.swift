@@ -34,6 +34,15 @@ import Testing
         #expect(crc.value == bitwise(data))
     }
 
+    /// Joining two CRCs computed apart gives the CRC of the whole, for any second length.
+    @Test(arguments: [0, 1, 7, 100, 4096, 65_537])
+    func combineMatchesOneShot(secondLength: Int) {
+        let a = (0..<333).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        let b = (0..<secondLength).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+        let joined = CRC64.combine(CRC64.checksum(a), CRC64.checksum(b), zeroBytes: CRC64.zeroBytesTable(secondLength))
+        #expect(joined == bitwise(a + b))
+    }
+
     /// The textbook one-bit-at-a-time algorithm, as the reference for the sliced one.
     func bitwise(_ data: [UInt8]) -> UInt64 {
         var crc: UInt64 = 0

@@ -8,10 +8,10 @@ import Testing
 /// boundary land inside values, headers and the trailer.
 @Suite struct ReadAheadTests {
     /// The outcome of a read, comparable across readers.
-    static func outcome(_ bytes: [UInt8], bufferSize: Int, readAheadChunk: Int?) -> String {
+    static func outcome(_ bytes: [UInt8], bufferSize: Int, readAheadChunk: Int?, crc: ReadAheadCRC = .adaptive) -> String {
         var m = Model()
         do {
-            let reader = readAheadChunk.map { RDBReader(MemorySource(bytes), bufferSize: bufferSize, readAheadChunk: $0) }
+            let reader = readAheadChunk.map { RDBReader(MemorySource(bytes), bufferSize: bufferSize, readAheadChunk: $0, crcPolicy: crc) }
                 ?? RDBReader(MemorySource(bytes), bufferSize: bufferSize)
             let status = try reader.read(into: &m)
             let keys = m.keys.map { "\($0.info.key)|\(String(describing: $0.value))|\($0.summary?.valueBytes ?? -1)" }
@@ -26,7 +26,10 @@ import Testing
             let bytes = try Corpus.bytes(file)
             let reference = Self.outcome(bytes, bufferSize: 1 << 20, readAheadChunk: nil)
             for (buffer, chunk) in [(1 << 20, 1 << 20), (64, 16), (16, 64), (4096, 1000), (1 << 20, 7)] {
-                #expect(Self.outcome(bytes, bufferSize: buffer, readAheadChunk: chunk) == reference, "\(file) buffer \(buffer) chunk \(chunk)")
+                for crc in [ReadAheadCRC.adaptive, .worker, .reader] {
+                    #expect(Self.outcome(bytes, bufferSize: buffer, readAheadChunk: chunk, crc: crc) == reference,
+                            "\(file) buffer \(buffer) chunk \(chunk) crc \(crc)")
+                }
             }
         }
     }
@@ -47,8 +50,8 @@ import Testing
                 }
                 let reference = Self.outcome(m, bufferSize: 1 << 20, readAheadChunk: nil)
                 if reference.contains("CRC64") || reference.contains("checksum") { mismatches += 1 }
-                for (buffer, chunk) in [(64, 16), (4096, 333)] {
-                    #expect(Self.outcome(m, bufferSize: buffer, readAheadChunk: chunk) == reference, "\(file) round \(round)")
+                for (buffer, chunk, crc) in [(64, 16, ReadAheadCRC.worker), (64, 100, .reader), (4096, 333, .adaptive)] {
+                    #expect(Self.outcome(m, bufferSize: buffer, readAheadChunk: chunk, crc: crc) == reference, "\(file) round \(round) crc \(crc)")
                 }
             }
             // RDB 4 files (encodings.rdb) have no checksum trailer.
