@@ -277,38 +277,41 @@ struct PlanVisitor: AbortingVisitor {
     mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
         result.keysInBackup += 1
         let decision = KeyDecision.decide(info, header: header, options: options, target: target, nowMs: nowMs)
-        var planned = PlannedKey(db: info.db, targetDB: options.targetDB ?? info.db, key: info.keyText, type: info.type,
-                                 bytes: summary.valueBytes + 11, action: .restore, exists: nil)
+        // The listing's record is built only for a caller that lists keys (a dry run) or
+        // asks the target about conflicts: a name as text per key was most of this pass.
+        func planned(_ action: PlannedKey.Action) -> PlannedKey {
+            PlannedKey(db: info.db, targetDB: options.targetDB ?? info.db, key: info.keyText, type: info.type,
+                       bytes: summary.valueBytes + 11, action: action, exists: nil)
+        }
         switch decision {
         case .notSelected: return
         case .expired:
             result.keysSelected += 1
             result.skippedExpired += 1
-            planned.action = .expired
-            onKey?(planned)
+            if let onKey { onKey(planned(.expired)) }
         case .unrestorable(let reason):
             result.keysSelected += 1
             result.failed += 1
             result.problems.append(RestoreProblem(db: info.db, key: info.keyText, reason: reason))
-            planned.action = .unrestorable
-            onKey?(planned)
+            if let onKey { onKey(planned(.unrestorable)) }
         case .restore, .rebuild:
             result.keysSelected += 1
+            var action = PlannedKey.Action.restore
             if case .restore(_, true) = decision {
                 result.restamped += 1
-                planned.action = .restamp
+                action = .restamp
             }
             if case .rebuild = decision {
                 result.rebuilt += 1
-                planned.action = .rebuild
+                action = .rebuild
             }
             // type byte + value + 2-byte version + CRC64, as sent (for a rebuilt key, an estimate).
             result.bytes += UInt64(summary.valueBytes + 11)
             guard redis != nil, error == nil else {
-                onKey?(planned)
+                if let onKey { onKey(planned(action)) }
                 return
             }
-            pending.append((planned.targetDB, info.key, planned))
+            pending.append((options.targetDB ?? info.db, info.key, planned(action)))
             if pending.count >= options.batchKeys {
                 do { try flushExists() } catch { self.error = error }
             }
