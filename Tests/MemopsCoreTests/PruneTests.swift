@@ -153,6 +153,35 @@ struct PruneTests {
         #expect(removed.count == 250 - writes && Set(removed).count == removed.count && Set(removed).isDisjoint(with: written))
     }
 
+    @Test("a connection lost mid-prune leaves every removed key in the journal on disk")
+    func connectionLostMidPrune() throws {
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        let other = try connect(server)
+        for i in 0..<250 { try redis.command("SET", "cache:\(i)", "value \(i)") }
+        var options = PruneOptions()
+        options.pattern = "cache:*"
+        let pruner = Pruner(connection: redis, options: options)
+        let plan = try pruner.plan()
+        // Two transactions go through; before the third's EXEC the pruner's connection is killed.
+        var calls = 0
+        pruner.betweenReadAndExec = { _ in
+            calls += 1
+            if calls == 3 { try other.command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes") }
+        }
+        let path = journalPath(server)
+        let journal = try PruneJournal(creating: path)
+        #expect(throws: RedisError.self) { try pruner.apply(plan, journal: journal) }
+        let left = Int(try other.command("DBSIZE").integer ?? -1)
+        #expect(left == 50)  // two transactions of 100 removed
+        let journalled = Set(try PruneJournal.read(path: path).compactMap { r -> [UInt8]? in
+            if case .key(let k, _, _) = r { return k } else { return nil }
+        })
+        for i in 0..<250 where try other.command("EXISTS", "cache:\(i)").integer == 0 {
+            #expect(journalled.contains(b("cache:\(i)")), "cache:\(i) was removed but is not in the journal")
+        }
+    }
+
     @Test("the journal restores every removed key with its TTL, and --older-than removes entity and index member together")
     func undoRestores() throws {
         let server = try RedisServerProcess()

@@ -243,6 +243,17 @@ public final class Pruner {
     /// batch that keeps being aborted) goes through pipelined Lua re-checks, one per item.
     /// Without a journal nothing can be undone; the CLI always passes one when acting.
     public func apply(_ actions: [PruneAction], journal: PruneJournal?) throws -> PruneResult {
+        do {
+            return try applyJournalled(actions, journal: journal)
+        } catch {
+            // Whatever was removed before the failure is in the journal's current batch: put it
+            // on disk before giving up, or those keys could not be brought back.
+            try? journal?.flush()
+            throw error
+        }
+    }
+
+    private func applyJournalled(_ actions: [PruneAction], journal: PruneJournal?) throws -> PruneResult {
         var result = PruneResult()
         var plain: [PruneAction] = []
         var other: [PruneAction] = []
@@ -338,9 +349,16 @@ public final class Pruner {
                 for c in chosen { write.argument(c.key) }
                 write.append([Word.exec])
             }
-            try connection.send(write, during: "MULTI")
             var replies: [RedisReply] = []
-            for _ in 0..<write.commandCount { replies.append(try connection.receive(during: "EXEC")) }
+            do {
+                try connection.send(write, during: "MULTI")
+                for _ in 0..<write.commandCount { replies.append(try connection.receive(during: "EXEC")) }
+            } catch {
+                // The EXEC may have run: journal what it would have removed. Undo skips a
+                // journalled key that still exists; a removed key left out could not come back.
+                for c in chosen { journal?.append(.key(key: c.key, expireAtMs: c.expireAtMs, payload: c.payload)) }
+                throw error
+            }
             limiter.spent(write.commandCount)
             if let m = replies.lazy.compactMap(\.errorMessage).first {
                 throw PruneError.script(message: m, action: "UNLINK of \(chosen.count) keys")
