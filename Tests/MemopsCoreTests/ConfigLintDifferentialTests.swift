@@ -71,7 +71,7 @@ import Testing
     /// Seeded random single-line cases: a directive of the 7.0 table and a probe value, or an
     /// enum value of that directive.
     static func generated(seed: UInt64, count: Int) -> [String] {
-        var rng = SeededGenerator(state: seed)
+        var rng = SeededRandom(state: seed)
         let table = RedisConfigTables.table(for: "7.0")!
         let specs = table.directives.filter { !untouchable.contains($0.name) && !$0.name.hasPrefix("tls-") && $0.kind != .special }
         return (0..<count).map { _ in
@@ -86,7 +86,7 @@ import Testing
     /// Seeded byte mutations of the stock 7.0 redis.conf's directive lines (quotes, escapes,
     /// units, signs, blanks), skipping the directives that change where the server starts.
     static func mutated(seed: UInt64, count: Int) throws -> [String] {
-        var rng = SeededGenerator(state: seed)
+        var rng = SeededRandom(state: seed)
         let stock = try String(contentsOf: packageRoot.appendingPathComponent("Tests/MemopsCoreTests/Fixtures/redis-7.0.15.conf"), encoding: .utf8)
         let lines = stock.split(separator: "\n").filter { line in
             guard !line.hasPrefix("#"), let name = line.split(separator: " ").first?.lowercased() else { return false }

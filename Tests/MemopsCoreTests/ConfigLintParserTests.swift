@@ -1,4 +1,5 @@
 import Foundation
+import MemopsTestSupport
 import Testing
 @testable import MemopsCore
 
@@ -198,25 +199,13 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
     }
 }
 
-/// A deterministic generator (SplitMix64), so a failing fuzz run can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct ConfigLintFuzzTests {
     /// Mutates lines of the stock config byte by byte (quotes, escapes, NULs, CR, units, random
     /// bytes) and lints the result: no input may crash the parser, and every finding must point
     /// at a line that exists.
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func mutatedConfigsNeverCrash(_ seed: UInt64) throws {
-        var rng = SeededGenerator(state: seed)
+        var rng = SeededRandom(state: seed)
         let stock = try String(contentsOf: packageRoot.appendingPathComponent("Tests/MemopsCoreTests/Fixtures/redis-7.0.15.conf"), encoding: .utf8)
         let lines = stock.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { Array($0.utf8) }
         let alphabet: [UInt8] = Array("\"'\\x#0123456789abcdefgkmbKMGB-+. \t\r\n\u{0B}\0yesno*?[]".utf8) + [0xff, 0xc3, 0x80]
@@ -248,7 +237,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     @Test func randomBytesNeverCrash() throws {
-        var rng = SeededGenerator(state: 42)
+        var rng = SeededRandom(state: 42)
         var o = ConfigLintOptions()
         o.hostChecks = false
         let linter = try ConfigLinter(options: o)

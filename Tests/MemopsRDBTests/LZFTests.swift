@@ -1,3 +1,4 @@
+import MemopsTestSupport
 import Testing
 @testable import MemopsRDB
 
@@ -5,7 +6,7 @@ import Testing
 /// `lzfDecompress` does.
 @Suite struct LZFTests {
     /// A random but well-formed LZF stream and its decompressed length.
-    func stream(_ rng: inout SplitMix) -> ([UInt8], Int) {
+    func stream(_ rng: inout SeededRandom) -> ([UInt8], Int) {
         var out: [UInt8] = []
         var produced = 0
         for _ in 0..<(1 + rng.next() % 40) {
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func validationAgreesWithDecompression() {
-        var rng = SplitMix(seed: 42)
+        var rng = SeededRandom(state: 42)
         var refused = 0
         for round in 0..<3000 {
             var (data, length) = stream(&rng)
@@ -51,19 +52,6 @@ import Testing
             if (try? decompressed.get()) == nil { refused += 1 }
         }
         #expect(refused > 500, "the damage must be caught often enough to mean something")
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
 
@@ -92,7 +80,7 @@ struct SplitMix {
     }
 
     @Test func matchesByteAtATimeReference() {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRandom(state: 7)
         for round in 0..<2000 {
             var data: [UInt8] = []
             var produced = 0

@@ -1,18 +1,7 @@
 import Foundation
+import MemopsTestSupport
 import Testing
 @testable import MemopsRDB
-
-/// SplitMix64: a tiny deterministic generator, so every run mutates the same way.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Reads mutated copies of corpus files: the reader must either succeed or throw an RDBError
 /// (typed throws guarantee nothing else escapes), never crash, hang or allocate without bound.

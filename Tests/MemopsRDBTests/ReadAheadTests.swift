@@ -1,4 +1,5 @@
 import Foundation
+import MemopsTestSupport
 import Testing
 @testable import MemopsRDB
 
