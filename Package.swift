@@ -19,7 +19,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
-        .target(name: "MemopsRDB", swiftSettings: strict),
+        // CRC-64 (the RDB checksum) with PCLMULQDQ: 4x the fastest table-driven Swift.
+        .systemLibrary(name: "CIsal", providers: [.apt(["libisal-dev"])]),
+        .target(name: "MemopsRDB", dependencies: ["CIsal"], swiftSettings: strict),
         .target(
             name: "MemopsCore",
             dependencies: [
