@@ -161,11 +161,11 @@ public struct BackupEngine {
             try output.sync()
             verifyStarted = Date()
             if request.verify != .none {
-                let check = try Verifier.verify(path: output.partialPath, manifest: nil, deep: request.verify == .deep)
+                let check = try Verifier.verify(path: output.partialPath, manifest: nil, deep: request.verify == .deep, digests: true)
                 checked = check.summary
                 // The file on disk must be exactly what was streamed.
                 guard check.storedSHA256 == streamed.storedSHA256, check.rawSHA256 == streamed.rawSHA256 else {
-                    throw VerificationError.mismatch(file: name, what: "written file", expected: streamed.storedSHA256, actual: check.storedSHA256)
+                    throw VerificationError.mismatch(file: name, what: "written file", expected: streamed.storedSHA256, actual: check.storedSHA256 ?? "none")
                 }
             }
         } catch {
