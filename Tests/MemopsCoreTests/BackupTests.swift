@@ -53,6 +53,32 @@ func listing(_ dir: String) -> [String] {
         #expect(try onDisk.encoded() == result.manifest.encoded())
         let report = try Verifier.verify(path: result.path, manifest: onDisk)
         #expect(report.rawSHA256 == onDisk.rdb.sha256)
+        // Without a manifest there is nothing to compare digests with: none are computed
+        // unless asked for, and then they are the manifest's.
+        let plain = try Verifier.verify(path: result.path, deep: true)
+        #expect(plain.rawSHA256 == nil && plain.storedSHA256 == nil)
+        let hashed = try Verifier.verify(path: result.path, digests: true)
+        #expect(hashed.rawSHA256 == onDisk.rdb.sha256 && hashed.storedSHA256 == onDisk.compressed.sha256)
+    }
+
+    /// Big enough that writeback is started part way (every 8 MiB) and written in uneven
+    /// pieces: the published file is exactly what was written, and nothing else is left.
+    @Test func atomicFileWritesPastTheWritebackHintsIntact() throws {
+        let dest = try makeDestination()
+        let path = URL(fileURLWithPath: dest).appendingPathComponent("big.bin").path
+        var random = SeededRandom(state: 7)
+        let words = (0..<((AtomicFile.writebackEvery * 2 + 12_345) / 8)).map { _ in random.next() }
+        let data = words.withUnsafeBytes { [UInt8]($0) }
+        let file = try AtomicFile(path: path)
+        var at = 0
+        while at < data.count {
+            let n = min(data.count - at, 100_000 + at % 77_777)
+            try data[at..<(at + n)].withUnsafeBytes { try file.write($0) }
+            at += n
+        }
+        try file.publish()
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == data)
+        #expect(listing(dest) == ["big.bin"])
     }
 
     @Test func waitsOutASaveAlreadyInProgress() throws {
