@@ -330,7 +330,7 @@ _memops_restore() {
     repeating_flags=()
     non_repeating_flags=(--no-auth-warning --keep-expired --dry-run --no-verify --force --quiet -q --verbose -v --version --help)
     repeating_options=(--pattern --key)
-    non_repeating_options=(--journal -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --target-db --on-conflict --functions --batch --data-dir --config --server-version)
+    non_repeating_options=(--journal -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --target-db --on-conflict --functions --verify --batch --data-dir --config --server-version)
     __memops_offer_flags_options 1
 
     # Offer option value completions
@@ -383,6 +383,10 @@ _memops_restore() {
         ;;
     '--functions')
         __memops_add_completions -W 'skip'$'\n''append'$'\n''replace'
+        return
+        ;;
+    '--verify')
+        __memops_add_completions -W 'auto'$'\n''digest'$'\n''deep'$'\n''none'
         return
         ;;
     '--batch')

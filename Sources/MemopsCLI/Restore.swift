@@ -3,6 +3,7 @@ import Foundation
 import MemopsCore
 
 extension ConflictPolicy: ExpressibleByArgument {}
+extension RestoreCheck: ExpressibleByArgument {}
 extension FunctionPolicy: ExpressibleByArgument {}
 
 extension MemopsCommand {
@@ -13,8 +14,10 @@ extension MemopsCommand {
             abstract: "Restore a backup: live into a running server (RESTORE), or offline into a data directory.",
             discussion: """
                 LIVE (default; -u/-h/-p/-s name the server)
-                  The whole backup is read and checked first (structure and CRC64): a corrupt one is refused \
-                with nothing written. Then each selected key's stored bytes are sent as a DUMP payload with \
+                  The backup is checked first, with nothing written: a backup with its manifest beside it by \
+                its size and SHA-256 (the file is then byte for byte what the backup wrote and checked), any \
+                other file by a full pass (structure and CRC64; --verify deep forces it). A corrupt one is \
+                refused. Then each selected key's stored bytes are sent as a DUMP payload with \
                 RESTORE key ttl payload ABSTTL, in pipelined batches; payloads are never re-encoded, only \
                 re-stamped with the target's RDB version when the target is older and knows the type. Keys the \
                 target cannot hold (module values, newer types) are named. RESTORE is atomic: a key is restored \
@@ -66,7 +69,10 @@ extension MemopsCommand {
         @Flag(name: .customLong("dry-run"), help: "Show what would be written (keys, bytes, conflicts, steps) without writing.")
         var dryRun = false
 
-        @Flag(name: .customLong("no-verify"), help: "Live: skip the checking pass; damage is then found only after earlier keys (perhaps the damaged one: the CRC64 is checked at the end) were written.")
+        @Option(help: "Live: how the backup is checked before the first key is written: auto (digest for a backup with a manifest, else deep), digest (size and SHA-256 against the manifest), deep (a full pass: every key's structure and the CRC64), none.")
+        var verify: RestoreCheck = .auto
+
+        @Flag(name: .customLong("no-verify"), help: "Live: same as --verify none; damage is then found only after earlier keys (perhaps the damaged one: the CRC64 is checked at the end) were written.")
         var noVerify = false
 
         @Option(name: .customLong("batch"), help: "Keys per pipelined batch.")
@@ -100,6 +106,7 @@ extension MemopsCommand {
             if journal != nil && (dataDir != nil || !patterns.isEmpty || !keys.isEmpty || targetDB != nil || dryRun) {
                 throw ValidationError("--journal restores the whole journal into the server at -u; only --on-conflict replace goes with it")
             }
+            if noVerify && verify != .auto && verify != .none { throw ValidationError("--no-verify contradicts --verify \(verify.rawValue); pass one of them") }
             if let targetDB, targetDB < 0 { throw ValidationError("--target-db must be 0 or more, not \(targetDB)") }
             if batch < 1 { throw ValidationError("--batch must be 1 or more") }
             if dataDir == nil {
@@ -107,8 +114,8 @@ extension MemopsCommand {
                     throw ValidationError("--config, --force and --server-version go with --data-dir (offline restore)")
                 }
             } else {
-                if !patterns.isEmpty || !keys.isEmpty || targetDB != nil || onConflict != .skip || keepExpired || noVerify {
-                    throw ValidationError("--pattern, --key, --target-db, --on-conflict, --keep-expired and --no-verify are for live restore; "
+                if !patterns.isEmpty || !keys.isEmpty || targetDB != nil || onConflict != .skip || keepExpired || noVerify || verify != .auto {
+                    throw ValidationError("--pattern, --key, --target-db, --on-conflict, --keep-expired, --verify and --no-verify are for live restore; "
                         + "an offline restore installs the whole file")
                 }
             }
@@ -135,7 +142,7 @@ extension MemopsCommand {
             options.keepExpired = keepExpired
             options.functions = functions
             options.dryRun = dryRun
-            options.verifyFirst = !noVerify
+            options.check = noVerify ? .none : verify
             options.batchKeys = batch
             var engine = LiveRestore(connection: try connection.resolve(), options: options)
             let progress = RestoreProgress()

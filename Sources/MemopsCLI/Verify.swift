@@ -48,12 +48,7 @@ extension MemopsCommand {
                 guard !entries.isEmpty else { throw VerificationError.missing("no backups in \(dest)") }
                 for e in latest ? Array(entries.prefix(1)) : entries { targets.append((e.path, e.manifest)) }
             } else {
-                for file in files {
-                    let dir = URL(fileURLWithPath: file).deletingLastPathComponent().path
-                    let manifestPath = URL(fileURLWithPath: dir).appendingPathComponent(BackupManifest.fileName(for: URL(fileURLWithPath: file).lastPathComponent)).path
-                    let manifest = FileManager.default.contents(atPath: manifestPath).flatMap { try? BackupManifest.decode($0) }
-                    targets.append((file, manifest))
-                }
+                for file in files { targets.append((file, BackupManifest.sibling(of: file))) }
             }
             for target in targets {
                 let bar = ProgressBar("verify")

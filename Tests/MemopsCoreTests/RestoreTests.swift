@@ -267,7 +267,7 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
 
         // Without the checking pass the keys before the damage are written, and the error says so.
         var unchecked = LiveRestoreOptions(backup: plain)
-        unchecked.verifyFirst = false
+        unchecked.check = .none
         unchecked.batchKeys = 1
         do {
             _ = try LiveRestore(connection: config(target), options: unchecked).run()
@@ -277,6 +277,69 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
             let count = try keyCount(target)
             #expect(written > 0 && count == written + 1)
         }
+    }
+
+    /// A backup with its manifest is checked by its digest (no pass over the content): one
+    /// flipped byte of the stored file is refused with nothing written, with or without the
+    /// manifest (then by the deep pass, `auto`'s choice for a file without one).
+    @Test func damagedBackupWithManifestIsRefusedByItsDigest() throws {
+        let (_, backup) = try sampleServerWithBackup(scale: 0.01)
+        let dest = try makeDestination()
+        let copy = dest + "/" + URL(fileURLWithPath: backup).lastPathComponent
+        let manifestName = BackupManifest.fileName(for: URL(fileURLWithPath: backup).lastPathComponent)
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: backup).deletingLastPathComponent().path + "/" + manifestName, toPath: dest + "/" + manifestName)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: backup)))
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: copy))
+        let target = try RedisServerProcess(arguments: ["--enable-debug-command", "yes"])
+        try target.cli("SET", "existing", "value")
+        let digest = try target.digest()
+        var phases: Set<String> = []
+        var engine = LiveRestore(connection: config(target), options: LiveRestoreOptions(backup: copy))
+        engine.progress = { phase, _, _ in phases.insert(phase.rawValue) }
+        do {
+            _ = try engine.run()
+            Issue.record("a damaged backup was restored")
+        } catch let error as RestoreError {
+            guard case .corruptBackup(_, let reason) = error else { Issue.record("wrong error: \(error)"); return }
+            #expect(reason.contains("compressed SHA-256 does not match the manifest"))
+            #expect(error.exitStatus == .verification)
+        }
+        #expect(phases.isEmpty)  // refused before reading the content
+        #expect(try target.digest() == digest && keyCount(target) == 1)
+
+        // The same damage without the manifest: auto falls back to the deep pass, which refuses it.
+        try FileManager.default.removeItem(atPath: dest + "/" + manifestName)
+        do {
+            _ = try LiveRestore(connection: config(target), options: LiveRestoreOptions(backup: copy)).run()
+            Issue.record("a damaged backup was restored")
+        } catch let error as RestoreError {
+            guard case .corruptBackup = error else { Issue.record("wrong error: \(error)"); return }
+        }
+        #expect(try target.digest() == digest && keyCount(target) == 1)
+        // Asking for the digest check of a file without a manifest is a usage error.
+        var digestOnly = LiveRestoreOptions(backup: copy)
+        digestOnly.check = .digest
+        #expect(throws: RestoreError.invalid("\(copy) has no manifest beside it to check its digest against; use --verify deep")) {
+            try LiveRestore(connection: config(target), options: digestOnly).run()
+        }
+    }
+
+    /// The intact backup restores the same with each check, and only `deep` reads it twice.
+    @Test(arguments: [RestoreCheck.auto, .digest, .deep, .none])
+    func everyCheckRestoresTheSame(_ check: RestoreCheck) throws {
+        let (source, backup) = try sampleServerWithBackup(scale: 0.01)
+        let before = try snapshot(source)[0]!
+        let target = try debugServer()
+        var options = LiveRestoreOptions(backup: backup)
+        options.check = check
+        var phases: Set<String> = []
+        var engine = LiveRestore(connection: config(target), options: options)
+        engine.progress = { phase, _, _ in phases.insert(phase.rawValue) }
+        let r = try engine.run()
+        #expect(r.restored == before.count && r.failed == 0)
+        #expect(try differences(snapshot(target)[0]!, before) == [])
+        #expect(phases == (check == .deep ? ["check", "restore"] : ["restore"]))
     }
 
     @Test func newerPayloadsAreRestampedForAnOlderTarget() throws {

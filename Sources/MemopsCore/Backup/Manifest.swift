@@ -74,6 +74,14 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         return base + ".manifest.json"
     }
 
+    /// The manifest beside a backup file (`NAME.rdb.zst` → `NAME.manifest.json`), if there is
+    /// one and it reads.
+    public static func sibling(of backup: String) -> BackupManifest? {
+        let url = URL(fileURLWithPath: backup)
+        let path = url.deletingLastPathComponent().appendingPathComponent(fileName(for: url.lastPathComponent)).path
+        return FileManager.default.contents(atPath: path).flatMap { try? decode($0) }
+    }
+
     public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -21,9 +21,10 @@ final class ControlledSource: ByteSource {
 
 /// Streams a backup into a running server with `RESTORE key ttl payload ABSTTL`.
 ///
-/// Pass one reads the whole backup with full validation (structure and CRC64), counts the
-/// selected keys and bytes and, for a dry run or `--on-conflict fail`, asks the target which of
-/// them exist; a corrupt backup is refused here with nothing written. Pass two forwards each
+/// First the backup is checked with nothing written (`RestoreCheck`): a backup with a manifest
+/// by its size and SHA-256, any other file by pass one, which reads the whole backup with full
+/// validation (structure and CRC64), counts the selected keys and bytes and, for a dry run or
+/// `--on-conflict fail`, asks the target which of them exist. Pass two forwards each
 /// selected value's stored bytes as a DUMP payload — never re-encoded; re-stamped with the
 /// target's RDB version when the target is older but knows the value's type — in pipelined
 /// batches. RESTORE is atomic, so every key is restored whole or not at all, and running an
@@ -69,8 +70,22 @@ public struct LiveRestore {
         let nowMs = Int64((options.now ?? Date()).timeIntervalSince1970 * 1000)
 
         let checkConflicts = options.dryRun || options.onConflict == .fail
-        // --on-conflict fail needs the first pass even with --no-verify: it must refuse before writing.
-        if options.verifyFirst || checkConflicts {
+        var check = options.check
+        let manifest = BackupManifest.sibling(of: options.backup)
+        if check == .auto { check = manifest == nil ? .deep : .digest }
+        if check == .digest && !checkConflicts {
+            guard let manifest else {
+                throw RestoreError.invalid("\(options.backup) has no manifest beside it to check its digest against; use --verify deep")
+            }
+            do {
+                try Verifier.checkStoredDigest(path: options.backup, manifest: manifest)
+            } catch let error as VerificationError {
+                throw RestoreError.corruptBackup(path: options.backup, reason: error.description)
+            }
+        }
+        // --on-conflict fail needs the first pass even with --verify none: it must refuse before
+        // writing. A dry run reads everything anyway, so it checks everything.
+        if check == .deep || checkConflicts {
             var plan = PlanVisitor(options: options, target: result.target, nowMs: nowMs,
                                    redis: checkConflicts ? redis : nil, result: result)
             plan.onKey = plannedKey
@@ -127,12 +142,7 @@ public struct LiveRestore {
     /// manifest's `rdb.bytes` for a `.rdb.zst` that has one.
     static func rawSize(of path: String) -> UInt64? {
         guard let file = try? FileSource(path: path), let size = file.status()?.size else { return nil }
-        let url = URL(fileURLWithPath: path)
-        if path.hasSuffix(".zst") {
-            let manifest = url.deletingLastPathComponent().appendingPathComponent(BackupManifest.fileName(for: url.lastPathComponent))
-            return FileManager.default.contents(atPath: manifest.path).flatMap { try? BackupManifest.decode($0) }?.rdb.bytes
-        }
-        return size
+        return path.hasSuffix(".zst") ? BackupManifest.sibling(of: path)?.rdb.bytes : size
     }
 }
 

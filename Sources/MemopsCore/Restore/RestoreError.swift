@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a restore did not happen or did not finish, each naming the thing and the fix.
 public enum RestoreError: MemopsError, Equatable {
-    /// The backup failed deep verification; nothing was written.
+    /// The backup failed its check (deep, or its digest against the manifest); nothing was written.
     case corruptBackup(path: String, reason: String)
     /// The backup turned out corrupt while keys were being written (only without the checking pass).
     case corruptAfterWriting(path: String, reason: String, keysWritten: Int)
@@ -29,10 +29,10 @@ public enum RestoreError: MemopsError, Equatable {
     public var description: String {
         switch self {
         case .corruptBackup(let path, let reason):
-            return "backup \(path) failed deep verification, nothing was restored: \(reason)"
+            return "backup \(path) failed verification, nothing was restored: \(reason)"
         case .corruptAfterWriting(let path, let reason, let keys):
             return "backup \(path) is corrupt: \(reason); \(keys) key(s) before that point were restored, each whole; "
-                + "without --no-verify a corrupt backup is refused before anything is written"
+                + "with --verify deep a corrupt backup is refused before anything is written"
         case .conflicts(let count, let examples):
             return "\(count) key(s) already exist on the target (\(RestoreError.list(examples, total: count))); nothing was written; "
                 + "use --on-conflict skip or replace"

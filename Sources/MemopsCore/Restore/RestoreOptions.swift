@@ -16,6 +16,21 @@ public enum FunctionPolicy: String, Sendable, CaseIterable {
     case skip, append, replace
 }
 
+/// How a live restore checks the backup before it writes the first key.
+public enum RestoreCheck: String, Sendable, CaseIterable {
+    /// `digest` for a backup with a manifest beside it, `deep` for any other file.
+    case auto
+    /// The stored file's size and SHA-256 against its manifest, without decompressing: proves
+    /// the file is byte for byte the one the backup wrote (whose header and CRC64 were checked
+    /// then). The parse while restoring still checks every key and the CRC64.
+    case digest
+    /// A full pass over the backup first: every key's structure and the CRC64, as
+    /// `memops verify --deep` does.
+    case deep
+    /// No check before writing: damage is found only once the keys before it were written.
+    case none
+}
+
 /// Everything a live restore needs; built by the CLI, never from argument-parser types.
 public struct LiveRestoreOptions: Sendable {
     /// The backup: `.rdb.zst` or a plain RDB file.
@@ -34,9 +49,9 @@ public struct LiveRestoreOptions: Sendable {
     public var functions: FunctionPolicy = .append
     /// Read and check everything, count conflicts, write nothing.
     public var dryRun = false
-    /// Deep-verify the whole backup before writing the first key (a corrupt tail found later
+    /// How the backup is checked before the first key is written (a corrupt tail found later
     /// would leave a half-restored target).
-    public var verifyFirst = true
+    public var check = RestoreCheck.auto
     /// A batch is sent when it holds this many keys …
     public var batchKeys = 1_000
     /// … or this many payload bytes (a bigger key goes alone).
