@@ -34,6 +34,9 @@ public final class RDBReader {
     let scratch = ScratchBuffer()
     /// Compressed LZF data bigger than the input buffer.
     let packed = ScratchBuffer()
+    /// Checks big streams' nodes on a second thread for readers that only count; made when
+    /// first needed and reused.
+    lazy var streamNodes = StreamNodeChecker()
 
     /// Reads the whole file into `visitor`; returns how the checksum was verified.
     @discardableResult
@@ -313,6 +316,11 @@ public final class RDBReader {
     /// until the next blob.
     func lzfBlob() throws -> UnsafeRawBufferPointer {
         let (at, data, ulen) = try lzfHeaderAndData()
+        return try lzfDecompressed(data, outputLength: ulen, at: at)
+    }
+
+    /// LZF `data` decompressed into the scratch buffer; failures are reported at `at`.
+    func lzfDecompressed(_ data: UnsafeRawBufferPointer, outputLength ulen: Int, at: Int) throws -> UnsafeRawBufferPointer {
         // The output is bounded by 88 × the compressed bytes, which have arrived by now.
         scratch.reserve(ulen + lzfSlack)
         do {
@@ -344,22 +352,33 @@ public final class RDBReader {
     /// A string holding a packed structure (listpack, ziplist, intset, zipmap): its bytes, valid
     /// until the next read from the input, without copying them when they are stored plain.
     func blob() throws -> UnsafeRawBufferPointer {
+        let stored = try storedString()
+        guard let length = stored.lzfLength else { return stored.data }
+        return try lzfDecompressed(stored.data, outputLength: length, at: stored.lzfOffset)
+    }
+
+    /// A string as it is stored: its bytes (an integer-encoded one as text), or for an LZF
+    /// string the compressed bytes, where its LZF header starts, and its decompressed length,
+    /// checked against the compressed one. Valid until the next read.
+    func storedString() throws -> (data: UnsafeRawBufferPointer, lzfOffset: Int, lzfLength: Int?) {
         let (v, encoded) = try lengthOrEncoding()
         if !encoded {
             guard v <= UInt64(Int.max >> 8) else { throw corrupt("string", "length \(v) is impossibly large") }
-            return try contiguous(Int(v), into: scratch)
+            return (try contiguous(Int(v), into: scratch), 0, nil)
         }
         let text: [UInt8]
         switch v {
         case 0: text = Array(String(Int8(bitPattern: try input.byte())).utf8)
         case 1: text = Array(String(Int16(bitPattern: UInt16(try input.uintLE(2)))).utf8)
         case 2: text = Array(String(Int32(bitPattern: UInt32(try input.uintLE(4)))).utf8)
-        case 3: return try lzfBlob()
+        case 3:
+            let (at, data, length) = try lzfHeaderAndData()
+            return (data, at, length)
         default: throw corrupt("string", "unknown string encoding \(v)", at: input.offset - 1)
         }
         scratch.reserve(text.count)
         text.withUnsafeBytes { scratch.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        return UnsafeRawBufferPointer(start: scratch.base, count: text.count)
+        return (UnsafeRawBufferPointer(start: scratch.base, count: text.count), 0, nil)
     }
 
     /// An 8-byte little-endian double (ZSET_2 scores).

@@ -7,23 +7,56 @@ extension ValueReader {
         let nodes = try reader.count("stream")
         var liveEntries: UInt64 = 0
         var previousID: StreamID? = nil
-        for _ in 0..<nodes {
-            let keyAt = input.offset
-            let nodeKey = try reader.blob()
-            guard nodeKey.count == 16 else {
-                throw corrupt("stream", "node key is \(nodeKey.count) bytes, not a 16-byte stream ID", at: keyAt)
+        // A big stream whose entries nobody asked for is checked on a second thread.
+        let checker = !elements && nodes >= 16 ? reader.streamNodes : nil
+        checker?.resume(.init())
+        func failed(_ f: StreamNodeChecker.Failure) -> RDBError { corrupt(f.error.structure, f.error.detail, at: f.offset) }
+        do {
+            for _ in 0..<nodes {
+                let keyAt = input.offset
+                let nodeKey = try reader.blob()
+                guard nodeKey.count == 16 else {
+                    throw corrupt("stream", "node key is \(nodeKey.count) bytes, not a 16-byte stream ID", at: keyAt)
+                }
+                // Taken before the next blob, which may reuse the key's bytes.
+                let master = StreamID(ms: bigEndian(nodeKey, 0), seq: bigEndian(nodeKey, 8))
+                if let checker {
+                    let at = input.offset
+                    let stored = try reader.storedString()
+                    if max(stored.data.count, stored.lzfLength ?? 0) < StreamNodeChecker.largestCopied {
+                        checker.add(blobOffset: at, lzfOffset: stored.lzfOffset, master: master, data: stored.data, lzfLength: stored.lzfLength)
+                    } else {
+                        // Too big to copy: checked here, in order after the queued ones.
+                        var state = checker.drain()
+                        if let failure = state.failure { throw failed(failure) }
+                        let b = try stored.lzfLength.map { try reader.lzfDecompressed(stored.data, outputLength: $0, at: stored.lzfOffset) } ?? stored.data
+                        try checked(at) {
+                            state.live += UInt64(try walkStreamNode(b, master: master, previous: &state.previous, materialize: false) { _, _ in })
+                        }
+                        checker.resume(state)
+                    }
+                } else {
+                    let (b, at) = try blob()
+                    let info = self.info
+                    let elements = self.elements
+                    try checked(at) {
+                        liveEntries += UInt64(try walkStreamNode(b, master: master, previous: &previousID, materialize: elements) { id, fields in
+                            visitor.streamEntry(info, id: id, fields: fields)
+                        })
+                    }
+                }
+                drainRaw(&visitor)
             }
-            // Taken before the next blob, which may reuse the key's bytes.
-            let master = StreamID(ms: bigEndian(nodeKey, 0), seq: bigEndian(nodeKey, 8))
-            let (b, at) = try blob()
-            let info = self.info
-            let elements = self.elements
-            try checked(at) {
-                liveEntries += UInt64(try walkStreamNode(b, master: master, previous: &previousID, materialize: elements) { id, fields in
-                    visitor.streamEntry(info, id: id, fields: fields)
-                })
-            }
-            drainRaw(&visitor)
+        } catch {
+            // A node the worker had not checked yet comes earlier in the file than this error.
+            if let failure = checker?.drain().failure { throw failed(failure) }
+            throw error
+        }
+        if let checker {
+            let state = checker.drain()
+            if let failure = state.failure { throw failed(failure) }
+            liveEntries = state.live
+            previousID = state.previous
         }
         let length = try reader.length()
         let lastID = StreamID(ms: try reader.length(), seq: try reader.length())

@@ -146,7 +146,7 @@ extension Verifier {
     /// The stored file's size and SHA-256 against its manifest, read as it is (no
     /// decompression): the cheap proof that a backup is the file the backup run wrote.
     public static func checkStoredDigest(path: String, manifest: BackupManifest) throws {
-        var file = try FileSource(path: path)
+        let file = try FileSource(path: path)
         let name = URL(fileURLWithPath: path).lastPathComponent
         var digest = SHA256()
         var bytes: UInt64 = 0
