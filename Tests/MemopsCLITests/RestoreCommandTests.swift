@@ -67,7 +67,7 @@ private func serverWithBackup() throws -> (RedisServerProcess, String) {
         try Data(bytes).write(to: URL(fileURLWithPath: damaged))
         let run = try MemopsProcess.run(["restore", damaged, "-p", String(target.port)])
         #expect(run.status == 6, "\(run.stderr)")
-        #expect(run.stderr.hasPrefix("memops: error: backup \(damaged) failed deep verification"))
+        #expect(run.stderr.hasPrefix("memops: error: backup \(damaged) failed verification, nothing was restored"))
         #expect(try target.cli("DBSIZE") == "0")
 
         let usage = try MemopsProcess.run(["restore", backup, "--data-dir", "/tmp", "--pattern", "x*"])
