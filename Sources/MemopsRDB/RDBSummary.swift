@@ -116,18 +116,21 @@ public struct RDBSummary: RDBVisitor, Sendable, Codable {
     }
 
     public mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
-        var d = databases[info.db, default: Database()]
-        d.keys += 1
-        if let at = info.expireAtMs {
-            d.expires += 1
-            if at <= now { d.alreadyExpired += 1 }
+        // Updated in place: a copy taken out and stored back made each of its four
+        // dictionaries copy itself, for every key.
+        func count(_ d: inout Database, now: Int64) {
+            d.keys += 1
+            if let at = info.expireAtMs {
+                d.expires += 1
+                if at <= now { d.alreadyExpired += 1 }
+            }
+            let type = info.type.rawValue
+            d.keysByType[type, default: 0] += 1
+            d.keysByEncoding[summary.encoding.rawValue, default: 0] += 1
+            d.bytesByType[type, default: 0] += summary.recordBytes
+            d.elementsByType[type, default: 0] += summary.elementCount
         }
-        let type = info.type.rawValue
-        d.keysByType[type, default: 0] += 1
-        d.keysByEncoding[summary.encoding.rawValue, default: 0] += 1
-        d.bytesByType[type, default: 0] += summary.recordBytes
-        d.elementsByType[type, default: 0] += summary.elementCount
-        databases[info.db] = d
+        count(&databases[info.db, default: Database()], now: now)
         guard top > 0 else { return }
         if biggestKeys.count < top || summary.recordBytes > biggestKeys[biggestKeys.count - 1].bytes {
             let big = BigKey(db: info.db, key: info.key, type: info.type, encoding: summary.encoding,
