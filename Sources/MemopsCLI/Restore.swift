@@ -15,8 +15,9 @@ extension MemopsCommand {
             discussion: """
                 LIVE (default; -u/-h/-p/-s name the server)
                   The backup is checked first, with nothing written: a backup with its manifest beside it by \
-                its size and SHA-256 (the file is then byte for byte what the backup wrote and checked), any \
-                other file by a full pass (structure and CRC64; --verify deep forces it). A corrupt one is \
+                its size and SHA-256 (the file is then byte for byte what the backup wrote, whose CRC64 it \
+                checked), any other file (or a dump saved without a CRC64) by a full pass over its structure \
+                and CRC64 (--verify deep forces it). A corrupt one is \
                 refused. Then each selected key's stored bytes are sent as a DUMP payload with \
                 RESTORE key ttl payload ABSTTL, in pipelined batches; payloads are never re-encoded, only \
                 re-stamped with the target's RDB version when the target is older and knows the type. Keys the \
@@ -69,7 +70,7 @@ extension MemopsCommand {
         @Flag(name: .customLong("dry-run"), help: "Show what would be written (keys, bytes, conflicts, steps) without writing.")
         var dryRun = false
 
-        @Option(help: "Live: how the backup is checked before the first key is written: auto (digest for a backup with a manifest, else deep), digest (size and SHA-256 against the manifest), deep (a full pass: every key's structure and the CRC64), none.")
+        @Option(help: "Live: how the backup is checked before the first key is written: auto (digest for a backup whose manifest records a checked CRC64, else deep), digest (size and SHA-256 against the manifest: the file is intact, its keys are parsed as they are restored), deep (a full pass first: every key's structure and the CRC64), none.")
         var verify: RestoreCheck = .auto
 
         @Flag(name: .customLong("no-verify"), help: "Live: same as --verify none; damage is then found only after earlier keys (perhaps the damaged one: the CRC64 is checked at the end) were written.")

@@ -16,7 +16,8 @@ public final class RDBReader {
     var currentKey: [UInt8]?
 
     /// A reader of `source` with a read buffer of `bufferSize` bytes (at least 16; 1 MiB by
-    /// default, which is all the memory the reader keeps besides the value being read).
+    /// default, which is all the memory the reader keeps besides the value being read, and
+    /// about 4 MiB more once it meets a big stream: see `StreamNodeChecker`).
     public init(_ source: some ByteSource, bufferSize: Int = 1 << 20) {
         input = RDBInput(source, capacity: max(16, bufferSize))
     }
@@ -37,6 +38,9 @@ public final class RDBReader {
     /// Checks big streams' nodes on a second thread for readers that only count; made when
     /// first needed and reused.
     lazy var streamNodes = StreamNodeChecker()
+    /// Stream nodes checked by that worker, and nodes too big for it checked here (tests).
+    var streamNodesAside = 0
+    var streamNodesTooBig = 0
 
     /// Reads the whole file into `visitor`; returns how the checksum was verified.
     @discardableResult

@@ -28,6 +28,8 @@ final class StreamNodeChecker: @unchecked Sendable {
     /// The worker's results: valid once `drain` returned, and then writable by the reader
     /// (an inline check continues from them) until the next `add`.
     struct State {
+        /// Nodes the worker checked.
+        var nodes = 0
         var live: UInt64 = 0
         var previous: StreamID?
         var failure: Failure?
@@ -116,6 +118,7 @@ final class StreamNodeChecker: @unchecked Sendable {
             }
             do throws(BlobError) {
                 state.live += UInt64(try walkStreamNode(node, master: master, previous: &state.previous, materialize: false) { _, _ in })
+                state.nodes += 1
             } catch {
                 state.failure = Failure(offset: field(0), error: error)
                 return

@@ -41,6 +41,7 @@ extension ValueReader {
                             state.live += UInt64(try walkStreamNode(b, master: master, previous: &state.previous, materialize: false) { _, _ in })
                         }
                         checker.resume(state)
+                        reader.streamNodesTooBig += 1
                     }
                 } else {
                     let (b, at) = try blob()
@@ -64,6 +65,7 @@ extension ValueReader {
             if let failure = state.failure { throw failed(failure) }
             liveEntries = state.live
             previousID = state.previous
+            reader.streamNodesAside += state.nodes
         }
         let length = try reader.length()
         let lastID = StreamID(ms: try reader.length(), seq: try reader.length())

@@ -308,6 +308,33 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
         #expect(phases.isEmpty)  // refused before reading the content
         #expect(try target.digest() == digest && keyCount(target) == 1)
 
+        // A manifest whose dump had no CRC64 (rdbchecksum no) proves nothing about the content,
+        // even with a matching digest: auto reads it all first, and refuses the damage.
+        var unchecked = try BackupManifest.decode(Data(contentsOf: URL(fileURLWithPath: dest + "/" + manifestName)))
+        #expect(RestoreCheck.automatic(for: unchecked) == .digest)
+        unchecked.rdb.crc64 = nil
+        let sum = Process()
+        sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        sum.arguments = [copy]
+        let out = Pipe()
+        sum.standardOutput = out
+        try sum.run()
+        sum.waitUntilExit()
+        unchecked.compressed.sha256 = String(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
+        #expect(RestoreCheck.automatic(for: unchecked) == .deep)
+        try Data(unchecked.encoded()).write(to: URL(fileURLWithPath: dest + "/" + manifestName))
+        phases = []
+        do {
+            _ = try engine.run()
+            Issue.record("a damaged backup was restored")
+        } catch let error as RestoreError {
+            guard case .corruptBackup = error else { Issue.record("wrong error: \(error)"); return }
+        }
+        #expect(phases == ["check"])
+        #expect(try target.digest() == digest && keyCount(target) == 1)
+        unchecked.verification = .init(at: Date(), level: "deep", ok: true)
+        #expect(RestoreCheck.automatic(for: unchecked) == .digest)
+
         // The same damage without the manifest: auto falls back to the deep pass, which refuses it.
         try FileManager.default.removeItem(atPath: dest + "/" + manifestName)
         do {

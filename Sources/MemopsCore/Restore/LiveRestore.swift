@@ -72,11 +72,11 @@ public struct LiveRestore {
         let checkConflicts = options.dryRun || options.onConflict == .fail
         var check = options.check
         let manifest = BackupManifest.sibling(of: options.backup)
-        if check == .auto { check = manifest == nil ? .deep : .digest }
-        if check == .digest && !checkConflicts {
-            guard let manifest else {
-                throw RestoreError.invalid("\(options.backup) has no manifest beside it to check its digest against; use --verify deep")
-            }
+        if check == .auto { check = RestoreCheck.automatic(for: manifest) }
+        if check == .digest && manifest == nil {
+            throw RestoreError.invalid("\(options.backup) has no manifest beside it to check its digest against; use --verify deep")
+        }
+        if check == .digest && !checkConflicts, let manifest {
             do {
                 try Verifier.checkStoredDigest(path: options.backup, manifest: manifest)
             } catch let error as VerificationError {

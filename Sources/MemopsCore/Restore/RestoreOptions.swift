@@ -29,6 +29,15 @@ public enum RestoreCheck: String, Sendable, CaseIterable {
     case deep
     /// No check before writing: damage is found only once the keys before it were written.
     case none
+
+    /// What `auto` means for a backup: `digest` when its manifest says the content was checked
+    /// when it was made (the CRC64 trailer, or a deep verify), so that a matching digest proves
+    /// it is intact; `deep` otherwise (no manifest, or a dump saved with `rdbchecksum no`, whose
+    /// content nothing ever checked).
+    static func automatic(for manifest: BackupManifest?) -> RestoreCheck {
+        guard let manifest else { return .deep }
+        return manifest.rdb.crc64 != nil || manifest.verification?.level == "deep" ? .digest : .deep
+    }
 }
 
 /// Everything a live restore needs; built by the CLI, never from argument-parser types.
