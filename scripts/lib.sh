@@ -16,6 +16,12 @@ free_port() {
     done
 }
 
+# median "X Y Z": the median of whitespace-separated numbers, with two decimals (benchmarks
+# run each tool a few times, interleaved, and compare medians).
+median() {
+    python3 -c "import sys, statistics; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.2f}')" $1
+}
+
 # start_redis DIR [redis-server options…]: starts a server on a free port with DIR as its
 # working directory, waits for PING, and sets REDIS_PORT and REDIS_PID.
 start_redis() {

@@ -8,9 +8,9 @@ import Synchronization
 ///
 /// The reader hands over each node copied into batches of about 1 MiB, every other one still
 /// LZF-compressed (the reader decompresses the others itself, which balances the two threads:
-/// measured on the sample data, 1.4–1.8 s against 2.3–2.5 s inline, in the same run); the worker checks them in file order with the same checks as the inline
-/// path (`lzfDecompress`, `walkStreamNode`) and keeps the first failure with the offset the
-/// inline path would report. Memory: three batches and the worker's decompression buffer.
+/// measured on the sample data, 1.4–1.8 s against 2.3–2.5 s inline, in the same run). The
+/// worker checks them in file order with the same checks as the inline path (`lzfDecompress`,
+/// `walkStreamNode`) and keeps the first failure with the offset the inline path would report. Memory: three batches and the worker's decompression buffer.
 final class StreamNodeChecker: @unchecked Sendable {
     /// Nodes at least this big are not copied: the reader drains the worker and checks them
     /// itself, so memory stays bounded whatever a node's size.

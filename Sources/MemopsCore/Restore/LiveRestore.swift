@@ -66,12 +66,12 @@ public struct LiveRestore {
         var result = LiveRestoreResult()
         result.dryRun = options.dryRun
         result.target = try TargetServer.detect(redis)
-        let total = LiveRestore.rawSize(of: options.backup)
+        let manifest = BackupManifest.sibling(of: options.backup)
+        let total = LiveRestore.rawSize(of: options.backup, manifest: manifest)
         let nowMs = Int64((options.now ?? Date()).timeIntervalSince1970 * 1000)
 
         let checkConflicts = options.dryRun || options.onConflict == .fail
         var check = options.check
-        let manifest = BackupManifest.sibling(of: options.backup)
         if check == .auto { check = RestoreCheck.automatic(for: manifest) }
         if check == .digest && manifest == nil {
             throw RestoreError.invalid("\(options.backup) has no manifest beside it to check its digest against; use --verify deep")
@@ -140,9 +140,9 @@ public struct LiveRestore {
 
     /// The uncompressed size of the backup for progress: the file's size for a plain RDB, the
     /// manifest's `rdb.bytes` for a `.rdb.zst` that has one.
-    static func rawSize(of path: String) -> UInt64? {
+    static func rawSize(of path: String, manifest: BackupManifest?) -> UInt64? {
         guard let file = try? FileSource(path: path), let size = file.status()?.size else { return nil }
-        return path.hasSuffix(".zst") ? BackupManifest.sibling(of: path)?.rdb.bytes : size
+        return path.hasSuffix(".zst") ? manifest?.rdb.bytes : size
     }
 }
 

@@ -18,7 +18,8 @@ public enum FunctionPolicy: String, Sendable, CaseIterable {
 
 /// How a live restore checks the backup before it writes the first key.
 public enum RestoreCheck: String, Sendable, CaseIterable {
-    /// `digest` for a backup with a manifest beside it, `deep` for any other file.
+    /// `digest` for a backup whose manifest records a checked content, `deep` for any other
+    /// file (see `automatic(for:)`).
     case auto
     /// The stored file's size and SHA-256 against its manifest, without decompressing: proves
     /// the file is byte for byte the one the backup wrote (whose header and CRC64 were checked
