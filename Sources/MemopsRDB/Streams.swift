@@ -27,8 +27,11 @@ extension ValueReader {
                         if let length = stored.lzfLength, node % 2 == 0 {
                             // Every other node is decompressed here: LZF is most of the work, and
                             // the worker alone would be the bottleneck.
-                            let b = try reader.lzfDecompressed(stored.data, outputLength: length, at: stored.lzfOffset)
-                            checker.add(blobOffset: at, lzfOffset: stored.lzfOffset, master: master, data: b, lzfLength: nil)
+                            do throws(BlobError) {
+                                try checker.addDecompressing(blobOffset: at, lzfOffset: stored.lzfOffset, master: master, lzf: stored.data, outputLength: length)
+                            } catch {
+                                throw corrupt(error.structure, error.detail, at: stored.lzfOffset)
+                            }
                         } else {
                             checker.add(blobOffset: at, lzfOffset: stored.lzfOffset, master: master, data: stored.data, lzfLength: stored.lzfLength)
                         }

@@ -59,6 +59,11 @@ func listing(_ dir: String) -> [String] {
         #expect(plain.rawSHA256 == nil && plain.storedSHA256 == nil)
         let hashed = try Verifier.verify(path: result.path, digests: true)
         #expect(hashed.rawSHA256 == onDisk.rdb.sha256 && hashed.storedSHA256 == onDisk.compressed.sha256)
+        // A plain RDB, deep-verified (read ahead on a second thread): the digest covers every byte.
+        let plainDump = URL(fileURLWithPath: dest).appendingPathComponent("plain.rdb")
+        try Data(dump).write(to: plainDump)
+        let mapped = try Verifier.verify(path: plainDump.path, deep: true, digests: true)
+        #expect(mapped.rawSHA256 == onDisk.rdb.sha256 && mapped.rawBytes == UInt64(dump.count))
     }
 
     /// Big enough that writeback is started part way (every 8 MiB) and written in uneven
