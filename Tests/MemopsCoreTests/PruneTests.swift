@@ -216,6 +216,53 @@ struct PruneTests {
         #expect(try snapshot(redis) == before)
     }
 
+    @Test("replies lost after the scripts ran: the journal still holds every key and member they removed")
+    func scriptRepliesLost() throws {
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        let other = try connect(server)
+        let gen = try SampleDataGenerator(auditSpec(nodes: 0))
+        _ = try SampleDataLoader.load(gen, into: redis)
+        let before = try snapshot(redis)
+        var options = PruneOptions()
+        options.olderThanSeconds = 3 * 86_400
+        options.namespace = "embedding"
+        options.count = 5
+        let pruner = Pruner(connection: redis, options: options)
+        let plan = try pruner.plan()
+        // Embeddings leave with their index members: the script path. The second batch of
+        // scripts runs, then the pruner fails before reading their replies.
+        struct RepliesLost: Error {}
+        var batches = 0
+        var lost: [[UInt8]] = []
+        pruner.afterSendingScripts = { keys in
+            guard !keys.isEmpty else { return }
+            batches += 1
+            guard batches == 2 else { return }
+            for _ in 0..<500 where try keys.contains(where: { try other.command([b("EXISTS"), $0]).integer == 1 }) { usleep(10_000) }
+            lost = keys
+            throw RepliesLost()
+        }
+        let path = journalPath(server)
+        let journal = try PruneJournal(creating: path)
+        #expect(throws: RepliesLost.self) { try pruner.apply(plan, journal: journal) }
+        try journal.close()
+        #expect(plan.count > 2 * options.count && !lost.isEmpty)
+        // The scripts did run: their keys are gone, and each is in the journal all the same.
+        let journalled = Set(try PruneJournal.read(path: path).compactMap { r -> [UInt8]? in
+            if case .key(let k, _, _) = r { return k } else { return nil }
+        })
+        for key in lost {
+            #expect(try other.command([b("EXISTS"), key]).integer == 0)
+            #expect(journalled.contains(key), "\(AuditChecker.text(key)) was removed but is not in the journal")
+        }
+        // Undo brings back every key and index member: the database is as it was. (On another
+        // connection: the pruner's still has the unread replies.)
+        let undo = try PruneJournal.undo(path: path, into: other)
+        #expect(undo.errors.isEmpty)
+        #expect(try snapshot(other) == before)
+    }
+
     @Test("--expired-policy --fix-ttl gives missing TTLs the policy's bound, and undo takes them back")
     func fixTTL() throws {
         let server = try RedisServerProcess()

@@ -76,6 +76,9 @@ public final class Pruner {
     /// Called with the keys a transaction is about to UNLINK, between its reads and its
     /// MULTI/EXEC (tests write keys here).
     var betweenReadAndExec: (([[UInt8]]) throws -> Void)?
+    /// Called with the keys a batch of scripts may remove, once the scripts are sent and before
+    /// their replies are read (tests fail here, as a dropped connection would).
+    var afterSendingScripts: (([[UInt8]]) throws -> Void)?
 
     public init(connection: RedisConnection, schema: Schema = .seed, options: PruneOptions) {
         self.connection = connection
@@ -240,7 +243,9 @@ public final class Pruner {
     /// keep every key whose value digest or expiry differs from the scan, and UNLINK the rest in
     /// MULTI/EXEC — a key written after the read aborts the EXEC, and the batch is read again.
     /// Everything else (index members, keys with index members, TTL fixes, stream trims, and a
-    /// batch that keeps being aborted) goes through pipelined Lua re-checks, one per item.
+    /// batch that keeps being aborted) goes through pipelined Lua re-checks, one per item; the
+    /// keys among them are read first (DUMP, PEXPIRETIME), so that if the replies are lost the
+    /// journal still holds everything the scripts may have removed.
     /// Without a journal nothing can be undone; the CLI always passes one when acting.
     public func apply(_ actions: [PruneAction], journal: PruneJournal?) throws -> PruneResult {
         do {
@@ -273,24 +278,40 @@ public final class Pruner {
             try journal?.flush()
         }
         for start in stride(from: 0, to: other.count, by: options.count) {
-            let batch = Array(other[start..<min(other.count, start + options.count)])
-            let replies = try connection.pipeline(batch.map(Pruner.command))
+            var batch = Array(other[start..<min(other.count, start + options.count)])
+            // A key's value is read before its script runs, so that a reply lost after the script
+            // ran (a dropped connection) cannot lose it: the script removes the key only if its
+            // digest is still the scan's, which the value read here must match too.
+            let read = try readKeys(batch)
+            result.keptBecauseChanged += read.changed
+            batch.removeAll { if case .key(let k, _, _, _, _) = $0 { return read.values[k] == nil } else { return false } }
+            if batch.isEmpty { continue }
+            var replies: [RedisReply] = []
+            do {
+                var scripts = RESPEncoder()
+                for action in batch { scripts.append(Pruner.command(action)) }
+                try connection.send(scripts, during: "EVAL")
+                try afterSendingScripts?(read.values.keys.sorted { $0.lexicographicallyPrecedes($1) })
+                for action in batch {
+                    if case .trim = action { replies.append(try connection.receive(during: "XTRIM")) } else { replies.append(try connection.receive(during: "EVAL")) }
+                }
+            } catch {
+                // The scripts may have run: journal what they would have removed. Undo puts back
+                // only what is missing (RESTORE skips an existing key, ZADD NX, SADD, HSETNX).
+                for action in batch { Pruner.journalRemoval(action, read: read.values, into: journal) }
+                throw error
+            }
             limiter.spent(batch.count)
             for (action, reply) in zip(batch, replies) {
                 if let e = reply.errorMessage { throw PruneError.script(message: e, action: action.describe) }
                 switch action {
-                case .member(let d, let via):
+                case .member:
                     guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
                     result.membersRemoved += 1
-                    switch via {
-                    case .zsetMembers: journal?.append(.zsetMember(key: d.index, member: d.member, score: d.score ?? []))
-                    case .setMembers: journal?.append(.setMember(key: d.index, member: d.member))
-                    case .hashValues: journal?.append(.hashField(key: d.index, field: d.field ?? [], value: d.member))
-                    }
-                case .key(let k, _, _, let memory, let index):
-                    guard let parts = reply.elements, parts.count == 2, let payload = parts[0].bytes else { result.keptBecauseChanged += 1; continue }
-                    journal?.append(.key(key: k, expireAtMs: parts[1].integer ?? -1, payload: payload))
-                    for i in index { journal?.append(.zsetMember(key: i.key, member: i.member, score: i.score)) }
+                    Pruner.journalRemoval(action, read: read.values, into: journal)
+                case .key(_, _, _, let memory, let index):
+                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
+                    Pruner.journalRemoval(action, read: read.values, into: journal)
                     result.keysRemoved += 1
                     result.membersRemoved += index.count
                     result.bytesFreed += memory
@@ -305,6 +326,53 @@ public final class Pruner {
             try journal?.flush()
         }
         return result
+    }
+
+    /// DUMP and PEXPIRETIME of the batch's keys, pipelined: the value of each key still as the
+    /// scan saw it (digest and expiry), and how many were not.
+    private func readKeys(_ batch: [PruneAction]) throws -> (values: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)], changed: Int) {
+        var commands: [[[UInt8]]] = []
+        for case .key(let k, _, _, _, _) in batch {
+            commands.append([Word.dump, k])
+            commands.append([Word.pexpiretime, k])
+        }
+        if commands.isEmpty { return ([:], 0) }
+        let replies = try connection.pipeline(commands)
+        limiter.spent(commands.count)
+        var values: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)] = [:]
+        var changed = 0
+        var i = 0
+        for case .key(let k, let digest, let expire, _, _) in batch {
+            let (dump, at) = (replies[i], replies[i + 1])
+            i += 2
+            if let m = dump.errorMessage ?? at.errorMessage { throw PruneError.script(message: m, action: "DUMP \(AuditChecker.text(k))") }
+            guard let payload = dump.bytes, at.integer == expire, Pruner.sha1(payload) == digest else {
+                changed += 1
+                continue
+            }
+            values[k] = (payload, expire)
+        }
+        return (values, changed)
+    }
+
+    /// Journals what `action`'s script removes (a key's value as read before it ran).
+    static func journalRemoval(_ action: PruneAction, read: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)], into journal: PruneJournal?) {
+        switch action {
+        case .member(let d, let via):
+            switch via {
+            case .zsetMembers: journal?.append(.zsetMember(key: d.index, member: d.member, score: d.score ?? []))
+            case .setMembers: journal?.append(.setMember(key: d.index, member: d.member))
+            case .hashValues: journal?.append(.hashField(key: d.index, field: d.field ?? [], value: d.member))
+            }
+        case .key(let k, _, _, _, let index):
+            guard let value = read[k] else { return }
+            journal?.append(.key(key: k, expireAtMs: value.expireAtMs, payload: value.payload))
+            for i in index { journal?.append(.zsetMember(key: i.key, member: i.member, score: i.score)) }
+        case .ttl, .trim:
+            // A TTL is journalled only once it is known to have changed: putting back a TTL the
+            // script left alone would undo a newer one. A trim cannot be undone.
+            break
+        }
     }
 
     /// One optimistic transaction over plain-key actions; false when writers kept aborting it
@@ -454,7 +522,7 @@ public final class Pruner {
         end
         redis.call('UNLINK', KEYS[1])
         for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[2 * i - 1]) end
-        return {d, t}
+        return 1
         """
     static let ttlScript = """
         local t = redis.call('PEXPIRETIME', KEYS[1])
