@@ -76,7 +76,7 @@ private func isOneLineError(_ stderr: String) -> Bool {
         let server = try RedisServerProcess(arguments: ["--requirepass", "filepw"])
         let dest = try destination()
         let file = dest + "/../pw-\(UUID().uuidString.prefix(6))"
-        try "filepw\n".write(toFile: file, atomically: false, encoding: .utf8)
+        try "filepw\n".write(toFile: file, atomically: true, encoding: .utf8)
         chmod(file, 0o644)
         let open = try MemopsProcess.run(["backup", "-p", String(server.port), "--pass-file", file, "--dest", dest])
         #expect(open.status == 2 && open.stderr.contains("chmod 600"), "\(open.stderr)")

@@ -39,7 +39,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memops-cli-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 

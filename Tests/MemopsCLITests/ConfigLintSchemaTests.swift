@@ -10,7 +10,7 @@ import Testing
             .appendingPathComponent("lint-schema-\(UUID().uuidString.prefix(8)))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         let conf = base.appendingPathComponent("redis.conf")
-        try "maxmemory 1gb\nmaxmemory-policy allkeys-lru\n".write(to: conf, atomically: false, encoding: .utf8)
+        try "maxmemory 1gb\nmaxmemory-policy allkeys-lru\n".write(to: conf, atomically: true, encoding: .utf8)
 
         let seed = try MemopsProcess.run(["config", "lint", "--no-host-checks", "--format", "json", conf.path])
         #expect(seed.stdoutText.contains("RC403"), "the seed schema keeps embeddings without a TTL: \(seed.stdoutText)")

@@ -119,7 +119,7 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("memops-diff-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        try "maxmemory 10mb\n".write(to: root.appendingPathComponent("inc-ok.conf"), atomically: false, encoding: .utf8)
+        try "maxmemory 10mb\n".write(to: root.appendingPathComponent("inc-ok.conf"), atomically: true, encoding: .utf8)
 
         var cases = (Self.valid + Self.broken).map { $0.replacingOccurrences(of: "{dir}", with: root.path) }
         let env = ProcessInfo.processInfo.environment
@@ -170,7 +170,7 @@ import Testing
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let port = try RedisServerProcess.freePort()
             let conf = dir.appendingPathComponent("case.conf")
-            try text.replacingOccurrences(of: "{port}", with: "6380").write(to: conf, atomically: false, encoding: .utf8)
+            try text.replacingOccurrences(of: "{port}", with: "6380").write(to: conf, atomically: true, encoding: .utf8)
             let log = dir.appendingPathComponent("out.log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let p = Process()
@@ -184,7 +184,7 @@ import Testing
             try p.run()
             // scripts/test kills whatever a crashed run leaves behind, by these pid files.
             if let pids = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"] {
-                try? String(p.processIdentifier).write(toFile: "\(pids)/server-\(p.processIdentifier).pid", atomically: false, encoding: .utf8)
+                try? String(p.processIdentifier).write(toFile: "\(pids)/server-\(p.processIdentifier).pid", atomically: true, encoding: .utf8)
             }
             running.append((p, port, log))
         }

@@ -63,7 +63,7 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let inc = dir.appendingPathComponent("extra.conf").path
-        try "# extra\n\nappendonly maybe\n".write(toFile: inc, atomically: false, encoding: .utf8)
+        try "# extra\n\nappendonly maybe\n".write(toFile: inc, atomically: true, encoding: .utf8)
         let d = try lint("port 6380\ninclude \(inc)\nhz 10\n")
         let bad = try #require(d.first { $0.rule == "RC105" })
         #expect(bad.location == SourceLocation(file: inc, line: 3, column: 12))
@@ -72,7 +72,7 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         #expect(!rel.contains { $0.rule == "RC112" })
         #expect(try lint("include extra.conf", cwd: "/").contains { $0.rule == "RC112" })
         // An include of itself is a loop, not an endless recursion.
-        try "include \(dir.path)/self.conf\n".write(toFile: dir.path + "/self.conf", atomically: false, encoding: .utf8)
+        try "include \(dir.path)/self.conf\n".write(toFile: dir.path + "/self.conf", atomically: true, encoding: .utf8)
         #expect(try lint("include \(dir.path)/self.conf").contains { $0.rule == "RC112" && $0.message.contains("loops") })
     }
 
@@ -80,8 +80,8 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memops-glob-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try "maxmemory 1gb\n".write(toFile: dir.path + "/a.conf", atomically: false, encoding: .utf8)
-        try "maxmemory 2gb\n".write(toFile: dir.path + "/b.conf", atomically: false, encoding: .utf8)
+        try "maxmemory 1gb\n".write(toFile: dir.path + "/a.conf", atomically: true, encoding: .utf8)
+        try "maxmemory 2gb\n".write(toFile: dir.path + "/b.conf", atomically: true, encoding: .utf8)
         var o = ConfigLintOptions()
         o.host = HostFacts()
         let report = try ConfigLinter(options: o).lint(text: "include \(dir.path)/*.conf\n", name: "t.conf")

@@ -61,7 +61,7 @@ import Testing
             protected-mode yes
             maxmemory 100mb
             hz 10
-            """.write(toFile: file, atomically: false, encoding: .utf8)
+            """.write(toFile: file, atomically: true, encoding: .utf8)
         var options = ConfigLintOptions()
         options.hostChecks = false
         let linter = try ConfigLinter(options: options)

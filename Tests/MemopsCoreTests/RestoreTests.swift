@@ -459,7 +459,7 @@ func keyCount(_ server: RedisServerProcess, db: Int = 0) throws -> Int {
     func conf(_ dir: URL, aof: Bool) throws -> String {
         let path = dir.deletingLastPathComponent().appendingPathComponent("redis.conf").path
         try "dir \(dir.path)\ndbfilename dump.rdb\nappendonly \(aof ? "yes" : "no")\nappenddirname \"appendonlydir\"\n"
-            .write(toFile: path, atomically: false, encoding: .utf8)
+            .write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 

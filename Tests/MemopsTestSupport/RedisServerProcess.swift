@@ -40,7 +40,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         try process.run()
         if let pids = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"] {
             let pidFile = URL(fileURLWithPath: pids).appendingPathComponent("server-\(process.processIdentifier).pid")
-            try? String(process.processIdentifier).write(to: pidFile, atomically: false, encoding: .utf8)
+            try? String(process.processIdentifier).write(to: pidFile, atomically: true, encoding: .utf8)
         }
         try waitUntilReady()
     }
