@@ -66,7 +66,7 @@ struct ListpackIterator {
         let start = p
         var value: PackedValue
         var encLen: Int
-        func need(_ k: Int) throws(BlobError) {
+        @inline(__always) func need(_ k: Int) throws(BlobError) {
             guard start + k < n else { throw BlobError("listpack", "entry at \(start) runs past the end") }
         }
         if first & 0x80 == 0 {
@@ -113,7 +113,19 @@ struct ListpackIterator {
             seen += 1
             return value
         }
-        let backLenSize = encLen < 16383 ? 2 : encLen < 2_097_151 ? 3 : encLen < 268_435_455 ? 4 : 5
+        if encLen < 16383 {
+            // Two bytes, read backwards: the low 7 bits with the continuation bit, then the rest.
+            try need(encLen + 1)
+            let high = b[start + encLen]
+            let low = b[start + encLen + 1]
+            guard low & 0x80 != 0, high & 0x80 == 0 else { throw BlobError("listpack", "malformed back-length of entry at \(start)") }
+            let decoded = Int(high) << 7 | Int(low & 0x7F)
+            guard decoded == encLen else { throw BlobError("listpack", "back-length \(decoded) of entry at \(start) does not match its size \(encLen)") }
+            p = start + encLen + 2
+            seen += 1
+            return value
+        }
+        let backLenSize = encLen < 2_097_151 ? 3 : encLen < 268_435_455 ? 4 : 5
         try need(encLen + backLenSize - 1)
         var decoded = 0
         var shift = 0
