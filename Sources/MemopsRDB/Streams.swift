@@ -178,18 +178,11 @@ func walkStreamNode(_ b: UnsafeRawBufferPointer, master: StreamID, previous: ino
                     _ body: (StreamID, [(field: [UInt8], value: [UInt8])]) -> Void) throws(BlobError) -> Int {
     func fail(_ d: String) -> BlobError { BlobError("stream listpack", d) }
     var it = try ListpackIterator(b)
-    func int(_ what: String) throws(BlobError) -> Int64 {
-        guard let e = try it.next() else { throw fail("ends before the \(what)") }
-        guard let v = e.integer(b) else { throw fail("\(what) is not an integer") }
-        return v
-    }
-    func element(_ what: String) throws(BlobError) -> PackedValue {
-        guard let e = try it.next() else { throw fail("ends before the \(what)") }
-        return e
-    }
-    let liveCount = try int("entry count")
-    let deletedCount = try int("deleted count")
-    let masterFieldCount = try int("master field count")
+    // The iterator's own methods, not closures over it: inlined, a closure capturing the
+    // iterator made every access a dynamic exclusivity check.
+    let liveCount = try it.streamInteger("entry count")
+    let deletedCount = try it.streamInteger("deleted count")
+    let masterFieldCount = try it.streamInteger("master field count")
     // A listpack holds fewer than 2^32 elements, so larger counts are corrupt (and would
     // overflow the arithmetic below).
     let limit: Int64 = 1 << 32
@@ -199,39 +192,39 @@ func walkStreamNode(_ b: UnsafeRawBufferPointer, master: StreamID, previous: ino
     guard liveCount + deletedCount > 0 else { throw fail("a node with no entries") }
     var masterFields: [[UInt8]] = []
     for _ in 0..<masterFieldCount {
-        let f = try element("master field")
+        let f = try it.streamElement("master field")
         if materialize { masterFields.append(f.materialize(b)) }
     }
-    guard try int("master terminator") == 0 else { throw fail("master entry is not terminated by 0") }
+    guard try it.streamInteger("master terminator") == 0 else { throw fail("master entry is not terminated by 0") }
     var live: Int64 = 0
     var deleted: Int64 = 0
     var fields: [(field: [UInt8], value: [UInt8])] = []
     while let flagsEntry = try it.next() {
         guard let flags = flagsEntry.integer(b) else { throw fail("entry flags are not an integer") }
-        let msDelta = try int("ID ms delta")
-        let seqDelta = try int("ID seq delta")
+        let msDelta = try it.streamInteger("ID ms delta")
+        let seqDelta = try it.streamInteger("ID seq delta")
         let id = StreamID(ms: master.ms &+ UInt64(bitPattern: msDelta), seq: master.seq &+ UInt64(bitPattern: seqDelta))
         if let p = previous, id <= p { throw fail("entry ID \(id) is not after \(p)") }
         previous = id
         let lpCount: Int64
         if flags & 2 != 0 {  // STREAM_ITEM_FLAG_SAMEFIELDS
             if materialize {
-                for f in masterFields { fields.append((f, try element("value").materialize(b))) }
+                for f in masterFields { fields.append((f, try it.streamElement("value").materialize(b))) }
             } else {
-                for _ in 0..<masterFieldCount { _ = try element("value") }
+                for _ in 0..<masterFieldCount { _ = try it.streamElement("value") }
             }
             lpCount = masterFieldCount + 3
         } else {
-            let n = try int("field count")
+            let n = try it.streamInteger("field count")
             guard (0..<limit).contains(n) else { throw fail("impossible field count \(n)") }
             for _ in 0..<n {
-                let f = try element("field")
-                let v = try element("value")
+                let f = try it.streamElement("field")
+                let v = try it.streamElement("value")
                 if materialize { fields.append((f.materialize(b), v.materialize(b))) }
             }
             lpCount = n * 2 + 4
         }
-        guard try int("lp-count") == lpCount else { throw fail("lp-count of entry \(id) does not match its size") }
+        guard try it.streamInteger("lp-count") == lpCount else { throw fail("lp-count of entry \(id) does not match its size") }
         if flags & 1 != 0 {  // STREAM_ITEM_FLAG_DELETED
             deleted += 1
         } else {
@@ -244,4 +237,20 @@ func walkStreamNode(_ b: UnsafeRawBufferPointer, master: StreamID, previous: ino
         throw fail("master entry says \(liveCount) live and \(deletedCount) deleted entries but there are \(live) and \(deleted)")
     }
     return Int(live)
+}
+
+extension ListpackIterator {
+    /// The next element of a stream node, which must be there.
+    @inline(__always)
+    mutating func streamElement(_ what: String) throws(BlobError) -> PackedValue {
+        guard let e = try next() else { throw BlobError("stream listpack", "ends before the \(what)") }
+        return e
+    }
+
+    /// The next element of a stream node, which must be an integer.
+    @inline(__always)
+    mutating func streamInteger(_ what: String) throws(BlobError) -> Int64 {
+        guard let v = try streamElement(what).integer(blob) else { throw BlobError("stream listpack", "\(what) is not an integer") }
+        return v
+    }
 }
