@@ -263,6 +263,36 @@ struct PruneTests {
         #expect(try snapshot(other) == before)
     }
 
+    @Test("a script failing mid-batch: the scripts after it ran too, and what they removed is journalled")
+    func scriptErrorMidBatch() throws {
+        let server = try RedisServerProcess()
+        let redis = try connect(server)
+        try redis.command("SET", "thing:1", "one")
+        try redis.command("SET", "thing:2", "two")
+        try redis.command("ZADD", "things", "1", "thing:1", "1", "thing:2")
+        try redis.command("SET", "not-a-zset", "x")
+        func remove(_ key: String) throws -> PruneAction {
+            let payload = try #require(try redis.command([b("DUMP"), b(key)]).bytes)
+            return .key(key: b(key), digest: Pruner.sha1(payload), expireAtMs: -1, memory: 0, index: [(b("things"), b(key), b("1"))])
+        }
+        // The middle action's script fails: ZSCORE on a string is WRONGTYPE.
+        let failing = PruneAction.member(DanglingMember(reference: 0, index: b("not-a-zset"), member: b("m"), field: nil, score: b("1"), target: b("missing")), via: .zsetMembers)
+        let actions = [try remove("thing:1"), failing, try remove("thing:2")]
+        let path = journalPath(server)
+        let journal = try PruneJournal(creating: path)
+        #expect(throws: PruneError.self) { try Pruner(connection: redis, options: PruneOptions()).apply(actions, journal: journal) }
+        try journal.close()
+        #expect(try redis.command("EXISTS", "thing:1", "thing:2").integer == 0)
+        let journalled = Set(try PruneJournal.read(path: path).compactMap { r -> String? in
+            if case .key(let k, _, _) = r { return AuditChecker.text(k) } else { return nil }
+        })
+        #expect(journalled == ["thing:1", "thing:2"])
+        let undo = try PruneJournal.undo(path: path, into: redis)
+        #expect(undo.keysRestored == 2 && undo.errors.isEmpty)
+        #expect(try redis.command("GET", "thing:2").string == "two")
+        #expect(try redis.command("ZCARD", "things").integer == 2)
+    }
+
     @Test("--expired-policy --fix-ttl gives missing TTLs the policy's bound, and undo takes them back")
     func fixTTL() throws {
         let server = try RedisServerProcess()

@@ -302,8 +302,14 @@ public final class Pruner {
                 throw error
             }
             limiter.spent(batch.count)
+            // A failed script fails the prune, but only after the replies after it are read and
+            // journalled: those scripts ran too.
+            var failure: PruneError?
             for (action, reply) in zip(batch, replies) {
-                if let e = reply.errorMessage { throw PruneError.script(message: e, action: action.describe) }
+                if let e = reply.errorMessage {
+                    if failure == nil { failure = .script(message: e, action: action.describe) }
+                    continue
+                }
                 switch action {
                 case .member:
                     guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
@@ -324,6 +330,7 @@ public final class Pruner {
                 }
             }
             try journal?.flush()
+            if let failure { throw failure }
         }
         return result
     }
