@@ -25,7 +25,8 @@ extension MemopsCommand {
                 JOURNAL AND UNDO
                   Acting writes a journal (default memops-prune-YYYYmmdd-HHMMSS.journal.zst, mode 0600, zstd, \
                 fsynced per batch) with the DUMP payload and expiry of every removed key, every removed member with \
-                its score, and every changed TTL. `memops prune --undo FILE` puts it all back: RESTORE … ABSTTL \
+                its score, and every changed TTL; after a dropped connection, also what the last batch may have removed. \
+                `memops prune --undo FILE` puts it all back: RESTORE … ABSTTL \
                 (a key written since is kept unless --replace), ZADD NX, SADD, HSETNX, PEXPIREAT/PERSIST. Stream \
                 trims are not journalled and cannot be undone.
                 """,

@@ -239,7 +239,11 @@ struct PruneTests {
             guard !keys.isEmpty else { return }
             batches += 1
             guard batches == 2 else { return }
-            for _ in 0..<500 where try keys.contains(where: { try other.command([b("EXISTS"), $0]).integer == 1 }) { usleep(10_000) }
+            var waited = 0
+            while try keys.contains(where: { try other.command([b("EXISTS"), $0]).integer == 1 }), waited < 500 {
+                usleep(10_000)
+                waited += 1
+            }
             lost = keys
             throw RepliesLost()
         }

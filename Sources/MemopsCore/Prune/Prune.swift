@@ -296,9 +296,12 @@ public final class Pruner {
                     if case .trim = action { replies.append(try connection.receive(during: "XTRIM")) } else { replies.append(try connection.receive(during: "EVAL")) }
                 }
             } catch {
-                // The scripts may have run: journal what they would have removed. Undo puts back
-                // only what is missing (RESTORE skips an existing key, ZADD NX, SADD, HSETNX).
-                for action in batch { Pruner.journalRemoval(action, read: read.values, into: journal) }
+                // A script whose reply did not arrive may have run: journal what it would have
+                // removed (undo's RESTORE skips a key that exists, unless --replace; ZADD NX,
+                // SADD, HSETNX). One whose reply came is journalled only if it changed something.
+                for (i, action) in batch.enumerated() where i >= replies.count || replies[i].integer == 1 {
+                    Pruner.journalRemoval(action, read: read.values, into: journal)
+                }
                 throw error
             }
             limiter.spent(batch.count)
@@ -321,9 +324,9 @@ public final class Pruner {
                     result.keysRemoved += 1
                     result.membersRemoved += index.count
                     result.bytesFreed += memory
-                case .ttl(let k, _, let before):
+                case .ttl:
                     guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    journal?.append(.ttl(key: k, expireAtMs: before))
+                    Pruner.journalRemoval(action, read: read.values, into: journal)
                     result.ttlsChanged += 1
                 case .trim:
                     result.entriesTrimmed += Int(reply.integer ?? 0)
@@ -362,7 +365,7 @@ public final class Pruner {
         return (values, changed)
     }
 
-    /// Journals what `action`'s script removes (a key's value as read before it ran).
+    /// Journals what `action`'s script removes or changes (a key's value as read before it ran).
     static func journalRemoval(_ action: PruneAction, read: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)], into journal: PruneJournal?) {
         switch action {
         case .member(let d, let via):
@@ -375,10 +378,10 @@ public final class Pruner {
             guard let value = read[k] else { return }
             journal?.append(.key(key: k, expireAtMs: value.expireAtMs, payload: value.payload))
             for i in index { journal?.append(.zsetMember(key: i.key, member: i.member, score: i.score)) }
-        case .ttl, .trim:
-            // A TTL is journalled only once it is known to have changed: putting back a TTL the
-            // script left alone would undo a newer one. A trim cannot be undone.
-            break
+        case .ttl(let k, _, let before):
+            journal?.append(.ttl(key: k, expireAtMs: before))
+        case .trim:
+            break  // a trim cannot be undone
         }
     }
 
@@ -556,7 +559,7 @@ public enum PruneError: MemopsError, Equatable {
         case .noIndex(let ns):
             return "no sorted-set index in the schema lists \(ns):{…} keys with a reverse reference; --older-than needs one (e.g. --namespace embedding)"
         case .script(let m, let a):
-            return "the server refused \(a): \(m); nothing after it was changed"
+            return "the server refused \(a): \(m); what was removed before it stopped is in the journal"
         }
     }
 }
