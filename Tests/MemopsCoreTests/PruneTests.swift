@@ -35,6 +35,13 @@ private func snapshot(_ redis: RedisConnection) throws -> [String: String] {
     return out
 }
 
+/// The keys a journal holds removal records for, in file order.
+private func journalledKeys(_ path: String) throws -> [[UInt8]] {
+    try PruneJournal.read(path: path).compactMap { r -> [UInt8]? in
+        if case .key(let k, _, _) = r { return k } else { return nil }
+    }
+}
+
 private func journalPath(_ server: RedisServerProcess) -> String {
     server.directory.appendingPathComponent("prune-\(UUID().uuidString.prefix(6)).journal.zst").path
 }
@@ -147,9 +154,7 @@ struct PruneTests {
         for key in written { #expect(try redis.command([b("GET"), key]).string?.hasSuffix("+") == true) }
         #expect(try redis.command("DBSIZE").integer == Int64(1 + writes))
         // The journal holds exactly the removed keys, once each.
-        let removed = try PruneJournal.read(path: path).compactMap { r -> [UInt8]? in
-            if case .key(let k, _, _) = r { return k } else { return nil }
-        }
+        let removed = try journalledKeys(path)
         #expect(removed.count == 250 - writes && Set(removed).count == removed.count && Set(removed).isDisjoint(with: written))
     }
 
@@ -174,9 +179,7 @@ struct PruneTests {
         #expect(throws: RedisError.self) { try pruner.apply(plan, journal: journal) }
         let left = Int(try other.command("DBSIZE").integer ?? -1)
         #expect(left == 50)  // two transactions of 100 removed
-        let journalled = Set(try PruneJournal.read(path: path).compactMap { r -> [UInt8]? in
-            if case .key(let k, _, _) = r { return k } else { return nil }
-        })
+        let journalled = Set(try journalledKeys(path))
         for i in 0..<250 where try other.command("EXISTS", "cache:\(i)").integer == 0 {
             #expect(journalled.contains(b("cache:\(i)")), "cache:\(i) was removed but is not in the journal")
         }
@@ -253,9 +256,7 @@ struct PruneTests {
         try journal.close()
         #expect(plan.count > 2 * options.count && !lost.isEmpty)
         // The scripts did run: their keys are gone, and each is in the journal all the same.
-        let journalled = Set(try PruneJournal.read(path: path).compactMap { r -> [UInt8]? in
-            if case .key(let k, _, _) = r { return k } else { return nil }
-        })
+        let journalled = Set(try journalledKeys(path))
         for key in lost {
             #expect(try other.command([b("EXISTS"), key]).integer == 0)
             #expect(journalled.contains(key), "\(AuditChecker.text(key)) was removed but is not in the journal")
@@ -287,9 +288,7 @@ struct PruneTests {
         #expect(throws: PruneError.self) { try Pruner(connection: redis, options: PruneOptions()).apply(actions, journal: journal) }
         try journal.close()
         #expect(try redis.command("EXISTS", "thing:1", "thing:2").integer == 0)
-        let journalled = Set(try PruneJournal.read(path: path).compactMap { r -> String? in
-            if case .key(let k, _, _) = r { return AuditChecker.text(k) } else { return nil }
-        })
+        let journalled = Set(try journalledKeys(path).map(AuditChecker.text))
         #expect(journalled == ["thing:1", "thing:2"])
         let undo = try PruneJournal.undo(path: path, into: redis)
         #expect(undo.keysRestored == 2 && undo.errors.isEmpty)

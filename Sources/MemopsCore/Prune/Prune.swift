@@ -291,7 +291,7 @@ public final class Pruner {
                 var scripts = RESPEncoder()
                 for action in batch { scripts.append(Pruner.command(action)) }
                 try connection.send(scripts, during: "EVAL")
-                try afterSendingScripts?(read.values.keys.sorted { $0.lexicographicallyPrecedes($1) })
+                if let hook = afterSendingScripts { try hook(read.values.keys.sorted { $0.lexicographicallyPrecedes($1) }) }
                 for action in batch {
                     if case .trim = action { replies.append(try connection.receive(during: "XTRIM")) } else { replies.append(try connection.receive(during: "EVAL")) }
                 }
