@@ -114,7 +114,13 @@ extension MemopsCommand.Backup {
             var engine = BackupEngine(connection: try connection.resolve(), request: request)
             let bar = ProgressBar("backup")
             engine.progress = { bar.update(done: $0, total: $1) }
-            let result = try engine.run()
+            let result: BackupResult
+            do {
+                result = try engine.run()
+            } catch {
+                bar.finish()
+                throw error
+            }
             bar.finish()
             for warning in result.warnings { Terminal.warning(warning) }
             if verbose || dryRun {

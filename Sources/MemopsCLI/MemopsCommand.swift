@@ -34,6 +34,11 @@ public struct MemopsCommand: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         // Past RLIMIT_FSIZE a write must fail with EFBIG (and be reported), not kill memops.
         signal(SIGXFSZ, SIG_IGN)
+        // SIGTERM, SIGINT: the run's cleanups (partial files, the backup's metrics, the progress
+        // bar), one line, exit 128+N.
+        Interruption.shared.install { signal in
+            Terminal.error("interrupted by \(Interruption.name(of: signal)); partial files were removed and nothing half-done was published")
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {

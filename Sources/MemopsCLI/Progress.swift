@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCore
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal and at most ten
 /// times a second; cron and pipes see nothing.
@@ -7,6 +8,8 @@ final class ProgressBar {
     private let enabled: Bool
     private var lastDraw = Date.distantPast
     private let started = Date()
+    /// Clears the bar if the run is interrupted while it is drawn.
+    private var interruptCleanup: Interruption.Token?
 
     init(_ label: String, enabled: Bool = Terminal.stderrIsTTY) {
         self.label = label
@@ -25,10 +28,15 @@ final class ProgressBar {
             line = "\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(Int(fraction * 100))% \(Format.bytes(done))/\(Format.bytes(total))"
         }
         line += " \(Format.bytes(UInt64(rate)))/s"
+        if interruptCleanup == nil {
+            interruptCleanup = Interruption.shared.onInterrupt { _ in Terminal.writeErr("\r\u{1b}[K") }
+        }
         Terminal.writeErr("\r\u{1b}[K" + line)
     }
 
     func finish() {
+        if let interruptCleanup { Interruption.shared.remove(interruptCleanup) }
+        interruptCleanup = nil
         guard enabled, lastDraw != .distantPast else { return }
         Terminal.writeErr("\r\u{1b}[K")
     }

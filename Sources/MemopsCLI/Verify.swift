@@ -46,9 +46,9 @@ extension MemopsCommand {
             if let dest {
                 let entries = try BackupCatalog.list(dest)
                 guard !entries.isEmpty else { throw VerificationError.missing("no backups in \(dest)") }
-                for e in latest ? Array(entries.prefix(1)) : entries { targets.append((e.path, e.manifest)) }
+                for e in latest ? Array(entries.prefix(1)) : entries { targets.append((e.path, try Verifier.manifest(for: e.path))) }
             } else {
-                for file in files { targets.append((file, BackupManifest.sibling(of: file))) }
+                for file in files { targets.append((file, try Verifier.manifest(for: file))) }
             }
             for target in targets {
                 let bar = ProgressBar("verify")

@@ -81,6 +81,12 @@ public struct BackupEngine {
 
     public func run() throws -> BackupResult {
         let started = Date()
+        // Interrupted (SIGTERM, SIGINT): the partial file is removed by its own cleanup, and the
+        // metrics record the failure with the status the process exits with.
+        let recordInterruption = Interruption.shared.onInterrupt { signal in
+            try? writeMetrics(status: 128 + signal, started: started, result: nil)
+        }
+        defer { Interruption.shared.remove(recordInterruption) }
         do {
             let result = try runLocked(started: started)
             try writeMetrics(status: 0, started: started, result: result)
@@ -95,9 +101,13 @@ public struct BackupEngine {
 
     private func runLocked(started: Date) throws -> BackupResult {
         let dest = request.destination
+        try BackupName.validate(prefix: request.prefix)
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dest, isDirectory: &isDir), isDir.boolValue else {
+        guard FileManager.default.fileExists(atPath: dest, isDirectory: &isDir) else {
             throw BackupError.destination(path: dest, reason: "no such directory; create it first (mkdir -p \(dest))")
+        }
+        guard isDir.boolValue else {
+            throw BackupError.destination(path: dest, reason: "it is a file, not a directory; name the folder backups go in")
         }
         guard access(dest, W_OK) == 0 else {
             throw BackupError.destination(path: dest, reason: "not writable by this user")
@@ -159,6 +169,7 @@ public struct BackupEngine {
         do {
             streamed = try stream(source, expectedSize: expectedSize, into: output, dumpName: request.source == .replication ? "the replication stream" : "the dump")
             try output.sync()
+            Fault.point("backup.synced")
             verifyStarted = Date()
             if request.verify != .none {
                 let check = try Verifier.verify(path: output.partialPath, manifest: nil, deep: request.verify == .deep, digests: true)
@@ -168,6 +179,7 @@ public struct BackupEngine {
                     throw VerificationError.mismatch(file: name, what: "written file", expected: streamed.storedSHA256, actual: check.storedSHA256 ?? "none")
                 }
             }
+            Fault.point("backup.verified")
         } catch {
             output.abandon()
             throw error
@@ -201,14 +213,43 @@ public struct BackupEngine {
         manifest.timings = .init(
             saveSeconds: streamStarted.timeIntervalSince(saveStarted), streamSeconds: verifyStarted.timeIntervalSince(streamStarted),
             verifySeconds: finished.timeIntervalSince(verifyStarted))
-        try output.publish()
-        try writeAtomically(manifest.encoded(), to: URL(fileURLWithPath: dest).appendingPathComponent(BackupManifest.fileName(for: name)).path)
+        try publish(output, with: manifest, in: dest)
+        Fault.point("backup.published")
 
         let plan = request.retention.plan(try BackupCatalog.list(dest, prefix: request.prefix), protected: name)
         if !request.retentionDryRun {
             try plan.apply(in: dest)
         }
         return BackupResult(file: name, path: path, manifest: manifest, retention: plan, leftoversRemoved: leftovers, warnings: warnings)
+    }
+
+    /// Publishes the backup and its manifest together or not at all. The manifest is written
+    /// and synced first under its partial name (a full disk fails here, with nothing published),
+    /// then renamed into place before the backup: a crash between the two renames leaves a
+    /// manifest without a backup, which nothing lists and the next run removes, never a
+    /// backup without its manifest, which retention would keep forever.
+    private func publish(_ output: AtomicFile, with manifest: BackupManifest, in dest: String) throws {
+        let manifestFile = try AtomicFile(path: URL(fileURLWithPath: dest).appendingPathComponent(BackupManifest.fileName(for: manifest.file)).path)
+        do {
+            try manifestFile.write(manifest.encoded())
+            try manifestFile.sync()
+        } catch {
+            manifestFile.abandon()
+            output.abandon()
+            throw error
+        }
+        try Interruption.shared.critical { () throws(FileError) in
+            try manifestFile.rename()
+            Fault.point("backup.manifest-renamed")
+            do throws(FileError) {
+                try output.rename()
+            } catch {
+                manifestFile.unpublish()
+                output.abandon()
+                throw error
+            }
+        }
+        try syncDirectory(of: output.finalPath)
     }
 
     /// `CONFIG GET dir` + `dbfilename`, checked to exist on this host.
@@ -228,6 +269,10 @@ public struct BackupEngine {
         }
         guard let dir, let file else {
             throw BackupError.dumpNotFound(reason: "CONFIG GET dir/dbfilename returned nothing; pass --rdb-path PATH")
+        }
+        // config.c answers CONFIG GET dir with getcwd(), empty when the directory was removed.
+        guard !dir.isEmpty else {
+            throw BackupError.dumpNotFound(reason: "the server's working directory was removed (CONFIG GET dir is empty), so it cannot save; recreate it and CONFIG SET dir, or restart Redis")
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
@@ -277,6 +322,7 @@ public struct BackupEngine {
                 }
             }
             progress?(check.byteCount, expectedSize)
+            if storedBytes > 0 { Fault.point("backup.streaming") }
         }
         if let expectedSize, check.byteCount != expectedSize {
             throw BackupError.corruptDump(path: dumpName, reason: "read \(check.byteCount) bytes, expected \(expectedSize): it changed while being read")

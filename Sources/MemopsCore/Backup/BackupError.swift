@@ -4,6 +4,8 @@ public enum BackupError: MemopsError, Equatable {
     case saveFailed(server: String)
     /// The server restarted while memops waited (run_id changed).
     case serverRestarted(server: String, before: String, after: String)
+    /// The connection to the server was lost during the save and did not come back.
+    case serverLost(server: String, seconds: Double, reason: String)
     /// The save did not finish in time.
     case saveTimeout(server: String, seconds: Double)
     /// BGSAVE was refused for a reason memops cannot work around.
@@ -20,12 +22,15 @@ public enum BackupError: MemopsError, Equatable {
     case locked(dest: String, holder: String)
     /// The destination is unusable (missing, not a directory, not writable).
     case destination(path: String, reason: String)
+    /// A backup name prefix that would escape the destination or not parse back.
+    case badPrefix(String)
 
     public var exitStatus: ExitStatus {
         switch self {
         case .locked: return .locked
         case .saveTimeout: return .timeout
-        case .destination: return .usage
+        case .serverLost: return .connection
+        case .destination, .badPrefix: return .usage
         default: return .failed
         }
     }
@@ -36,6 +41,8 @@ public enum BackupError: MemopsError, Equatable {
             return "Redis at \(s) reported the background save failed (rdb_last_bgsave_status:err); check its log and free disk in its dir; no backup was published"
         case .serverRestarted(let s, let before, let after):
             return "Redis at \(s) restarted during the save (run_id \(before.prefix(8))… became \(after.prefix(8))…); no backup was published, run it again"
+        case .serverLost(let s, let seconds, let reason):
+            return "lost Redis at \(s) during the save and could not reconnect within \(Int(seconds)) s (\(reason)); its save died with it; no backup was published"
         case .saveTimeout(let s, let seconds):
             return "the background save on \(s) did not finish within \(Int(seconds)) s; raise --save-timeout; no backup was published"
         case .bgsaveRefused(let s, let m):
@@ -52,6 +59,8 @@ public enum BackupError: MemopsError, Equatable {
             return "another memops backup is running in \(d) (\(h)); wait for it, or pass --lock-wait SECONDS"
         case .destination(let p, let r):
             return "cannot use \(p) as the backup destination: \(r)"
+        case .badPrefix(let message):
+            return message
         }
     }
 }

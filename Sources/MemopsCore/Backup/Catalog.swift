@@ -37,17 +37,9 @@ public enum BackupCatalog {
             guard let stamp = BackupName.parse(name), prefix == nil || stamp.prefix == prefix else { continue }
             let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
             let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
-            var entry = BackupEntry(file: name, path: path, manifest: nil, manifestProblem: nil, time: stamp.time, sequence: stamp.sequence, bytes: size)
-            let manifestPath = URL(fileURLWithPath: directory).appendingPathComponent(BackupManifest.fileName(for: name)).path
-            if let data = FileManager.default.contents(atPath: manifestPath) {
-                do {
-                    entry.manifest = try BackupManifest.decode(data)
-                } catch {
-                    entry.manifestProblem = "manifest unreadable"
-                }
-            } else {
-                entry.manifestProblem = "no manifest"
-            }
+            let lookup = BackupManifest.lookup(for: path)
+            var entry = BackupEntry(file: name, path: path, manifest: nil, manifestProblem: lookup.problem, time: stamp.time, sequence: stamp.sequence, bytes: size)
+            if case .found(let manifest) = lookup { entry.manifest = manifest }
             entries.append(entry)
         }
         return entries.sorted(by: BackupEntry.newestFirst)
@@ -62,6 +54,14 @@ public enum BackupCatalog {
         for name in names where name.hasPrefix(".") && name.hasSuffix(".partial") {
             if unlink(URL(fileURLWithPath: directory).appendingPathComponent(name).path) == 0 { removed.append(name) }
         }
+        // A manifest whose backup is gone: a run killed between publishing the two (the
+        // manifest goes first) or retention killed between removing them (the backup goes first).
+        let present = Set(names)
+        for name in names where name.hasSuffix(".manifest.json") && !name.hasPrefix(".") {
+            let backup = String(name.dropLast(".manifest.json".count)) + ".rdb.zst"
+            guard BackupName.parse(backup) != nil, !present.contains(backup) else { continue }
+            if unlink(URL(fileURLWithPath: directory).appendingPathComponent(name).path) == 0 { removed.append(name) }
+        }
         return removed
     }
 }
@@ -72,6 +72,21 @@ public enum BackupName {
     public static func make(prefix: String, time: Date, sequence: Int = 1) -> String {
         let stamp = formatter.string(from: time)
         return sequence == 1 ? "\(prefix)-\(stamp).rdb.zst" : "\(prefix)-\(stamp)-\(sequence).rdb.zst"
+    }
+
+    /// Refuses a prefix that would put files outside the destination, hide them, or make a
+    /// name that does not parse back: letters, digits, `.`, `_` and `-`, starting with a letter
+    /// or digit, at most 100 characters.
+    public static func validate(prefix: String) throws(BackupError) {
+        let allowed = prefix.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2e || c == 0x5f || c == 0x2d
+        }
+        let first = prefix.utf8.first
+        let startsWell = first.map { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) } ?? false
+        guard allowed, startsWell, prefix.utf8.count <= 100 else {
+            let shown = prefix.isEmpty ? "an empty prefix" : "'\(prefix)'"
+            throw BackupError.badPrefix("--prefix takes letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100), not \(shown); backups are named PREFIX-YYYYMMDDTHHMMSSZ.rdb.zst inside --dest")
+        }
     }
 
     /// The prefix, time and sequence in a backup's name, or nil when memops did not make it.

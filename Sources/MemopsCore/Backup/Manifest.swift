@@ -75,11 +75,47 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     }
 
     /// The manifest beside a backup file (`NAME.rdb.zst` → `NAME.manifest.json`), if there is
-    /// one and it reads.
+    /// one, it reads, and it describes that file.
     public static func sibling(of backup: String) -> BackupManifest? {
+        if case .found(let manifest) = lookup(for: backup) { return manifest }
+        return nil
+    }
+
+    /// What stands beside a backup file where its manifest should be.
+    public enum Lookup: Sendable, Equatable {
+        case found(BackupManifest)
+        /// No manifest file: a plain copy, or a backup published without one.
+        case missing
+        /// A manifest file that is empty, not JSON, or not a memops manifest.
+        case unreadable(path: String, reason: String)
+        /// A readable manifest of another backup (swapped or copied over).
+        case mismatched(path: String, describes: String)
+
+        /// One phrase for listings: nil when the manifest was found.
+        public var problem: String? {
+            switch self {
+            case .found: return nil
+            case .missing: return "no manifest"
+            case .unreadable: return "manifest unreadable"
+            case .mismatched(_, let other): return "manifest describes \(other)"
+            }
+        }
+    }
+
+    /// Reads the manifest beside `backup` and checks that it names that file.
+    public static func lookup(for backup: String) -> Lookup {
         let url = URL(fileURLWithPath: backup)
         let path = url.deletingLastPathComponent().appendingPathComponent(fileName(for: url.lastPathComponent)).path
-        return FileManager.default.contents(atPath: path).flatMap { try? decode($0) }
+        guard let data = FileManager.default.contents(atPath: path) else { return .missing }
+        let manifest: BackupManifest
+        do {
+            manifest = try decode(data)
+        } catch {
+            return .unreadable(path: path, reason: data.isEmpty ? "it is empty" : "it is not a memops manifest")
+        }
+        guard manifest.format == "memops-backup" else { return .unreadable(path: path, reason: "its format is \(manifest.format), not memops-backup") }
+        guard manifest.file == url.lastPathComponent else { return .mismatched(path: path, describes: manifest.file) }
+        return .found(manifest)
     }
 
     public func encoded() throws -> [UInt8] {

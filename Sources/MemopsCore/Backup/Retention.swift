@@ -88,10 +88,14 @@ extension RetentionPlan {
     /// Removes the backups the plan removes: manifest first, then the data, so an interrupted
     /// run leaves a data file listed as "no manifest" rather than a manifest with no data.
     public func apply(in directory: String) throws {
+        // The backup before its manifest: a crash between the two leaves a manifest without a
+        // backup (removed by the next run), never a backup without a manifest, which retention
+        // would keep forever.
         for e in removed {
             let manifest = URL(fileURLWithPath: directory).appendingPathComponent(BackupManifest.fileName(for: e.file)).path
-            if unlink(manifest) != 0 && errno != ENOENT { throw FileError("remove", manifest) }
             if unlink(e.path) != 0 && errno != ENOENT { throw FileError("remove", e.path) }
+            Fault.point("backup.retention-removed")
+            if unlink(manifest) != 0 && errno != ENOENT { throw FileError("remove", manifest) }
         }
         if !removed.isEmpty, let first = removed.first { try syncDirectory(of: first.path) }
     }

@@ -37,6 +37,11 @@ public struct SaveWaiter {
     /// How often to poll INFO persistence while waiting (grows to `maxPoll`).
     public var poll: Double = 0.05
     public var maxPoll: Double = 0.5
+    /// How long a lost connection is retried before the backup fails. A server that went away
+    /// took its save with it (a restart is a new run_id and fails at once): retrying only covers
+    /// a connection dropped in between, and must not hold the destination's lock for the rest
+    /// of `timeout` while every later cron run exits "locked".
+    public var reconnectWindow: Double = 10
 
     public init(timeout: Double) {
         self.timeout = timeout
@@ -91,7 +96,7 @@ public struct SaveWaiter {
             if let broken {
                 guard broken.exitStatus == .connection || broken.exitStatus == .timeout else { throw broken }
                 // The connection broke: reconnect to find out whether the server restarted.
-                redis = try reconnectUntil(deadline, reconnect: reconnect, server: server, original: broken)
+                redis = try reconnectUntil(min(deadline, Date().addingTimeInterval(reconnectWindow)), reconnect: reconnect, server: server, original: broken)
                 let now = try redis.info("server")["run_id"] ?? ""
                 if now != runID { throw BackupError.serverRestarted(server: server, before: runID, after: now) }
                 continue
@@ -137,7 +142,7 @@ public struct SaveWaiter {
             do { return try reconnect() } catch { lastError = error }
             usleep(200_000)
         }
-        throw lastError
+        throw BackupError.serverLost(server: server, seconds: reconnectWindow, reason: "\(lastError)")
     }
 }
 

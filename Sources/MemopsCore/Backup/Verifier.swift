@@ -10,6 +10,8 @@ public enum VerificationError: MemopsError, Equatable {
     case corrupt(file: String, reason: String)
     /// Nothing to verify: no backups, or the file is missing.
     case missing(String)
+    /// The manifest beside the backup is unreadable or describes another file.
+    case badManifest(file: String, reason: String)
 
     public var exitStatus: ExitStatus {
         if case .missing = self { return .usage }
@@ -24,6 +26,8 @@ public enum VerificationError: MemopsError, Equatable {
             return "\(f): \(reason)"
         case .missing(let m):
             return m
+        case .badManifest(let f, let reason):
+            return "\(f): \(reason); the backup cannot be checked against it, so it does not count as verified (verify the file alone with a copy outside the folder, or restore an older backup)"
         }
     }
 }
@@ -73,8 +77,12 @@ public enum Verifier {
     public static func verify(path: String, manifest: BackupManifest? = nil, deep: Bool = false, digests: Bool = false, progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
         let digests = digests || manifest != nil
         let name = URL(fileURLWithPath: path).lastPathComponent
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw VerificationError.missing("\(path) does not exist; list backups with `memops backup list --dest DIR`")
+        }
+        guard !isDirectory.boolValue else {
+            throw VerificationError.missing("\(path) is a directory; verify its backups with `memops verify --dest \(path) --latest` (or --all)")
         }
         let file = try FileSource(path: path)
         var stored = SHA256()
@@ -143,6 +151,21 @@ public enum Verifier {
 }
 
 extension Verifier {
+    /// The manifest a backup file must be checked against: the one beside it, nil when there is
+    /// none (a plain copy), and an error when one is there but unreadable or another backup's:
+    /// such a backup must not pass as verified.
+    public static func manifest(for path: String) throws(VerificationError) -> BackupManifest? {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        switch BackupManifest.lookup(for: path) {
+        case .found(let manifest): return manifest
+        case .missing: return nil
+        case .unreadable(let manifestPath, let reason):
+            throw .badManifest(file: name, reason: "its manifest \(manifestPath) is unreadable (\(reason))")
+        case .mismatched(let manifestPath, let other):
+            throw .badManifest(file: name, reason: "its manifest \(manifestPath) describes \(other), not this file")
+        }
+    }
+
     /// The stored file's size and SHA-256 against its manifest, read as it is (no
     /// decompression): the cheap proof that a backup is the file the backup run wrote.
     public static func checkStoredDigest(path: String, manifest: BackupManifest) throws {

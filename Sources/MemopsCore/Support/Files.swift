@@ -109,6 +109,8 @@ public final class AtomicFile {
     public let partialPath: String
     private var fd: Int32
     private var published = false
+    /// Removes the partial file if the run is interrupted (SIGTERM, SIGINT) before it is published.
+    private var interruptCleanup: Interruption.Token?
     /// Bytes written since writeback of the file was last started, and where they begin.
     private var unflushed = 0
     private var unflushedFrom = 0
@@ -124,6 +126,8 @@ public final class AtomicFile {
         guard fd >= 0 else { throw FileError("create", partialPath) }
         // open() applies the umask; the mode must be exactly what was asked (0600 for backups).
         fchmod(fd, mode)
+        let partial = partialPath
+        interruptCleanup = Interruption.shared.onInterrupt { _ in unlink(partial) }
     }
 
     deinit {
@@ -173,16 +177,33 @@ public final class AtomicFile {
 
     /// fsync, rename into place, fsync the directory: after this returns, the file survives a crash.
     public func publish() throws(FileError) {
-        try sync()
-        guard rename(partialPath, finalPath) == 0 else { throw FileError("rename", partialPath) }
-        published = true
+        try rename()
         try syncDirectory(of: finalPath)
+    }
+
+    /// fsync and rename into place, without the directory fsync (for a caller that publishes
+    /// several files and syncs the directory once).
+    public func rename() throws(FileError) {
+        try sync()
+        try Interruption.shared.critical { () throws(FileError) in
+            guard Foundation.rename(partialPath, finalPath) == 0 else { throw FileError("rename", partialPath) }
+            published = true
+            if let interruptCleanup { Interruption.shared.remove(interruptCleanup) }
+        }
+    }
+
+    /// Removes the published file again, when what must be published with it failed.
+    public func unpublish() {
+        guard published else { return }
+        unlink(finalPath)
+        published = false
     }
 
     /// Closes and removes the partial file.
     public func abandon() {
         if fd >= 0 { close(fd); fd = -1 }
         unlink(partialPath)
+        if let interruptCleanup { Interruption.shared.remove(interruptCleanup) }
     }
 }
 
