@@ -322,7 +322,7 @@ public struct BackupEngine {
                 }
             }
             progress?(check.byteCount, expectedSize)
-            if storedBytes > 0 { Fault.point("backup.streaming") }
+            Fault.point("backup.streaming")
         }
         if let expectedSize, check.byteCount != expectedSize {
             throw BackupError.corruptDump(path: dumpName, reason: "read \(check.byteCount) bytes, expected \(expectedSize): it changed while being read")
