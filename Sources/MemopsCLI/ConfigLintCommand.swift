@@ -136,7 +136,7 @@ extension MemopsCommand.Config {
                 }
             } catch {
                 guard case .permission = error else { throw error }
-                diagnostics.append(Diagnostic(severity: .info, rule: "RC802",
+                diagnostics.append(Diagnostic(severity: .info, rule: ConfigRule.configUnavailable.rawValue,
                                               message: "CONFIG GET is not available on \(config.description) (\(error.description)); linting only what INFO shows", key: "CONFIG"))
                 if let drift { Terminal.warning("--drift \(drift) needs CONFIG GET, which this server does not allow; drift not checked") }
                 let report = linter.lint(running: ConfigLinter.configFromInfo(info), isLocal: isLocal, complete: false)

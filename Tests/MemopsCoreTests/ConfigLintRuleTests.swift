@@ -113,3 +113,11 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         #expect((try c.lint("requirepass s3cret")).contains { $0.rule == "RC503" })
     }
 }
+
+@Suite struct ConfigRuleCatalogueTests {
+    /// Every typed rule has exactly one catalogue entry, in id order: `descriptor` never fails.
+    @Test func everyRuleHasOneEntry() {
+        #expect(ConfigLintRules.all.map(\.id) == ConfigRule.allCases.map(\.rawValue))
+        for rule in ConfigRule.allCases { #expect(rule.descriptor.id == rule.rawValue) }
+    }
+}

@@ -23,10 +23,9 @@ struct ConfigChecks {
     }
 
     /// A finding about `key`, placed where the directive was set, else on the file as a whole.
-    private func finding(_ rule: String, _ message: String, key: String) -> Diagnostic {
-        let severity = ConfigLintRules.rule(rule)?.severity ?? .warning
+    private func finding(_ rule: ConfigRule, _ message: String, key: String) -> Diagnostic {
         let location = config.location(key) ?? (key == "save" ? config.saveLocation : nil) ?? file.map { SourceLocation(file: $0, line: nil) }
-        return Diagnostic(severity: severity, rule: rule, message: message, location: location, key: key)
+        return Diagnostic(severity: rule.descriptor.severity, rule: rule.rawValue, message: message, location: location, key: key)
     }
 
     private var durableNames: String {
@@ -40,39 +39,39 @@ struct ConfigChecks {
         let aof = config.bool("appendonly")
         let save = config.effectiveSave
         if aof == false, let save, save.isEmpty {
-            out.append(finding("RC301", "no persistence: save \"\" and appendonly no; a restart loses every key", key: "appendonly"))
+            out.append(finding(.noPersistence, "no persistence: save \"\" and appendonly no; a restart loses every key", key: "appendonly"))
         } else if aof == false, !schema.durableWithoutTTL.isEmpty {
-            out.append(finding("RC302", "appendonly is off while the schema keeps data that must survive (\(durableNames)); RDB alone loses every write since the last snapshot", key: "appendonly"))
+            out.append(finding(.aofOffForDurableData, "appendonly is off while the schema keeps data that must survive (\(durableNames)); RDB alone loses every write since the last snapshot", key: "appendonly"))
         }
         if aof == true {
             switch config.value("appendfsync")?.lowercased() {
             case "always":
-                out.append(finding("RC303", "appendfsync always fsyncs every write: slow, for at most a second less loss than everysec", key: "appendfsync"))
+                out.append(finding(.fsyncAlways, "appendfsync always fsyncs every write: slow, for at most a second less loss than everysec", key: "appendfsync"))
             case "no":
-                out.append(finding("RC304", "appendfsync no leaves flushing to the kernel: a crash can lose ~30 s of writes", key: "appendfsync"))
+                out.append(finding(.fsyncNo, "appendfsync no leaves flushing to the kernel: a crash can lose ~30 s of writes", key: "appendfsync"))
             default: break
             }
             if config.bool("no-appendfsync-on-rewrite") == true {
-                out.append(finding("RC305", "no-appendfsync-on-rewrite yes: during a rewrite or BGSAVE, AOF is not fsynced (up to ~30 s of loss)", key: "no-appendfsync-on-rewrite"))
+                out.append(finding(.noFsyncOnRewrite, "no-appendfsync-on-rewrite yes: during a rewrite or BGSAVE, AOF is not fsynced (up to ~30 s of loss)", key: "no-appendfsync-on-rewrite"))
             }
             if config.number("auto-aof-rewrite-percentage") == 0 {
-                out.append(finding("RC306", "auto-aof-rewrite-percentage 0 disables AOF auto-rewrite: the AOF grows without bound", key: "auto-aof-rewrite-percentage"))
+                out.append(finding(.aofRewriteDisabled, "auto-aof-rewrite-percentage 0 disables AOF auto-rewrite: the AOF grows without bound", key: "auto-aof-rewrite-percentage"))
             }
             if config.bool("aof-use-rdb-preamble") == false {
-                out.append(finding("RC311", "aof-use-rdb-preamble no: rewrites are larger and restarts load slower", key: "aof-use-rdb-preamble"))
+                out.append(finding(.noRDBPreamble, "aof-use-rdb-preamble no: rewrites are larger and restarts load slower", key: "aof-use-rdb-preamble"))
             }
         }
         if let save, !save.isEmpty, config.bool("stop-writes-on-bgsave-error") == false {
-            out.append(finding("RC307", "stop-writes-on-bgsave-error no: failed snapshots go unnoticed while writes continue", key: "stop-writes-on-bgsave-error"))
+            out.append(finding(.writesOnSaveError, "stop-writes-on-bgsave-error no: failed snapshots go unnoticed while writes continue", key: "stop-writes-on-bgsave-error"))
         }
         if config.bool("rdbchecksum") == false {
-            out.append(finding("RC308", "rdbchecksum no: RDB files carry no CRC64, so backups cannot be verified", key: "rdbchecksum"))
+            out.append(finding(.noRDBChecksum, "rdbchecksum no: RDB files carry no CRC64, so backups cannot be verified", key: "rdbchecksum"))
         }
         if let save, let fast = save.first(where: { $0.seconds < 60 }) {
-            out.append(finding("RC309", "save \(fast.seconds) \(fast.changes) snapshots more often than once a minute: constant forks under write load", key: "save"))
+            out.append(finding(.frequentSave, "save \(fast.seconds) \(fast.changes) snapshots more often than once a minute: constant forks under write load", key: "save"))
         }
         if file != nil, let dir = config.settings["dir"]?.args.first, !dir.hasPrefix("/") {
-            out.append(finding("RC310", "dir \(dir) is relative: it depends on the directory redis-server is started from", key: "dir"))
+            out.append(finding(.relativeDir, "dir \(dir) is relative: it depends on the directory redis-server is started from", key: "dir"))
         }
     }
 
@@ -82,22 +81,22 @@ struct ConfigChecks {
     private func memory(_ out: inout [Diagnostic]) {
         let maxmemory = config.number("maxmemory").map { UInt64(bitPattern: $0) }
         if maxmemory == 0 {
-            out.append(finding("RC401", "maxmemory is not set: Redis grows until the OOM killer stops it", key: "maxmemory"))
+            out.append(finding(.maxmemoryUnset, "maxmemory is not set: Redis grows until the OOM killer stops it", key: "maxmemory"))
         }
         if let m = maxmemory, m > 0, m < 1024 * 1024 {
-            out.append(finding("RC406", "maxmemory \(m) is under 1 MB: probably a missing unit (write e.g. \(m)mb)", key: "maxmemory"))
+            out.append(finding(.maxmemoryTiny, "maxmemory \(m) is under 1 MB: probably a missing unit (write e.g. \(m)mb)", key: "maxmemory"))
         }
         let persistenceOn = config.bool("appendonly") == true || !(config.effectiveSave ?? []).isEmpty
         if let m = maxmemory, m > 0, let ram = host?.memoryBytes, ram > 0, persistenceOn, Double(m) > 0.6 * Double(ram) {
             let pct = Int((Double(m) / Double(ram) * 100).rounded())
-            out.append(finding("RC402", "maxmemory \(ConfigChecks.human(m)) is \(pct)% of this host's \(ConfigChecks.human(ram)) RAM; a fork for BGSAVE/rewrite can need up to twice that", key: "maxmemory"))
+            out.append(finding(.maxmemoryNearRAM, "maxmemory \(ConfigChecks.human(m)) is \(pct)% of this host's \(ConfigChecks.human(ram)) RAM; a fork for BGSAVE/rewrite can need up to twice that", key: "maxmemory"))
         }
         let policy = config.value("maxmemory-policy")?.lowercased() ?? ""
         if policy.hasPrefix("allkeys-"), !schema.durableWithoutTTL.isEmpty {
-            out.append(finding("RC403", "maxmemory-policy \(policy) can evict keys without a TTL that must survive (\(durableNames)); use noeviction or volatile-*", key: "maxmemory-policy"))
+            out.append(finding(.allkeysEviction, "maxmemory-policy \(policy) can evict keys without a TTL that must survive (\(durableNames)); use noeviction or volatile-*", key: "maxmemory-policy"))
         }
         if policy.hasPrefix("volatile-"), !schema.anyTTL {
-            out.append(finding("RC404", "maxmemory-policy \(policy) only evicts keys with a TTL, and the schema has none: it acts like noeviction", key: "maxmemory-policy"))
+            out.append(finding(.volatileEvictionWithoutTTLs, "maxmemory-policy \(policy) only evicts keys with a TTL, and the schema has none: it acts like noeviction", key: "maxmemory-policy"))
         }
         listpack(&out)
     }
@@ -109,13 +108,13 @@ struct ConfigChecks {
             let over = schema.families.filter { $0.type == "hash" && ($0.largestValueBytes ?? 0) > limit }
             if !over.isEmpty {
                 let list = over.map { "\($0.pattern) (\($0.valueNote ?? "\($0.largestValueBytes ?? 0) B"))" }.joined(separator: ", ")
-                out.append(finding("RC405", "\(hashName) \(limit) is below the schema's field sizes: \(list) are stored as hashtables, not listpacks (more memory per key)", key: hashName))
+                out.append(finding(.listpackThreshold, "\(hashName) \(limit) is below the schema's field sizes: \(list) are stored as hashtables, not listpacks (more memory per key)", key: hashName))
             }
         }
         if let nodeBytes = config.number("stream-node-max-bytes"), nodeBytes > 0 {
             for f in schema.families where f.type == "stream" {
                 if let entry = f.entryBytes, entry > 0, nodeBytes / Int64(entry) < 4 {
-                    out.append(finding("RC405", "stream-node-max-bytes \(nodeBytes) holds only \(nodeBytes / Int64(entry)) entr\(nodeBytes / Int64(entry) == 1 ? "y" : "ies") of \(f.pattern) (\(f.valueNote ?? "\(entry) B")) per node; more nodes, more overhead", key: "stream-node-max-bytes"))
+                    out.append(finding(.listpackThreshold, "stream-node-max-bytes \(nodeBytes) holds only \(nodeBytes / Int64(entry)) entr\(nodeBytes / Int64(entry) == 1 ? "y" : "ies") of \(f.pattern) (\(f.valueNote ?? "\(entry) B")) per node; more nodes, more overhead", key: "stream-node-max-bytes"))
                 }
             }
         }
@@ -130,14 +129,14 @@ struct ConfigChecks {
         let password = !(config.value("requirepass") ?? "").isEmpty || config.userWithPassword
         if exposed && !password && config.number("port") != 0 {
             let shown = bind.isEmpty ? "every interface" : bind.joined(separator: " ")
-            out.append(finding("RC501", "Redis listens on \(shown) without requirepass or an ACL user with a password: anyone who can reach it can read or delete the data", key: "bind"))
+            out.append(finding(.openWithoutPassword, "Redis listens on \(shown) without requirepass or an ACL user with a password: anyone who can reach it can read or delete the data", key: "bind"))
         }
         if config.bool("protected-mode") == false {
-            out.append(finding("RC502", "protected-mode no removes the guard against outside connections when no password is set", key: "protected-mode"))
+            out.append(finding(.protectedModeOff, "protected-mode no removes the guard against outside connections when no password is set", key: "protected-mode"))
         }
         if file != nil {
             for name in ["requirepass", "masterauth"] where !(config.settings[name]?.args.first ?? "").isEmpty {
-                out.append(finding("RC503", "\(name) is stored in plain text in the config file", key: name))
+                out.append(finding(.passwordInFile, "\(name) is stored in plain text in the config file", key: name))
             }
         }
     }
@@ -154,11 +153,11 @@ struct ConfigChecks {
     private func hostKernel(_ out: inout [Diagnostic]) {
         guard let host else { return }
         if let oc = host.overcommitMemory, oc != 1 {
-            out.append(Diagnostic(severity: .warning, rule: "RC601", message: "vm.overcommit_memory is \(oc), not 1: the fork for BGSAVE or AOF rewrite can fail under memory pressure",
+            out.append(Diagnostic(severity: .warning, rule: ConfigRule.overcommit.rawValue, message: "vm.overcommit_memory is \(oc), not 1: the fork for BGSAVE or AOF rewrite can fail under memory pressure",
                                   location: file.map { SourceLocation(file: $0, line: nil) }, key: "vm.overcommit_memory"))
         }
         if host.transparentHugePages == "always" {
-            out.append(Diagnostic(severity: .warning, rule: "RC602", message: "transparent huge pages are 'always': latency spikes and memory growth during saves",
+            out.append(Diagnostic(severity: .warning, rule: ConfigRule.transparentHugePages.rawValue, message: "transparent huge pages are 'always': latency spikes and memory growth during saves",
                                   location: file.map { SourceLocation(file: $0, line: nil) }, key: "transparent_hugepage"))
         }
     }

@@ -108,7 +108,7 @@ final class ConfigLoader {
                 case .unterminated: what = "a quote opened here is never closed"
                 case .closingQuoteNotFollowedBySpace: what = "a closing quote must be followed by a space or the end of the line"
                 }
-                report("RC104", "unbalanced quotes: \(what); redis-server refuses the line", file, lineNo, f.column)
+                report(.unbalancedQuotes, "unbalanced quotes: \(what); redis-server refuses the line", file, lineNo, f.column)
             case .success(let tokens):
                 if tokens.isEmpty { continue }
                 handle(tokens, file: file, line: lineNo, includeStack: includeStack)
@@ -125,9 +125,9 @@ final class ConfigLoader {
     }
 
     /// Records a finding with the rule's default severity unless one is given.
-    private func report(_ rule: String, _ message: String, _ file: String, _ line: Int, _ column: Int?, severity: Severity? = nil, key: String? = nil) {
-        let s = severity ?? ConfigLintRules.rule(rule)?.severity ?? .error
-        diagnostics.append(Diagnostic(severity: s, rule: rule, message: message,
+    private func report(_ rule: ConfigRule, _ message: String, _ file: String, _ line: Int, _ column: Int?, severity: Severity? = nil, key: String? = nil) {
+        let s = severity ?? rule.descriptor.severity
+        diagnostics.append(Diagnostic(severity: s, rule: rule.rawValue, message: message,
                                       location: SourceLocation(file: file, line: line, column: column), key: key))
     }
 
@@ -142,7 +142,7 @@ final class ConfigLoader {
 
         if table.version == "6.2", let spec = table.spec(name), spec.kind == .special {
             if let hash = inlineComment {
-                report("RC102", "inline comment: redis reads '\(hash.text) …' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
+                report(.inlineComment, "inline comment: redis reads '\(hash.text) …' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
                 return
             }
             handleSixTwo(spec, spelled: name, args: args, at: at)
@@ -150,16 +150,16 @@ final class ConfigLoader {
         }
         if let spec = table.spec(name) {
             if let hash = inlineComment {
-                report("RC102", "inline comment: redis reads '\(args.drop(while: { $0 != hash }).map(\.text).joined(separator: " "))' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
+                report(.inlineComment, "inline comment: redis reads '\(args.drop(while: { $0 != hash }).map(\.text).joined(separator: " "))' as arguments of \(spec.name); put the comment on its own line", file, line, hash.column, key: spec.name)
                 return
             }
             if spec.alias == name && spec.name != name {
-                report("RC205", "\(name) is the old name of \(spec.name); use \(spec.name)", file, line, at.column, key: spec.name)
+                report(.oldName, "\(name) is the old name of \(spec.name); use \(spec.name)", file, line, at.column, key: spec.name)
             }
             let multi = spec.flags.contains(.multiArg)
             if !multi && args.count != 1 {
                 let hint = args.count > 1 ? "; quote a value that contains spaces" : ""
-                report("RC103", "\(spec.name) takes exactly one argument, not \(args.count)\(hint)", file, line, (args.dropFirst().first ?? tokens[0]).column, key: spec.name)
+                report(.argumentCount, "\(spec.name) takes exactly one argument, not \(args.count)\(hint)", file, line, (args.dropFirst().first ?? tokens[0]).column, key: spec.name)
                 return
             }
             var values = args
@@ -183,11 +183,11 @@ final class ConfigLoader {
         }
         if table.ignored.contains(name) && tokens.count == 2 {
             let instead = name.hasPrefix("list-max-ziplist") ? "; lists use list-max-listpack-size" : ""
-            report("RC206", "\(name) is ignored by \(table.displayName): it does nothing\(instead)", file, line, at.column, key: name)
+            report(.ignored, "\(name) is ignored by \(table.displayName): it does nothing\(instead)", file, line, at.column, key: name)
             return
         }
         if let hash = inlineComment, ["include", "rename-command", "sentinel"].contains(name) {
-            report("RC102", "inline comment: redis reads '\(hash.text) …' as arguments of \(name); put the comment on its own line", file, line, hash.column)
+            report(.inlineComment, "inline comment: redis reads '\(hash.text) …' as arguments of \(name); put the comment on its own line", file, line, hash.column)
             return
         }
         if name == "include" && tokens.count == 2 {
@@ -200,17 +200,17 @@ final class ConfigLoader {
             let path = ConfigLoader.resolve(args[0].text, cwd: cwd)
             config.loadedModules.append(args[0].text)
             if options.hostChecks && !FileManager.default.fileExists(atPath: path) {
-                report("RC116", "loadmodule \(args[0].text): no such file; redis-server aborts at start (\"Module … failed to load\")", file, line, args[0].column)
+                report(.moduleConfig, "loadmodule \(args[0].text): no such file; redis-server aborts at start (\"Module … failed to load\")", file, line, args[0].column)
             }
         } else if name.contains(".") {
             if tokens.count < 2 {
-                report("RC116", "module configuration \(name) has no value", file, line, at.column)
+                report(.moduleConfig, "module configuration \(name) has no value", file, line, at.column)
             } else {
                 moduleDirectives.append((name, at))
             }
         } else if name == "sentinel" {
             if tokens.count != 1 {
-                report("RC115", "sentinel directives are accepted only by redis-sentinel; redis-server stops (\"sentinel directive while not in sentinel mode\")", file, line, at.column)
+                report(.sentinelDirective, "sentinel directives are accepted only by redis-sentinel; redis-server stops (\"sentinel directive while not in sentinel mode\")", file, line, at.column)
             }
         } else {
             unknown(name, tokens: tokens, at: at)
@@ -222,7 +222,7 @@ final class ConfigLoader {
     private func handleSixTwo(_ spec: DirectiveSpec, spelled: String, args: [ConfigToken], at: SourceLocation) {
         let file = at.file, line = at.line ?? 0
         func badArity(_ what: String) {
-            report("RC103", "\(spec.name) takes \(what) in Redis 6.2, not \(args.count) argument\(args.count == 1 ? "" : "s")", file, line, at.column, key: spec.name)
+            report(.argumentCount, "\(spec.name) takes \(what) in Redis 6.2, not \(args.count) argument\(args.count == 1 ? "" : "s")", file, line, at.column, key: spec.name)
         }
         func atoi(_ t: ConfigToken) -> Int64 { Int64(Int32(truncatingIfNeeded: ConfigSyntax.strtoll(t.bytes).value)) }
         switch spec.name {
@@ -237,7 +237,7 @@ final class ConfigLoader {
             if args.count == 3 {
                 let (secs, changes) = (atoi(args[1]), atoi(args[2]))
                 if secs < 1 || changes < 0 {
-                    report("RC110", "save \(args[1].text) \(args[2].text): seconds must be ≥ 1 and changes ≥ 0", file, line, args[1].column, key: "save")
+                    report(.badSave, "save \(args[1].text) \(args[2].text): seconds must be ≥ 1 and changes ≥ 0", file, line, args[1].column, key: "save")
                     return
                 }
                 config.saveParams?.append((secs, changes))
@@ -246,33 +246,33 @@ final class ConfigLoader {
                 config.saveParams = []
                 emptySaveAt = emptySaveAt ?? at
             } else {
-                report("RC110", "Redis 6.2 ignores a save line with \(args.count) arguments (one pair per line), and the defaults are already gone: this line disables nothing and saves nothing", file, line, at.column, severity: .warning, key: "save")
+                report(.badSave, "Redis 6.2 ignores a save line with \(args.count) arguments (one pair per line), and the defaults are already gone: this line disables nothing and saves nothing", file, line, at.column, severity: .warning, key: "save")
             }
             return
         case "bind":
             if args.isEmpty { return badArity("at least one address") }
-            if args.count > 16 { return report("RC114", "bind takes at most 16 addresses, not \(args.count)", file, line, at.column, key: "bind") }
+            if args.count > 16 { return report(.invalidValue, "bind takes at most 16 addresses, not \(args.count)", file, line, at.column, key: "bind") }
         case "unixsocketperm":
             if args.count != 1 { return badArity("one octal mode") }
             let r = ConfigSyntax.strtoll(args[0].bytes, base: 8)
             if r.overflow || r.value > 0o777 || r.value < 0 {
-                return report("RC114", "unixsocketperm \(args[0].text) is not an octal mode up to 777", file, line, args[0].column, key: spec.name)
+                return report(.invalidValue, "unixsocketperm \(args[0].text) is not an octal mode up to 777", file, line, args[0].column, key: spec.name)
             }
         case "replicaof":
             if args.count != 2 { return badArity("<host> <port> or `no one`") }
             if !(args[0].lowered == "no" && args[1].lowered == "one") {
                 let r = ConfigSyntax.strtoll(args[1].bytes)
                 if !r.complete || r.overflow || r.value < 0 || r.value > 65535 {
-                    return report("RC114", "replicaof port '\(args[1].text)' must be from 0 to 65535", file, line, args[1].column, key: spec.name)
+                    return report(.invalidValue, "replicaof port '\(args[1].text)' must be from 0 to 65535", file, line, args[1].column, key: spec.name)
                 }
             }
         case "client-output-buffer-limit":
             if args.count != 4 { return badArity("<class> <hard> <soft> <seconds>") }
             if !["normal", "slave", "replica", "pubsub"].contains(args[0].lowered) {
-                return report("RC114", "client-output-buffer-limit class '\(args[0].text)' must be normal, replica or pubsub", file, line, args[0].column, key: spec.name)
+                return report(.invalidValue, "client-output-buffer-limit class '\(args[0].text)' must be normal, replica or pubsub", file, line, args[0].column, key: spec.name)
             }
             if atoi(args[3]) < 0 {
-                return report("RC114", "client-output-buffer-limit: negative soft seconds", file, line, args[3].column, key: spec.name)
+                return report(.invalidValue, "client-output-buffer-limit: negative soft seconds", file, line, args[3].column, key: spec.name)
             }
         case "oom-score-adj-values":
             if args.count != 3 { return badArity("3 values") }
@@ -293,22 +293,22 @@ final class ConfigLoader {
         let arity: [String: String] = ["include": "exactly one path", "rename-command": "exactly two names", "user": "a name and rules",
                                        "loadmodule": "a path and optional arguments"]
         if let what = arity[name] {
-            report("RC103", "\(name) takes \(what), not \(tokens.count - 1) argument\(tokens.count == 2 ? "" : "s")", file, line, at.column)
+            report(.argumentCount, "\(name) takes \(what), not \(tokens.count - 1) argument\(tokens.count == 2 ? "" : "s")", file, line, at.column)
             return
         }
         if table.ignored.contains(name) {
-            report("RC103", "\(name) takes exactly one argument (and is ignored anyway)", file, line, at.column)
+            report(.argumentCount, "\(name) takes exactly one argument (and is ignored anyway)", file, line, at.column)
             return
         }
         let target = RedisConfigTables.majorMinor(table.version)
         if let first = RedisConfigTables.firstVersion(knowing: name, like: table.version), let v = RedisConfigTables.majorMinor(first.version), let target, v > target {
-            report("RC113", "\(name) needs \(first.displayName) or later; \(table.displayName) stops at it as an unknown directive", file, line, at.column, key: name)
+            report(.newerThanTarget, "\(name) needs \(first.displayName) or later; \(table.displayName) stops at it as an unknown directive", file, line, at.column, key: name)
             return
         }
         if let last = RedisConfigTables.lastVersion(knowing: name, like: table.version), let v = RedisConfigTables.majorMinor(last.version), let target, v < target {
             var message = "\(name) was removed after \(last.displayName); \(table.displayName) stops at it as an unknown directive"
             if let suggestion = suggest(name) { message += "; did you mean \(suggestion)?" }
-            report("RC101", message, file, line, at.column, key: name)
+            report(.unknownDirective, message, file, line, at.column, key: name)
             return
         }
         var message = "unknown directive '\(tokens[0].text)': \(table.displayName) stops here (Bad directive)"
@@ -317,7 +317,7 @@ final class ConfigLoader {
         } else if let suggestion = suggest(name) {
             message += "; did you mean \(suggestion)?"
         }
-        report("RC101", message, file, line, at.column, key: name)
+        report(.unknownDirective, message, file, line, at.column, key: name)
     }
 
     /// The closest known name within a few edits ("maxmemroy" → maxmemory).
@@ -336,7 +336,7 @@ final class ConfigLoader {
         let file = at.file, line = at.line ?? 0
         if spec.name != "save" && spec.name != "client-output-buffer-limit" {
             if let previous = lastSeen[spec.name] {
-                report("RC201", "\(spec.name) is set again (before at \(previous.file):\(previous.line ?? 0)); the last one wins", file, line, at.column, key: spec.name)
+                report(.duplicate, "\(spec.name) is set again (before at \(previous.file):\(previous.line ?? 0)); the last one wins", file, line, at.column, key: spec.name)
             }
             lastSeen[spec.name] = at
         }
@@ -347,12 +347,12 @@ final class ConfigLoader {
         }
         switch spec.name {
         case "activedefrag" where values.first?.lowered == "yes":
-            report("RC121", "activedefrag yes is refused by redis-server builds without redis's bundled jemalloc (Debian and Ubuntu packages)", file, line, at.column, key: spec.name)
+            report(.defragNeedsJemalloc, "activedefrag yes is refused by redis-server builds without redis's bundled jemalloc (Debian and Ubuntu packages)", file, line, at.column, key: spec.name)
         case "dir":
             let target = ConfigLoader.resolve(values[0].text, cwd: cwd)
             var isDir: ObjCBool = false
             if options.hostChecks && !(FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && isDir.boolValue) {
-                report("RC118", "dir \(values[0].text): no such directory; redis-server changes into it while reading the file and stops", file, line, values[0].column, key: "dir")
+                report(.missingPath, "dir \(values[0].text): no such directory; redis-server changes into it while reading the file and stops", file, line, values[0].column, key: "dir")
             } else {
                 cwd = target
             }
@@ -382,7 +382,7 @@ final class ConfigLoader {
         guard ["k", "m", "g"].contains(unit), let bytes = ConfigSyntax.memtoull(v.bytes) else { return }
         let digits = String(decoding: v.bytes.prefix(while: ConfigSyntax.isDigit), as: UTF8.self)
         let binary = ConfigSyntax.memtoull(Array((digits + unit + "b").utf8)) ?? 0
-        report("RC202", "\(name) \(v.text) is \(ConfigChecks.grouped(bytes)) bytes (k/m/g are powers of 1000); \(digits)\(unit)b would be \(ConfigChecks.grouped(binary))",
+        report(.decimalUnit, "\(name) \(v.text) is \(ConfigChecks.grouped(bytes)) bytes (k/m/g are powers of 1000); \(digits)\(unit)b would be \(ConfigChecks.grouped(binary))",
                at.file, at.line ?? 0, v.column, key: name)
     }
 
@@ -408,19 +408,19 @@ final class ConfigLoader {
         var contents: [(name: String, bytes: [UInt8])] = []
         for f in files {
             if includeStack.contains(f.resolved) || includeStack.count > 32 {
-                report("RC112", "include \(f.display) loops back to a file already being read; redis-server would recurse until it crashes", at.file, at.line ?? 0, arg.column)
+                report(.missingInclude, "include \(f.display) loops back to a file already being read; redis-server would recurse until it crashes", at.file, at.line ?? 0, arg.column)
                 return
             }
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: f.resolved, isDirectory: &isDir), isDir.boolValue {
                 // fopen(3) opens a directory and fgets then reads nothing: redis goes on.
-                report("RC112", "include \(f.display) is a directory: redis reads nothing from it (use \(f.display)/*.conf)", at.file, at.line ?? 0, arg.column, severity: .warning)
+                report(.missingInclude, "include \(f.display) is a directory: redis reads nothing from it (use \(f.display)/*.conf)", at.file, at.line ?? 0, arg.column, severity: .warning)
                 continue
             }
             guard let data = FileManager.default.contents(atPath: f.resolved) else {
                 let why = FileManager.default.fileExists(atPath: f.resolved) ? "cannot be read (permission denied or a directory)" : "does not exist"
                 let relative = pattern.hasPrefix("/") ? "" : " (relative paths are resolved from the directory redis-server runs in: \(cwd))"
-                report("RC112", "include \(f.display) \(why); redis-server stops at start\(relative)", at.file, at.line ?? 0, arg.column)
+                report(.missingInclude, "include \(f.display) \(why); redis-server stops at start\(relative)", at.file, at.line ?? 0, arg.column)
                 return
             }
             contents.append((f.display, ConfigLoader.fgetsConcat([UInt8](data))))
@@ -432,13 +432,13 @@ final class ConfigLoader {
     private func renameCommand(_ from: ConfigToken, _ to: ConfigToken, at: SourceLocation) {
         let source = from.lowered, target = to.lowered
         if !table.commands.isEmpty && !commands.contains(source) {
-            report("RC117", "rename-command \(from.text): no such command in \(table.displayName) (or it was already renamed)", at.file, at.line ?? 0, from.column)
+            report(.badRenameCommand, "rename-command \(from.text): no such command in \(table.displayName) (or it was already renamed)", at.file, at.line ?? 0, from.column)
             return
         }
         commands.remove(source)
         if !target.isEmpty {
             if commands.contains(target) {
-                report("RC117", "rename-command \(from.text) \(to.text): a command named \(to.text) already exists", at.file, at.line ?? 0, to.column)
+                report(.badRenameCommand, "rename-command \(from.text) \(to.text): a command named \(to.text) already exists", at.file, at.line ?? 0, to.column)
                 return
             }
             commands.insert(target)
@@ -462,16 +462,16 @@ final class ConfigLoader {
             }
         }
         if let o = open {
-            report("RC119", "user \(args[0].text): unmatched parenthesis in ACL selector '\(o.text)'", at.file, at.line ?? 0, o.column)
+            report(.badUser, "user \(args[0].text): unmatched parenthesis in ACL selector '\(o.text)'", at.file, at.line ?? 0, o.column)
             return
         }
         // acl.c ACLAppendUserForLoading: a second `user` line for the same name is refused.
         if config.users.contains(args[0].text) {
-            report("RC119", "user \(args[0].text) is defined twice; redis-server refuses the second definition", at.file, at.line ?? 0, args[0].column)
+            report(.badUser, "user \(args[0].text) is defined twice; redis-server refuses the second definition", at.file, at.line ?? 0, args[0].column)
             return
         }
         if let (r, problem) = ConfigValidator.validateUserRules(rules, commands: Set(table.commands)) {
-            report("RC119", "user \(args[0].text): ACL rule '\(r.text)': \(problem)", at.file, at.line ?? 0, r.column)
+            report(.badUser, "user \(args[0].text): ACL rule '\(r.text)': \(problem)", at.file, at.line ?? 0, r.column)
             return
         }
         config.users.append(args[0].text)
@@ -488,29 +488,29 @@ final class ConfigLoader {
     func finish(topFile: String) {
         if config.loadedModules.isEmpty {
             for m in moduleDirectives {
-                report("RC116", "\(m.name) configures a module but no loadmodule line loads one; redis-server aborts at start", m.at.file, m.at.line ?? 0, m.at.column, key: m.name)
+                report(.moduleConfig, "\(m.name) configures a module but no loadmodule line loads one; redis-server aborts at start", m.at.file, m.at.line ?? 0, m.at.column, key: m.name)
             }
         }
         if let empty = emptySaveAt, let points = savePointsAt {
-            report("RC204", "save \"\" and save points are mixed (save points at \(points.file):\(points.line ?? 0)); \"\" clears only the points before it", empty.file, empty.line ?? 0, empty.column, key: "save")
+            report(.saveMixed, "save \"\" and save points are mixed (save points at \(points.file):\(points.line ?? 0)); \"\" clears only the points before it", empty.file, empty.line ?? 0, empty.column, key: "save")
         }
         if let hz = config.number("hz"), hz < 1 || hz > 500, let at = config.location("hz") {
-            report("RC203", "hz \(hz) is outside 1…500 and is clamped to \(hz < 1 ? 1 : 500)", at.file, at.line ?? 0, at.column, key: "hz")
+            report(.hzClamped, "hz \(hz) is outside 1…500 and is clamped to \(hz < 1 ? 1 : 500)", at.file, at.line ?? 0, at.column, key: "hz")
         }
         if config.bool("cluster-enabled") == true, let r = config.settings["replicaof"], r.args.map({ $0.lowercased() }) != ["no", "one"] {
             let at = r.location
-            report("RC120", "replicaof is not allowed with cluster-enabled yes; redis-server stops (\"replicaof directive not allowed in cluster mode\")", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "replicaof")
+            report(.startupCheck, "replicaof is not allowed with cluster-enabled yes; redis-server stops (\"replicaof directive not allowed in cluster mode\")", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "replicaof")
         }
         if config.number("port") == 0, (config.number("tls-port") ?? 0) == 0, (config.value("unixsocket") ?? "").isEmpty {
             let at = config.location("port")
-            report("RC120", "port 0 with no tls-port and no unixsocket: Redis listens nowhere and exits (\"Configured to not listen anywhere\")", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "port")
+            report(.startupCheck, "port 0 with no tls-port and no unixsocket: Redis listens nowhere and exits (\"Configured to not listen anywhere\")", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "port")
         }
         if options.hostChecks, let logfile = config.settings["logfile"], let path = logfile.args.first, !path.isEmpty {
             let parent = (ConfigLoader.resolve(path, cwd: cwd) as NSString).deletingLastPathComponent
             var isDir: ObjCBool = false
             if !(FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && isDir.boolValue) {
                 let at = logfile.location
-                report("RC118", "logfile \(path): directory \(parent) does not exist; redis-server cannot open the log and stops", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "logfile")
+                report(.missingPath, "logfile \(path): directory \(parent) does not exist; redis-server cannot open the log and stops", at?.file ?? topFile, at?.line ?? 0, at?.column, key: "logfile")
             }
         }
     }
