@@ -45,22 +45,11 @@ final class ProgressBar {
 /// Human-readable numbers for tables.
 enum Format {
     static func bytes(_ n: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(n)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
+        MemoryUnits.short(n)
     }
 
     static func time(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
-        return f.string(from: date)
+        UTCTime.readable(date)
     }
 
     /// Pads columns to their widest cell; the first row is the header.

@@ -138,7 +138,7 @@ public struct BackupEngine {
             // The file the save wrote was renamed into place when the save ended, so it cannot
             // be older than the request (one second of slack for file-system timestamp rounding).
             if status.modified.timeIntervalSince1970 < report.requestedAt.timeIntervalSince1970.rounded(.down) - 1 {
-                throw BackupError.staleDump(path: path, reason: "it was last written \(iso(status.modified)), before this save was requested \(iso(report.requestedAt))")
+                throw BackupError.staleDump(path: path, reason: "it was last written \(UTCTime.iso8601(status.modified)), before this save was requested \(UTCTime.iso8601(report.requestedAt))")
             }
             source = file
             expectedSize = status.size
@@ -348,8 +348,4 @@ public struct BackupEngine {
             compressedBytes: result?.manifest.compressed.bytes ?? previous.compressed)
         try metrics.write(to: path)
     }
-}
-
-func iso(_ date: Date) -> String {
-    ISO8601DateFormatter().string(from: date)
 }

@@ -70,7 +70,7 @@ public enum BackupCatalog {
 /// backups fall in the same second.
 public enum BackupName {
     public static func make(prefix: String, time: Date, sequence: Int = 1) -> String {
-        let stamp = formatter.string(from: time)
+        let stamp = UTCTime.compact(time)
         return sequence == 1 ? "\(prefix)-\(stamp).rdb.zst" : "\(prefix)-\(stamp)-\(sequence).rdb.zst"
     }
 
@@ -97,7 +97,7 @@ public enum BackupName {
         // Strip a -N sequence suffix.
         if let dash = base.lastIndex(of: "-"), let n = Int(base[base.index(after: dash)...]) {
             let candidate = base[..<dash]
-            if candidate.count > 17, formatter.date(from: String(candidate.suffix(16))) != nil {
+            if candidate.count > 17, UTCTime.parseCompact(String(candidate.suffix(16))) != nil {
                 base = candidate
                 sequence = n
             }
@@ -105,17 +105,9 @@ public enum BackupName {
         guard base.count > 17 else { return nil }
         let stamp = String(base.suffix(16))
         let prefixPart = base.dropLast(17)
-        guard base[base.index(base.endIndex, offsetBy: -17)] == "-", let time = formatter.date(from: stamp), !prefixPart.isEmpty else {
+        guard base[base.index(base.endIndex, offsetBy: -17)] == "-", let time = UTCTime.parseCompact(stamp), !prefixPart.isEmpty else {
             return nil
         }
         return (String(prefixPart), time, sequence)
     }
-
-    static let formatter: DateFormatter = {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return f
-    }()
 }

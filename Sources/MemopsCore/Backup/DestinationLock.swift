@@ -26,7 +26,7 @@ public final class DestinationLock {
             }
             usleep(100_000)
         }
-        let note = "pid \(getpid()) since \(ISO8601DateFormatter().string(from: Date()))\n"
+        let note = "pid \(getpid()) since \(UTCTime.iso8601(Date()))\n"
         ftruncate(fd, 0)
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
     }

@@ -177,9 +177,6 @@ struct ConfigChecks {
 
     /// Bytes in binary units for messages: "7.5 GiB".
     static func human(_ n: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var v = Double(n), i = 0
-        while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
-        return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
+        MemoryUnits.short(n)
     }
 }

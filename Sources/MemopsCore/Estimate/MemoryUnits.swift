@@ -17,28 +17,31 @@ public enum MemoryUnits {
     /// Bytes in decimal units (kB = 1000 B, MB, GB, TB), one decimal: the schema's convention,
     /// under which its table's totals come out (see `EstimateModel.schemaSizes`).
     public static func decimal(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB"]
-        var value = Double(bytes.magnitude)
-        var unit = 0
-        while value >= 1_000 && unit < units.count - 1 {
-            value /= 1_000
-            unit += 1
-        }
-        let sign = bytes < 0 ? "-" : ""
-        return unit == 0 ? "\(bytes) B" : sign + String(format: "%.1f %@", value, units[unit])
+        format(bytes, base: 1_000, units: ["B", "kB", "MB", "GB", "TB"], decimals: 1)
     }
 
-    /// Bytes in binary units (KiB, MiB, GiB), as Redis' INFO `_human` fields and `maxmemory 8gb` count them.
+    /// Bytes in binary units (KiB, MiB, GiB), as Redis' INFO `_human` fields and `maxmemory 8gb`
+    /// count them, two decimals: estimates.
     public static func binary(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        format(bytes, base: 1_024, units: binaryUnits, decimals: 2)
+    }
+
+    /// Bytes in binary units with one decimal: sizes in tables, progress and messages ("7.5 GiB").
+    public static func short(_ bytes: UInt64) -> String {
+        format(Int64(clamping: bytes), base: 1_024, units: binaryUnits, decimals: 1)
+    }
+
+    private static let binaryUnits = ["B", "KiB", "MiB", "GiB", "TiB"]
+
+    private static func format(_ bytes: Int64, base: Double, units: [String], decimals: Int) -> String {
         var value = Double(bytes.magnitude)
         var unit = 0
-        while value >= 1_024 && unit < units.count - 1 {
-            value /= 1_024
+        while value >= base && unit < units.count - 1 {
+            value /= base
             unit += 1
         }
         let sign = bytes < 0 ? "-" : ""
-        return unit == 0 ? "\(bytes) B" : sign + String(format: "%.2f %@", value, units[unit])
+        return unit == 0 ? "\(bytes) B" : sign + String(format: "%.\(decimals)f %@", value, units[unit])
     }
 
     /// An integer with thousands separators: 140,100,000.

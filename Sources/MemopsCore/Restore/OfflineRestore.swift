@@ -344,10 +344,6 @@ public struct OfflineRestore {
     }
 
     static func timestamp(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return f.string(from: date)
+        UTCTime.compact(date)
     }
 }
