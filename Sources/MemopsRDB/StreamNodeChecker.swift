@@ -3,12 +3,12 @@ import Synchronization
 
 /// Checks a stream's listpack nodes on a second thread while the reader goes on to the next
 /// ones. For a reader that only counts (verify, inspect, a restore's check pass), decompressing
-/// and walking the nodes of a big stream is most of the work: 40% of a deep verify's CPU on the
-/// sample data, whose learning queue is half the file.
+/// and walking the nodes of a big stream is most of the work when streams are much of the file,
+/// as the learning queue is.
 ///
 /// The reader hands over each node copied into batches of about 1 MiB, every other one still
-/// LZF-compressed (the reader decompresses the others itself, straight into the batch, which balances the two threads:
-/// measured on the sample data, 1.4–1.8 s against 2.3–2.5 s inline, in the same run). The
+/// LZF-compressed (the reader decompresses the others itself, straight into the batch, so that
+/// the two threads share the work evenly). The
 /// worker checks them in file order with the same checks as the inline path (`lzfDecompress`,
 /// `walkStreamNode`) and keeps the first failure with the offset the inline path would report. Memory: three batches and the worker's decompression buffer.
 final class StreamNodeChecker: @unchecked Sendable {

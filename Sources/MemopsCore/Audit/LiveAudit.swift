@@ -4,9 +4,9 @@ import Foundation
 public struct AuditOptions: Sendable {
     /// SCAN COUNT, and the batch size of every pipeline.
     public var count: Int
-    /// 50, not redis' usual 1000: one SCAN COUNT 1000 held a 200k-key server for 1.7 ms, and
-    /// beside redis-benchmark it added 2.8 ms to the p99 latency of GET; COUNT 50 added 0.5 ms,
-    /// and as batches are pipelined back to back the audit took no longer (scripts/bench-audit).
+    /// 50, not redis' usual 1000: a big SCAN COUNT holds the server for milliseconds and shows in
+    /// its clients' tail latency, while small batches pipelined back to back take no longer in
+    /// all (scripts/bench-audit compares them).
     public static let defaultCount = 50
     /// Commands per second at most (nil: as fast as the server answers).
     public var rate: Double?

@@ -44,10 +44,9 @@ public final class ZstdCompressor {
                 // Fails on a libzstd built without threads; fall back to one thread then.
                 if ZSTD_isError(ZSTD_CCtx_setParameter(ctx, ZSTD_c_nbWorkers, workers)) == 0 {
                     // zstd's default job is 4 windows (8 MiB at level 3) per worker, with input and
-                    // output buffers for each: ~60 MB with two workers. Measured with zstd -3 -T2 on
-                    // a 250 MB sample-data RDB: 8 MiB jobs 61 MB RSS; 4 MiB 34 MB, +0.5% size; 2 MiB
-                    // 20 MB, +1.6% size, same speed; 1 MiB 13 MB, +7.6% and slower. 2 MiB keeps memops
-                    // well inside its 64 MB budget.
+                    // output buffers for each: ~60 MB with two workers, most of the 64 MB budget.
+                    // Smaller jobs cost ratio; at 2 MiB the cost is small and the speed the same,
+                    // below that both suffer.
                     _ = ZSTD_CCtx_setParameter(ctx, ZSTD_c_jobSize, Int32(jobSize))
                 }
             }
