@@ -1,5 +1,3 @@
-import Dispatch
-import Synchronization
 
 /// Checks a stream's listpack nodes on a second thread while the reader goes on to the next
 /// ones. For a reader that only counts (verify, inspect, a restore's check pass), decompressing
@@ -35,22 +33,36 @@ final class StreamNodeChecker: @unchecked Sendable {
         var failure: Failure?
     }
 
-    private final class Batch: @unchecked Sendable {
+    private final class Batch {
         let buffer = ScratchBuffer(capacity: StreamNodeChecker.batchBytes + StreamNodeChecker.largestCopied + lzfSlack + 64)
         var count = 0
     }
 
-    private let queue = DispatchQueue(label: "memops.rdb.stream-nodes")
-    /// Batches not being filled or checked.
-    private let free: Mutex<[Batch]>
-    private let freeCount = DispatchSemaphore(value: 2)
-    private var filling = Batch()
-    /// Owned by the worker while batches are queued.
-    private var state = State()
-    private let scratch = ScratchBuffer()
+    /// What the worker and the reader share.
+    private struct Shared {
+        /// Batches not being filled or checked.
+        var free: [Batch]
+        /// Batches waiting for the worker, oldest first.
+        var queued: [Batch] = []
+        /// Whether the worker is checking a batch.
+        var busy = false
+        /// The worker's results, its own while batches are queued.
+        var state = State()
+        var stopRequested = false
 
-    init() {
-        free = Mutex([Batch(), Batch()])
+        var idle: Bool { queued.isEmpty && !busy }
+    }
+
+    private let shared = Monitor(Shared(free: [Batch(), Batch()]))
+    private var worker: WorkerThread?
+    private var filling = Batch()
+
+    init() {}
+
+    deinit {
+        guard let worker else { return }
+        shared.withLock { $0.stopRequested = true }
+        worker.join()
     }
 
     /// Queues one node for checking. `lzfLength` is its decompressed length when `data` is LZF.
@@ -94,28 +106,48 @@ final class StreamNodeChecker: @unchecked Sendable {
     /// Checks everything queued and returns the results (the reader may then change them).
     func drain() -> State {
         if filling.count > 0 { submit() }
-        return queue.sync { state }
+        return shared.wait(until: { $0.idle }) { $0.state }
     }
 
     /// Continues from `state` (after the reader checked a node itself).
     func resume(_ state: State) {
-        queue.sync { self.state = state }
+        shared.wait(until: { $0.idle }) { $0.state = state }
     }
 
     private func submit() {
+        if worker == nil {
+            let shared = shared
+            worker = WorkerThread(name: "memops-stream-nodes") { StreamNodeChecker.work(shared) }
+        }
         let batch = filling
-        freeCount.wait()
-        filling = free.withLock { $0.removeLast() }
+        filling = shared.wait(until: { !$0.free.isEmpty }) { s in
+            s.queued.append(batch)
+            return s.free.removeLast()
+        }
         filling.count = 0
-        queue.async {
-            self.check(batch)
-            self.free.withLock { $0.append(batch) }
-            self.freeCount.signal()
+    }
+
+    /// The worker: checks queued batches in order until asked to stop.
+    private static func work(_ shared: Monitor<Shared>) {
+        let scratch = ScratchBuffer()
+        while true {
+            guard let (batch, before) = shared.wait(until: { !$0.queued.isEmpty || $0.stopRequested }, then: { s -> (Batch, State)? in
+                if s.queued.isEmpty { return nil }
+                s.busy = true
+                return (s.queued.removeFirst(), s.state)
+            }) else { return }
+            var state = before
+            check(batch, state: &state, scratch: scratch)
+            shared.withLock { s in
+                s.state = state
+                s.free.append(batch)
+                s.busy = false
+            }
         }
     }
 
     /// On the worker: checks a batch's nodes in order, stopping at the first failure.
-    private func check(_ batch: Batch) {
+    private static func check(_ batch: Batch, state: inout State, scratch: ScratchBuffer) {
         guard state.failure == nil else { return }
         let header = StreamNodeChecker.recordHeader
         var at = 0
