@@ -2,7 +2,7 @@ import ArgumentParser
 
 extension MemopsCommand {
     /// `memops config …`: check redis.conf files and running configurations.
-    struct Config: AsyncParsableCommand {
+    struct Config: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "config",
             abstract: "Check redis.conf files and a running server's configuration.",

@@ -4,7 +4,7 @@ import MemopsCore
 
 extension MemopsCommand.Config {
     /// `memops config lint`: ShellCheck for redis.conf. The engine is `ConfigLinter`.
-    struct Lint: AsyncParsableCommand {
+    struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "lint",
             abstract: "Lint redis.conf files, or a running server's configuration (-u).",
@@ -70,7 +70,7 @@ extension MemopsCommand.Config {
         }
 
         /// Lints the files or the server, prints in the chosen format, and exits 2 (a file unread), 1 (findings at or above --fail-on) or 0.
-        func run() async throws {
+        func run() throws {
             var options = ConfigLintOptions()
             options.targetVersion = targetVersion
             options.enabled = Set(enable.flatMap { $0.split(separator: ",").map { $0.uppercased() } })
@@ -81,7 +81,9 @@ extension MemopsCommand.Config {
             var diagnostics: [Diagnostic] = []
             var unreadable = false
             if serverGiven {
-                diagnostics = try lintServer(options: &options)
+                let report = try ConfigLinter.lintServer(try connection.resolve(), options: options, drift: drift)
+                for warning in report.warnings { Terminal.warning(warning) }
+                diagnostics = report.diagnostics
             } else {
                 let linter = try ConfigLinter(options: options)
                 for file in files.isEmpty ? ["/etc/redis/redis.conf"] : files {
@@ -105,49 +107,6 @@ extension MemopsCommand.Config {
             }
             if unreadable { throw ExitCode(ExitStatus.usage.rawValue) }
             if shown.contains(where: { $0.severity >= failOn.value }) { throw ExitCode(ExitStatus.findings.rawValue) }
-        }
-
-        /// Lints the running server (and the drift from a file), choosing the table by its version.
-        private func lintServer(options: inout ConfigLintOptions) throws -> [Diagnostic] {
-            let config = try connection.resolve()
-            let redis = try RedisConnection(config)
-            let info = try redis.info("all")
-            if options.targetVersion == nil {
-                // Valkey reports redis_version 7.2.4 for compatibility and its own valkey_version.
-                if info["server_name"] == "valkey", let v = info["valkey_version"] {
-                    options.targetVersion = "valkey-" + v
-                } else {
-                    options.targetVersion = info["redis_version"]
-                }
-            }
-            var isLocal = false
-            switch config.address {
-            case .unix: isLocal = true
-            case .tcp(let host, _): isLocal = ["127.0.0.1", "localhost", "::1"].contains(host)
-            }
-            let linter = try ConfigLinter(options: options)
-            var values: [String: String] = [:]
-            var diagnostics: [Diagnostic] = []
-            do {
-                let reply = try redis.command("CONFIG", "GET", "*")
-                let items = reply.elements ?? []
-                for i in stride(from: 0, to: items.count - 1, by: 2) {
-                    if let k = items[i].string, let v = items[i + 1].string { values[k] = v }
-                }
-            } catch {
-                guard case .permission = error else { throw error }
-                diagnostics.append(Diagnostic(severity: .info, rule: ConfigRule.configUnavailable.rawValue,
-                                              message: "CONFIG GET is not available on \(config.description) (\(error.description)); linting only what INFO shows", key: "CONFIG"))
-                if let drift { Terminal.warning("--drift \(drift) needs CONFIG GET, which this server does not allow; drift not checked") }
-                let report = linter.lint(running: ConfigLinter.configFromInfo(info), isLocal: isLocal, complete: false)
-                return (diagnostics + report.diagnostics).filter { !options.disabled.contains($0.rule) }
-            }
-            diagnostics += linter.lint(running: values, isLocal: isLocal).diagnostics
-            if let drift {
-                let fileReport = try linter.lint(file: drift)
-                diagnostics += linter.drift(file: fileReport, running: values, fileName: drift)
-            }
-            return diagnostics
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import MemopsCore
 
 /// The root command. Subcommands live one per file, each an extension of this type.
-public struct MemopsCommand: AsyncParsableCommand {
+public struct MemopsCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "memops",
         abstract: "Operations toolkit for Redis-backed application memory.",
@@ -29,7 +29,7 @@ public struct MemopsCommand: AsyncParsableCommand {
     /// Parses the command line, runs the command, and exits with memops' documented status:
     /// usage errors exit 2 (argument-parser's own default is 64), a `MemopsError` prints its one
     /// line and exits with its status.
-    public static func entry(arguments: [String]? = nil) async -> Never {
+    public static func entry(arguments: [String]? = nil) -> Never {
         // A closed pipe (`memops … | head`) must not kill the process mid-write of a backup.
         signal(SIGPIPE, SIG_IGN)
         // Past RLIMIT_FSIZE a write must fail with EFBIG (and be reported), not kill memops.
@@ -41,11 +41,7 @@ public struct MemopsCommand: AsyncParsableCommand {
         }
         do {
             var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            try command.run()
             Foundation.exit(0)
         } catch let error as MemopsError {
             Terminal.error(error.description)

@@ -2,7 +2,7 @@ import MemopsCLI
 
 @main
 enum Entry {
-    static func main() async {
-        await MemopsCommand.entry()
+    static func main() {
+        MemopsCommand.entry()
     }
 }
