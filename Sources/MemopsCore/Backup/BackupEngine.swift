@@ -101,6 +101,37 @@ public struct BackupEngine {
 
     private func runLocked(started: Date) throws -> BackupResult {
         let dest = request.destination
+        try checkDestination()
+        let lock = try DestinationLock(directory: dest, wait: request.lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        let leftovers = BackupCatalog.removeLeftovers(dest)
+
+        let redis = try RedisConnection(connection)
+        let saveStarted = Date()
+        let snapshot = try openSnapshot(redis)
+        let name = freeName(for: snapshot.report.savedAt)
+        let output = try AtomicFile(path: URL(fileURLWithPath: dest).appendingPathComponent(name).path)
+        let written = try write(snapshot, to: output, name: name)
+        var warnings: [String] = []
+        if written.streamed.rdb.checksumDisabled {
+            warnings.append("the server writes RDB files without a checksum (rdbchecksum no): this backup's content cannot be verified; set rdbchecksum yes")
+        }
+        let manifest = makeManifest(
+            name: name, snapshot: snapshot, written: written, redis: redis,
+            times: (started: started, save: saveStarted, finished: Date()))
+        try publish(output, with: manifest, in: dest)
+        Fault.point("backup.published")
+
+        let plan = request.retention.plan(try BackupCatalog.list(dest, prefix: request.prefix), protected: name)
+        if !request.retentionDryRun {
+            try plan.apply(in: dest)
+        }
+        return BackupResult(file: name, path: output.finalPath, manifest: manifest, retention: plan, leftoversRemoved: leftovers, warnings: warnings)
+    }
+
+    /// The prefix and the destination, checked before anything is asked of the server.
+    private func checkDestination() throws {
+        let dest = request.destination
         try BackupName.validate(prefix: request.prefix)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dest, isDirectory: &isDir) else {
@@ -112,20 +143,22 @@ public struct BackupEngine {
         guard access(dest, W_OK) == 0 else {
             throw BackupError.destination(path: dest, reason: "not writable by this user")
         }
-        let lock = try DestinationLock(directory: dest, wait: request.lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let leftovers = BackupCatalog.removeLeftovers(dest)
-        var warnings: [String] = []
+    }
 
-        let redis = try RedisConnection(connection)
-        let saveStarted = Date()
-        let source: ByteSource
-        let expectedSize: UInt64?
-        let report: SaveReport
+    /// A snapshot ready to stream: its bytes, their size when known, and what the save reported.
+    struct Snapshot {
+        var source: ByteSource
+        var expectedSize: UInt64?
+        var report: SaveReport
+        var label: String
+    }
+
+    /// Saves and opens the server's dump file, or starts a replication stream.
+    private func openSnapshot(_ redis: RedisConnection) throws -> Snapshot {
         switch request.source {
         case .bgsave(let rdbPath):
             let path = try rdbPath ?? locateDump(redis)
-            report = try SaveWaiter(timeout: request.saveTimeout).save(on: redis) { try RedisConnection(connection) }
+            let report = try SaveWaiter(timeout: request.saveTimeout).save(on: redis) { try RedisConnection(connection) }
             let file: FileSource
             do {
                 file = try FileSource(path: path)
@@ -140,37 +173,51 @@ public struct BackupEngine {
             if status.modified.timeIntervalSince1970 < report.requestedAt.timeIntervalSince1970.rounded(.down) - 1 {
                 throw BackupError.staleDump(path: path, reason: "it was last written \(UTCTime.iso8601(status.modified)), before this save was requested \(UTCTime.iso8601(report.requestedAt))")
             }
-            source = file
-            expectedSize = status.size
+            return Snapshot(source: file, expectedSize: status.size, report: report, label: "the dump")
         case .replication:
             let info = try redis.info("server")
             let requested = Date()
             let sync = try ReplicationSource(connection: redis)
-            source = sync
-            expectedSize = sync.expectedSize
-            report = SaveReport(
+            let report = SaveReport(
                 runID: info["run_id"] ?? "", redisVersion: info["redis_version"] ?? "unknown",
                 requestedAt: requested, savedAt: requested, keyspace: [])
+            return Snapshot(source: sync, expectedSize: sync.expectedSize, report: report, label: "the replication stream")
         }
+    }
 
-        // Name by the save's time; a second backup in the same second gets -2, -3…
-        var sequence = 1
-        var name = BackupName.make(prefix: request.prefix, time: report.savedAt, sequence: sequence)
-        while FileManager.default.fileExists(atPath: dest + "/" + name) || FileManager.default.fileExists(atPath: dest + "/" + BackupManifest.fileName(for: name)) {
-            sequence += 1
-            name = BackupName.make(prefix: request.prefix, time: report.savedAt, sequence: sequence)
+    /// Names the backup by the save's time; a second backup in the same second gets -2, -3…,
+    /// always above every sequence that second already has (or had: an orphan manifest), so
+    /// that a newer backup never sorts before an older one after retention freed a lower number.
+    private func freeName(for savedAt: Date) -> String {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: request.destination)) ?? []
+        let second = UTCTime.compact(savedAt)
+        var highest = 0
+        for name in names {
+            let backup = name.hasSuffix(".manifest.json") ? String(name.dropLast(".manifest.json".count)) + ".rdb.zst" : name
+            guard let stamp = BackupName.parse(backup), stamp.prefix == request.prefix, UTCTime.compact(stamp.time) == second else { continue }
+            highest = max(highest, stamp.sequence)
         }
-        let path = URL(fileURLWithPath: dest).appendingPathComponent(name).path
-        let output = try AtomicFile(path: path)
-        let streamed: Streamed
-        let streamStarted = Date()
-        var verifyStarted = Date()
+        return BackupName.make(prefix: request.prefix, time: savedAt, sequence: highest + 1)
+    }
+
+    /// What streaming and verifying the written file found, and when each began.
+    struct Written {
+        var streamed: Streamed
         var checked: RDBSummary?
+        var streamStarted: Date
+        var verifyStarted: Date
+    }
+
+    /// Streams the snapshot into the partial file, syncs it, and re-reads it at the requested
+    /// level; on any failure the partial file is removed.
+    private func write(_ snapshot: Snapshot, to output: AtomicFile, name: String) throws -> Written {
+        let streamStarted = Date()
         do {
-            streamed = try stream(source, expectedSize: expectedSize, into: output, dumpName: request.source == .replication ? "the replication stream" : "the dump")
+            let streamed = try stream(snapshot.source, expectedSize: snapshot.expectedSize, into: output, dumpName: snapshot.label)
             try output.sync()
             Fault.point("backup.synced")
-            verifyStarted = Date()
+            let verifyStarted = Date()
+            var checked: RDBSummary?
             if request.verify != .none {
                 let check = try Verifier.verify(path: output.partialPath, manifest: nil, deep: request.verify == .deep, digests: true)
                 checked = check.summary
@@ -180,47 +227,43 @@ public struct BackupEngine {
                 }
             }
             Fault.point("backup.verified")
+            return Written(streamed: streamed, checked: checked, streamStarted: streamStarted, verifyStarted: verifyStarted)
         } catch {
             output.abandon()
             throw error
         }
-        if streamed.rdb.checksumDisabled {
-            warnings.append("the server writes RDB files without a checksum (rdbchecksum no): this backup's content cannot be verified; set rdbchecksum yes")
-        }
+    }
 
-        var keyspace = report.keyspace
+    /// The manifest of a written backup.
+    private func makeManifest(name: String, snapshot: Snapshot, written: Written, redis: RedisConnection,
+                              times: (started: Date, save: Date, finished: Date)) -> BackupManifest {
+        let streamed = written.streamed
+        var keyspace = snapshot.report.keyspace
         var keyspaceSource = "info"
-        if let checked {
+        if let checked = written.checked {
             // The deep parse counted the snapshot itself: exact, unlike INFO a moment later.
             keyspace = checked.databases.keys.sorted().map { KeyspaceCount(db: $0, keys: checked.databases[$0]!.keys, expires: checked.databases[$0]!.expires) }
             keyspaceSource = "rdb"
         } else if request.source == .replication {
             keyspace = (try? KeyspaceCount.parse(redis.info("keyspace"))) ?? []
         }
-        let finished = Date()
         var manifest = BackupManifest(
-            file: name, startedAt: started, savedAt: report.savedAt, finishedAt: finished,
-            durationSeconds: finished.timeIntervalSince(started),
-            server: .init(address: connection.description, version: report.redisVersion, runID: report.runID),
+            file: name, startedAt: times.started, savedAt: snapshot.report.savedAt, finishedAt: times.finished,
+            durationSeconds: times.finished.timeIntervalSince(times.started),
+            server: .init(address: connection.description, version: snapshot.report.redisVersion, runID: snapshot.report.runID),
             source: request.source == .replication ? "replication" : "bgsave",
             rdb: .init(header: streamed.rdb.header.text, version: streamed.rdb.header.version, bytes: streamed.rawBytes, sha256: streamed.rawSHA256, crc64: streamed.rdb.checksum.map { String($0, radix: 16) }),
             compressed: .init(level: Int(request.level), bytes: streamed.storedBytes, sha256: streamed.storedSHA256),
             keyspace: keyspace, keyspaceSource: keyspaceSource, memopsVersion: memopsVersion,
             parameters: request.parameters, verification: nil, timings: nil)
         if request.verify != .none {
-            manifest.verification = .init(at: finished, level: request.verify.rawValue, ok: true)
+            manifest.verification = .init(at: times.finished, level: request.verify.rawValue, ok: true)
         }
         manifest.timings = .init(
-            saveSeconds: streamStarted.timeIntervalSince(saveStarted), streamSeconds: verifyStarted.timeIntervalSince(streamStarted),
-            verifySeconds: finished.timeIntervalSince(verifyStarted))
-        try publish(output, with: manifest, in: dest)
-        Fault.point("backup.published")
-
-        let plan = request.retention.plan(try BackupCatalog.list(dest, prefix: request.prefix), protected: name)
-        if !request.retentionDryRun {
-            try plan.apply(in: dest)
-        }
-        return BackupResult(file: name, path: path, manifest: manifest, retention: plan, leftoversRemoved: leftovers, warnings: warnings)
+            saveSeconds: written.streamStarted.timeIntervalSince(times.save),
+            streamSeconds: written.verifyStarted.timeIntervalSince(written.streamStarted),
+            verifySeconds: times.finished.timeIntervalSince(written.verifyStarted))
+        return manifest
     }
 
     /// Publishes the backup and its manifest together or not at all. The manifest is written

@@ -25,6 +25,13 @@ public final class Interruption: @unchecked Sendable {
     /// Installs the handlers for SIGTERM and SIGINT and starts the watcher. `report` prints the
     /// one line and is called after the cleanups.
     public func install(report: @escaping @Sendable (Int32) -> Void) {
+        // A parent may have spawned memops with these signals blocked (the mask is inherited);
+        // unblocked here, before any other thread starts, every thread inherits that.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { return }
         _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
