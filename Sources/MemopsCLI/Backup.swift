@@ -51,28 +51,28 @@ extension MemopsCommand.Backup {
         @Option(help: "Name prefix of backup files.")
         var prefix = "redis"
 
-        @Option(help: "zstd compression level (1-19).")
+        @Option(parsing: .unconditional, help: "zstd compression level (1-19).")
         var level: Int32 = 3
 
-        @Option(help: "zstd worker threads (default: all cores; 0 compresses on the main thread).")
+        @Option(parsing: .unconditional, help: "zstd worker threads (default: all cores; 0 compresses on the main thread).")
         var threads: Int32 = Int32(ProcessInfo.processInfo.activeProcessorCount)
 
-        @Option(name: .customLong("save-timeout"), help: "Seconds to wait for the background save.")
+        @Option(name: .customLong("save-timeout"), parsing: .unconditional, help: "Seconds to wait for the background save.")
         var saveTimeout: Double = 3600
 
-        @Option(name: .customLong("lock-wait"), help: "Seconds to wait for another run's lock (default: fail at once).")
+        @Option(name: .customLong("lock-wait"), parsing: .unconditional, help: "Seconds to wait for another run's lock (default: fail at once).")
         var lockWait: Double = 0
 
-        @Option(name: .customLong("keep-last"), help: "Retention: keep the newest N backups.")
+        @Option(name: .customLong("keep-last"), parsing: .unconditional, help: "Retention: keep the newest N backups.")
         var keepLast: Int?
 
-        @Option(name: .customLong("keep-daily"), help: "Retention: keep the newest backup of each of the last N days.")
+        @Option(name: .customLong("keep-daily"), parsing: .unconditional, help: "Retention: keep the newest backup of each of the last N days.")
         var keepDaily: Int?
 
-        @Option(name: .customLong("keep-weekly"), help: "Retention: keep the newest backup of each of the last N ISO weeks.")
+        @Option(name: .customLong("keep-weekly"), parsing: .unconditional, help: "Retention: keep the newest backup of each of the last N ISO weeks.")
         var keepWeekly: Int?
 
-        @Option(name: .customLong("keep-monthly"), help: "Retention: keep the newest backup of each of the last N months.")
+        @Option(name: .customLong("keep-monthly"), parsing: .unconditional, help: "Retention: keep the newest backup of each of the last N months.")
         var keepMonthly: Int?
 
         @Flag(name: .customLong("dry-run"), help: "Make the backup, but only show what retention would remove.")
@@ -91,12 +91,14 @@ extension MemopsCommand.Backup {
 
         func validate() throws {
             if !(1...19).contains(level) { throw ValidationError("--level must be from 1 to 19, not \(level)") }
-            if threads < 0 { throw ValidationError("--threads must be 0 or more") }
+            // zstd itself caps workers at 200 (ZSTDMT_NBWORKERS_MAX on 64-bit builds).
+            try Ranges.check("--threads", threads, 0...200)
             for (name, value) in [("--keep-last", keepLast), ("--keep-daily", keepDaily), ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly)] {
-                if let value, value < 1 { throw ValidationError("\(name) must be 1 or more (omit it to keep everything)") }
+                try Ranges.check(name, value, 1...100_000)
             }
+            try Ranges.seconds("--lock-wait", lockWait, max: Ranges.week, allowZero: true)
             if rdbPath != nil && source == .replication { throw ValidationError("--rdb-path goes with --source bgsave, not replication") }
-            if saveTimeout <= 0 { throw ValidationError("--save-timeout must be positive") }
+            try Ranges.seconds("--save-timeout", saveTimeout, max: Ranges.week)
         }
 
         func run() throws {

@@ -11,13 +11,13 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: [.customShort("h"), .customLong("host")], help: "Server hostname (default 127.0.0.1).")
     var host: String?
 
-    @Option(name: [.customShort("p"), .customLong("port")], help: "Server port (default 6379).")
+    @Option(name: [.customShort("p"), .customLong("port")], parsing: .unconditional, help: "Server port (default 6379).")
     var port: Int?
 
     @Option(name: [.customShort("s"), .customLong("socket")], help: "Server unix socket (overrides host and port).")
     var socket: String?
 
-    @Option(name: [.customShort("n"), .customLong("db")], help: "Database number (default 0).")
+    @Option(name: [.customShort("n"), .customLong("db")], parsing: .unconditional, help: "Database number (default 0).")
     var db: Int?
 
     @Option(name: .customLong("user"), help: "ACL user name (needs a password too).")
@@ -34,16 +34,17 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: .customLong("no-auth-warning"), help: "Do not warn about a password given on the command line.")
     var noAuthWarning = false
 
-    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for the connection.")
+    @Option(name: .customLong("connect-timeout"), parsing: .unconditional, help: "Seconds to wait for the connection.")
     var connectTimeout: Double = 5
 
-    @Option(name: .customLong("timeout"), help: "Seconds to wait for any one reply.")
+    @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds to wait for any one reply.")
     var commandTimeout: Double = 30
 
     func validate() throws {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535, not \(port)") }
-        if let db, db < 0 { throw ValidationError("--db must be 0 or more, not \(db)") }
-        if connectTimeout <= 0 || commandTimeout <= 0 { throw ValidationError("--connect-timeout and --timeout must be positive") }
+        try Ranges.check("--db", db, 0...1_000_000)
+        try Ranges.seconds("--connect-timeout", connectTimeout, max: 3_600)
+        try Ranges.seconds("--timeout", commandTimeout, max: Ranges.week)
     }
 
     /// Builds the connection: URL first, then flags over it, then the password from argv, the

@@ -26,6 +26,18 @@ public struct MemopsCommand: ParsableCommand {
         return text
     }()
 
+    /// The subcommand names at the start of `arguments` (`["backup", "list"]`), for the help hint.
+    static func commandPath(_ arguments: [String]) -> [String] {
+        var command: ParsableCommand.Type = MemopsCommand.self
+        var path: [String] = []
+        for word in arguments {
+            guard let next = command.configuration.subcommands.first(where: { $0._commandName == word }) else { break }
+            path.append(word)
+            command = next
+        }
+        return path
+    }
+
     /// Parses the command line, runs the command, and exits with memops' documented status:
     /// usage errors exit 2 (argument-parser's own default is 64), a `MemopsError` prints its one
     /// line and exits with its status.
@@ -51,8 +63,12 @@ public struct MemopsCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                let message = fullMessage(for: error)
-                FileHandle.standardError.write(Data((message + "\n").utf8))
+                // One line, like every memops error: argument-parser's message (its first line;
+                // the usage block after it is what --help shows) and where the help is.
+                var message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
+                if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+                let path = commandPath(arguments ?? Array(CommandLine.arguments.dropFirst()))
+                Terminal.error(message + "; see '" + (["memops"] + path + ["--help"]).joined(separator: " ") + "'")
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
             self.exit(withError: error)

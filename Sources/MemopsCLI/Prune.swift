@@ -75,21 +75,25 @@ extension MemopsCommand {
             if undo != nil && targets > 0 { throw ValidationError("--undo cannot be combined with targets") }
             if fixTTL && !expiredPolicy { throw ValidationError("--fix-ttl goes with --expired-policy") }
             if (olderThan != nil) != (namespace != nil) { throw ValidationError("--older-than and --namespace go together") }
-            if let olderThan, Prune.seconds(olderThan) == nil { throw ValidationError("--older-than wants a number and a unit (s, m, h, d), not \(olderThan)") }
+            if let olderThan, Prune.seconds(olderThan) == nil { throw ValidationError("--older-than wants a number and a unit (s, m, h, d), at most 100 years, not \(olderThan)") }
             if count < 1 { throw ValidationError("--count must be 1 or more") }
             if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
         }
 
         /// `30d` → 2,592,000.
+        /// `90s`, `30m`, `12h`, `30d` in seconds; nil for anything else, or beyond 100 years.
         static func seconds(_ text: String) -> Int64? {
             guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
+            let factor: Int64
             switch unit {
-            case "s": return n
-            case "m": return n * 60
-            case "h": return n * 3_600
-            case "d": return n * 86_400
+            case "s": factor = 1
+            case "m": factor = 60
+            case "h": factor = 3_600
+            case "d": factor = 86_400
             default: return nil
             }
+            let (seconds, overflow) = n.multipliedReportingOverflow(by: factor)
+            return overflow || seconds > 100 * 366 * 86_400 ? nil : seconds
         }
 
         func run() throws {

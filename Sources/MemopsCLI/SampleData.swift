@@ -134,11 +134,12 @@ extension MemopsCommand {
             }
             if trimQueue && queueMaxlen != nil { throw ValidationError("--trim-queue is --queue-maxlen 100000; give one of them") }
             if let queueMaxlen, queueMaxlen < 1 { throw ValidationError("--queue-maxlen must be 1 or more") }
-            if !(scale > 0) { throw ValidationError("--scale must be more than 0, not \(scale)") }
-            if let days, !(days > 0) { throw ValidationError("--days must be more than 0") }
+            // The year scenario at 100× is ~600 GB of data: more than any sandbox wants.
+            if !(scale > 0 && scale <= 100) { throw ValidationError("--scale must be more than 0 and at most 100, not \(scale)") }
+            if let days, !(days > 0 && days <= 36_500) { throw ValidationError("--days must be more than 0 and at most 36500, not \(days)") }
             if batch < 1 { throw ValidationError("--batch must be 1 or more") }
-            for n in [sessions, embeddings, queue, cache, nodes, events].compactMap({ $0 }) where n < 0 {
-                throw ValidationError("counts must be 0 or more, not \(n)")
+            for (name, n) in [("--sessions", sessions), ("--embeddings", embeddings), ("--queue", queue), ("--cache", cache), ("--nodes", nodes), ("--events", events)] {
+                try Ranges.check(name, n, 0...1_000_000_000)
             }
             _ = try parsedFaults()
         }

@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCore
 
 /// Where memops writes for people: stderr for messages and progress, colour only on a terminal
 /// and never with NO_COLOR.
@@ -19,11 +20,36 @@ enum Terminal {
         writeErr("memops: \(label) \(message)\n")
     }
 
+    /// Writes to stderr; a failed write is dropped (there is nowhere left to say so).
     static func writeErr(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        _ = writeAll(STDERR_FILENO, text)
     }
 
+    /// Writes to stdout. When the reader has gone away (`memops … | head`), memops ends at once
+    /// and quietly with 141, the status a shell shows for grep or redis-cli killed by SIGPIPE
+    /// (SIGPIPE itself is ignored, so that a backup is never killed mid-write); partial files
+    /// are removed first.
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        if !writeAll(STDOUT_FILENO, text) && errno == EPIPE { Interruption.shared.exit(status: stdoutClosedStatus) }
+    }
+
+    /// 128 + SIGPIPE.
+    static let stdoutClosedStatus: Int32 = 141
+
+    /// write(2) until done; false on an error (errno says which).
+    private static func writeAll(_ fd: Int32, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
+        }
     }
 }

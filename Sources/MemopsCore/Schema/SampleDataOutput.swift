@@ -147,6 +147,8 @@ public enum SampleDataLoader {
                     let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
                     if n < 0 {
                         if errno == EINTR { continue }
+                        // The reader went away (`… | head`): stop quietly, as a pipe reader expects.
+                        if errno == EPIPE { Interruption.shared.exit(status: 128 + SIGPIPE) }
                         failure = .writeFailed(String(cString: strerror(errno)))
                         return false
                     }

@@ -84,6 +84,15 @@ public final class Interruption: @unchecked Sendable {
         return try body()
     }
 
+    /// Ends the process now with `status`, after the same cleanups as an interruption (for a
+    /// reader that went away: `memops … | head`).
+    public func exit(status: Int32) -> Never {
+        lock.lock()
+        for cleanup in cleanups.reversed() { cleanup.run(SIGPIPE) }
+        cleanups.removeAll()
+        _exit(status)
+    }
+
     private func fire(_ signal: Int32) {
         lock.lock()
         let pending = cleanups.reversed()
