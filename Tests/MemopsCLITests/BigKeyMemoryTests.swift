@@ -86,4 +86,21 @@ import Testing
         #expect(try target.cli("PEXPIRETIME", "big") == "4102444800123")
         #expect(run.peakRSS <= Self.bound, "memops restore peaked at \(run.peakRSS >> 20) MB for a \(size >> 20) MB key")
     }
+
+    @Test func inspectValuesOfAKeyBiggerThanTheBoundStaysWithinIt() throws {
+        let source = try serverWithBigKey("hash", megabytes: 100)
+        let backup = source.directory.appendingPathComponent("dump.rdb").path
+        let run = try MemopsProcess.runMeasured(["inspect", backup, "--keys", "--json", "--values"], directory: try scratch())
+        #expect(run.outcome.status == 0, "\(run.outcome.stderr)")
+        #expect(run.peakRSS <= Self.bound, "memops inspect --values peaked at \(run.peakRSS >> 20) MB")
+        let lines = run.outcome.stdout.split(separator: UInt8(ascii: "\n"))
+        #expect(lines.count == 1)
+        let row = try #require(try JSONSerialization.jsonObject(with: Data(lines[0])) as? [String: Any])
+        let fields = try #require(row["value"] as? [[String]])
+        #expect(fields.count == Int(try source.cli("HLEN", "big")))
+        #expect(row["elements"] as? Int == fields.count)
+        #expect(Set(fields.map(\.[0])).count == fields.count)
+        // A value is shown as printable text, cut at 200 bytes.
+        #expect(fields.allSatisfy { $0.count == 2 && $0[1].hasSuffix("…(1000 bytes)") })
+    }
 }
