@@ -96,8 +96,8 @@ extension RestoreVisitor {
             rebuild!.open = [Array(name.utf8), rebuild!.temp]
         }
         rebuild!.open += args
-        rebuild!.bytes += args.reduce(0) { $0 + $1.count }
-        if rebuild!.bytes >= options.batchBytes { sendRebuild() }
+        rebuild!.add(args)
+        if rebuild!.held >= options.batchBytes { sendRebuild() }
     }
 
     /// Queues one whole command of the key being rebuilt.
@@ -105,8 +105,8 @@ extension RestoreVisitor {
         guard rebuild != nil, rebuild!.failure == nil else { return }
         rebuild!.closeOpen()
         rebuild!.commands.append(command)
-        rebuild!.bytes += command.reduce(0) { $0 + $1.count }
-        if rebuild!.bytes >= options.batchBytes { sendRebuild() }
+        rebuild!.add(command)
+        if rebuild!.held >= options.batchBytes { sendRebuild() }
     }
 
     /// Sends what the rebuild has queued. Until its last batch the temporary key gets a day's
@@ -120,6 +120,7 @@ extension RestoreVisitor {
         result.bytes += UInt64(r.bytes)
         r.commands.removeAll()
         r.bytes = 0
+        r.held = 0
         rebuild = r
         do {
             for (command, reply) in zip(commands, try redis.pipeline(commands)) {
@@ -188,7 +189,12 @@ struct Rebuild {
     var commands: [[[UInt8]]] = []
     /// The variadic command being filled (RPUSH/SADD/ZADD/HSET temp …).
     var open: [[UInt8]] = []
+    /// Argument bytes queued (what `result.bytes` counts)…
     var bytes = 0
+    /// … and the memory they take as arrays: a batch is sent when this reaches `batchBytes`,
+    /// so a key of tiny elements (a 10 M-entry stream of small entries) is sent in batches as
+    /// small in memory as one of big elements.
+    var held = 0
     var streamEntries = 0
     /// The current group's PEL: delivery time and count by entry ID, for its consumers' XCLAIMs.
     var pending: [StreamID: (Int64, UInt64)] = [:]
@@ -198,6 +204,14 @@ struct Rebuild {
         self.db = db
         self.key = key
         self.temp = temp
+    }
+
+    /// Counts queued arguments: their bytes, and an array's header and allocation besides.
+    mutating func add(_ args: [[UInt8]]) {
+        for a in args {
+            bytes += a.count
+            held += a.count + 64
+        }
     }
 
     mutating func closeOpen() {
