@@ -19,7 +19,9 @@ extension MemopsCommand {
                 keys, expires, alreadyExpired, resizeHint, keysByType, keysByEncoding, bytesByType, \\
                 elementsByType), biggestKeys ({db, key (bytes), type, encoding, elements, bytes, expireAtMs}), \\
                 checksum, fileBytes. With --keys, JSON lines instead: {db, key, type, encoding, elements, \\
-                bytes, expireAtMs, ttlMs} and, with --values, "value".
+                bytes, expireAtMs, ttlMs} and, with --values, "value", written element by element so memory \\
+                stays flat for a key of any size (a value's JSON over 1 MiB waits in an unnamed temporary \\
+                file in $TMPDIR, else /tmp, until its line is written).
 
                 \\(MemopsCommand.exitCodeTable)
                 """
@@ -70,15 +72,20 @@ extension MemopsCommand {
         }
 
         private func listKeys(_ source: ByteSource, now: Int64) throws {
+            if values {
+                // Written as read, element by element: memory stays flat whatever the key's size.
+                var lister = KeyValueJSONLister(db: db, pattern: pattern.map(Glob.init), now: now,
+                                                write: { FileHandle.standardOutput.write(Data($0)) },
+                                                warn: { Terminal.warning($0) })
+                _ = try InspectInput.reading(file) { try readRDB(source, into: &lister) }
+                return
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var rows = [["DB", "KEY", "TYPE", "ENCODING", "ELEMENTS", "BYTES", "TTL"]]
-            var lister = KeyLister(db: db, pattern: pattern.map(Glob.init), now: now, values: values) { row, value in
+            var lister = KeyLister(db: db, pattern: pattern.map(Glob.init), now: now, values: false) { row, _ in
                 if json {
-                    var line = (try? encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                    if let value, let data = try? JSONSerialization.data(withJSONObject: ["value": value.count == 1 && row.type == "string" ? value[0] : value], options: [.sortedKeys, .withoutEscapingSlashes]) {
-                        line = String(line.dropLast()) + "," + String(decoding: data.dropFirst(), as: UTF8.self)
-                    }
+                    let line = (try? encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                     Terminal.write(line + "\n")
                 } else {
                     rows.append([String(row.db), row.key, row.type, row.encoding, String(row.elements), String(row.bytes), row.ttlMs.map(InspectReport.ttl) ?? "-"])

@@ -25,8 +25,10 @@ extension MemopsCommand {
                 whole or not at all, and an interrupted restore can simply be run again. TTLs are absolute \
                 times; keys already expired are skipped unless --keep-expired (restored without a TTL). \
                 --db N restores only database N of the backup; --target-db writes into another. Memory is \
-                bounded by a few batches, or about four times the largest key if that is bigger (Redis has no \
-                streaming RESTORE), never by the size of the backup.
+                flat (a few 4 MiB batches), whatever the size of the backup or of its largest key: a payload \
+                over 4 MiB goes to an unnamed temporary file in $TMPDIR (else /tmp) as it is read, and its \
+                RESTORE is written to the server from there in pieces; one longer than the server's \
+                proto-max-bulk-len is rebuilt with commands under a temporary name, then renamed into place.
 
                 OFFLINE (--data-dir DIR)
                   Deep-verifies the backup, refuses while a server runs on DIR (a redis-server process whose \

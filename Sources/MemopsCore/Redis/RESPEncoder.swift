@@ -31,6 +31,23 @@ public struct RESPEncoder: Sendable {
         bytes.append(10)
     }
 
+    /// The `$len\r\n` of an argument whose `length` bytes go to the socket separately (a big
+    /// payload, sent in pieces from a spool file); `endArgument()` then ends it.
+    public mutating func beginArgument(length: Int) {
+        appendHeader(UInt8(ascii: "$"), length)
+    }
+
+    /// Bytes as they are, for a piece of an argument begun with `beginArgument(length:)`.
+    public mutating func raw(_ value: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The `\r\n` after the bytes of an argument begun with `beginArgument(length:)`.
+    public mutating func endArgument() {
+        bytes.append(13)
+        bytes.append(10)
+    }
+
     /// An integer argument, written in decimal.
     public mutating func argument(_ value: Int64) {
         var digits = (UInt64(0), UInt64(0), UInt64(0))  // 24 bytes: enough for any Int64

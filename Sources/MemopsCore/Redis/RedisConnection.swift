@@ -100,6 +100,16 @@ public final class RedisConnection {
     /// Writes encoded commands to the socket; their replies are read with `receive` (one each,
     /// in order). Several sends may go out before their replies are read.
     func send(_ encoded: RESPEncoder, during name: @autoclosure () -> String) throws(RedisError) {
+        let failure: RedisError? = encoded.bytes.withUnsafeBytes { raw in
+            do throws(RedisError) { try send(raw, during: name()) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes already encoded protocol bytes, which may be a piece of a command (a big bulk
+    /// string goes out in pieces: its `$len` header, then its bytes as they are read).
+    func send(_ bytes: UnsafeRawBufferPointer, during name: @autoclosure () -> String) throws(RedisError) {
         try ensureAlive()
         // Anything hiredis still holds would otherwise be sent after these bytes.
         if context.pointee.obuf != nil && sdslen(context.pointee.obuf) > 0 {
@@ -108,7 +118,7 @@ public final class RedisConnection {
                 if redisBufferWrite(context, &done) != REDIS_OK { throw fail(during: name()) }
             } while done == 0
         }
-        if let error = encoded.bytes.withUnsafeBytes({ writeAll($0, during: name) }) { throw error }
+        if let error = writeAll(bytes, during: name) { throw error }
     }
 
     /// Reads the next reply; an error reply is returned, not thrown.

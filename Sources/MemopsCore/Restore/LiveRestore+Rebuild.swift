@@ -7,6 +7,22 @@ import MemopsRDB
 /// XSETID + XGROUP CREATE/CREATECONSUMER + XCLAIM — under a temporary name, in batches, then
 /// renamed into place, so the key appears whole or not at all.
 extension RestoreVisitor {
+    /// Starts rebuilding `info`'s key under a temporary name (any earlier one of that name deleted).
+    mutating func startRebuild(_ info: RDBKeyInfo) {
+        flushRecording()
+        rebuildCount += 1
+        rebuild = Rebuild(db: options.targetDB ?? info.db, key: info.key,
+                          temp: Array("memops:restore:tmp:\(getpid()):\(rebuildCount)".utf8))
+        rebuild!.commands.append([Array("DEL".utf8), rebuild!.temp])
+    }
+
+    /// A string is rebuilt only when its payload is longer than the target takes in one bulk
+    /// string (proto-max-bulk-len set low): APPEND, a piece at a time.
+    mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) {
+        guard rebuild != nil else { return }
+        rebuildCommand([Array("APPEND".utf8), rebuild!.temp, Array(chunk)])
+    }
+
     mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) { rebuildAdd("RPUSH", [element]) }
     mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) { rebuildAdd("SADD", [member]) }
     mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) {
@@ -80,17 +96,17 @@ extension RestoreVisitor {
             rebuild!.open = [Array(name.utf8), rebuild!.temp]
         }
         rebuild!.open += args
-        rebuild!.bytes += args.reduce(0) { $0 + $1.count }
-        if rebuild!.bytes >= options.batchBytes { sendRebuild() }
+        rebuild!.add(args)
+        if rebuild!.held >= options.batchBytes { sendRebuild() }
     }
 
     /// Queues one whole command of the key being rebuilt.
-    private mutating func rebuildCommand(_ command: [[UInt8]]) {
+    mutating func rebuildCommand(_ command: [[UInt8]]) {
         guard rebuild != nil, rebuild!.failure == nil else { return }
         rebuild!.closeOpen()
         rebuild!.commands.append(command)
-        rebuild!.bytes += command.reduce(0) { $0 + $1.count }
-        if rebuild!.bytes >= options.batchBytes { sendRebuild() }
+        rebuild!.add(command)
+        if rebuild!.held >= options.batchBytes { sendRebuild() }
     }
 
     /// Sends what the rebuild has queued. Until its last batch the temporary key gets a day's
@@ -104,6 +120,7 @@ extension RestoreVisitor {
         result.bytes += UInt64(r.bytes)
         r.commands.removeAll()
         r.bytes = 0
+        r.held = 0
         rebuild = r
         do {
             for (command, reply) in zip(commands, try redis.pipeline(commands)) {
@@ -172,7 +189,12 @@ struct Rebuild {
     var commands: [[[UInt8]]] = []
     /// The variadic command being filled (RPUSH/SADD/ZADD/HSET temp …).
     var open: [[UInt8]] = []
+    /// Argument bytes queued (what `result.bytes` counts)…
     var bytes = 0
+    /// … and the memory they take as arrays: a batch is sent when this reaches `batchBytes`,
+    /// so a key of tiny elements (a 10 M-entry stream of small entries) is sent in batches as
+    /// small in memory as one of big elements.
+    var held = 0
     var streamEntries = 0
     /// The current group's PEL: delivery time and count by entry ID, for its consumers' XCLAIMs.
     var pending: [StreamID: (Int64, UInt64)] = [:]
@@ -182,6 +204,14 @@ struct Rebuild {
         self.db = db
         self.key = key
         self.temp = temp
+    }
+
+    /// Counts queued arguments: their bytes, and an array's header and allocation besides.
+    mutating func add(_ args: [[UInt8]]) {
+        for a in args {
+            bytes += a.count
+            held += a.count + 64
+        }
     }
 
     mutating func closeOpen() {
@@ -194,5 +224,73 @@ struct Rebuild {
         if d == .infinity { return "+inf" }
         if d == -.infinity { return "-inf" }
         return "\(d)"
+    }
+}
+
+/// Reads a spooled key's value again with element callbacks, for `RestoreVisitor` to rebuild.
+struct SpoolRebuilder: RDBVisitor {
+    var outer: RestoreVisitor
+
+    mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery { .elements }
+    mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) {
+        outer.stringChunk(info, chunk, offset: offset, total: total)
+    }
+    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) { outer.listElement(info, element) }
+    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) { outer.setMember(info, member) }
+    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) { outer.zsetMember(info, member, score: score) }
+    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) {
+        outer.hashField(info, field, value, expireAtMs: expireAtMs)
+    }
+    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) {
+        outer.streamEntry(info, id: id, fields: fields)
+    }
+    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) { outer.streamInfo(info, stream) }
+    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) { outer.streamGroup(info, group) }
+    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) {
+        outer.streamPending(info, group: group, id: id, deliveryTimeMs: deliveryTimeMs, deliveryCount: deliveryCount)
+    }
+    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) {
+        outer.streamConsumer(info, group: group, consumer)
+    }
+    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) {
+        outer.streamConsumerPending(info, group: group, consumer: consumer, id: id)
+    }
+}
+
+/// A spooled payload (type byte, then the value as stored) as a one-key RDB file: the backup's
+/// header, the type byte, a one-byte key name, the value, EOF and a zero (unchecked) CRC64.
+final class SpoolRDBSource: ByteSource {
+    private let spool: SpoolFile
+    private var prefix: [UInt8]
+    private let suffix: [UInt8] = [255, 0, 0, 0, 0, 0, 0, 0, 0]
+    /// Bytes handed out so far.
+    private var offset = 0
+
+    init(header: RDBHeader, spool: SpoolFile) {
+        self.spool = spool
+        prefix = Array(header.text.utf8)
+        // The spool starts with the type byte; the key name ("k") goes between it and the value.
+        prefix.append(spool.byte(at: 0))
+        prefix += [1, UInt8(ascii: "k")]
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let valueLength = spool.count - 1
+        let total = prefix.count + valueLength + suffix.count
+        guard offset < total, buffer.count > 0 else { return 0 }
+        let n: Int
+        if offset < prefix.count {
+            n = min(buffer.count, prefix.count - offset)
+            prefix.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        } else if offset < prefix.count + valueLength {
+            let at = offset - prefix.count
+            n = try spool.read(at: 1 + at, into: UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: min(buffer.count, valueLength - at)))
+        } else {
+            let at = offset - prefix.count - valueLength
+            n = min(buffer.count, suffix.count - at)
+            suffix.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + at, byteCount: n) }
+        }
+        offset += n
+        return n
     }
 }

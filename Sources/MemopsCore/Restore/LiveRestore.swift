@@ -30,11 +30,14 @@ final class ControlledSource: ByteSource {
 /// batches. RESTORE is atomic, so every key is restored whole or not at all, and running an
 /// interrupted restore again (default `--on-conflict skip`) finishes it.
 ///
-/// Memory: Redis has no streaming RESTORE, so a key's payload is held whole while it is sent,
-/// and copied once more into its batch's RESP buffer. Batches go out from a sender thread
-/// while the next one is read (`BatchSender`, two on the wire), so the bound is four batches
-/// (`batchBytes` each) or about five times the largest key, whichever is bigger — never the
-/// file (measured: 33 MB peak RSS for 500k small keys).
+/// Memory: flat, whatever the largest key. Batches go out from a sender thread while the next
+/// one is read (`BatchSender`, two on the wire), so four batches of at most `batchBytes` (or
+/// one key up to `spoolThreshold`) are in memory at once. A bigger payload is never held:
+/// its bytes go to an anonymous spool file as the reader passes over them, with the DUMP
+/// footer's CRC64 kept as they go, and its RESTORE is written to the socket from the file in
+/// pieces (measured: 37 MB peak RSS restoring a 102 MB stream, 243 MB before). Redis has no
+/// streaming RESTORE, so the server holds the whole argument in its query buffer; a payload
+/// longer than its proto-max-bulk-len is rebuilt with commands from the spool file instead.
 public struct LiveRestore {
     public let connection: ConnectionConfig
     public let options: LiveRestoreOptions
@@ -102,7 +105,10 @@ public struct LiveRestore {
             }
         }
 
-        var writer = RestoreVisitor(options: options, target: result.target, nowMs: nowMs, redis: redis)
+        // Payloads longer than this are refused by the server; 512 MB is the default, and what
+        // is assumed when CONFIG is not allowed.
+        let maxBulk = ((try? redis.configGet("proto-max-bulk-len")) ?? nil).flatMap { Int($0) } ?? 512 << 20
+        var writer = RestoreVisitor(options: options, target: result.target, nowMs: nowMs, redis: redis, maxBulk: maxBulk)
         defer { writer.sender.stop() }
         writer.result.conflicts = result.conflicts
         writer.result.conflictExamples = result.conflictExamples
@@ -390,12 +396,23 @@ struct RestoreVisitor: AbortingVisitor {
     /// The payload of the key being read, and the version to stamp it with.
     private var payload: [UInt8] = []
     private var stamp: Int?
+    /// Set once the key being read outgrew `spoolThreshold`: its payload is in `spool`, its
+    /// CRC64 so far in `spoolCRC`.
+    private var spooling = false
+    private var spool: SpoolFile?
+    private var spoolCRC = DumpPayloadBuilder()
+    /// Whether the key being read is re-stamped (counted in `result.restamped`).
+    private var restamped = false
+    /// The longest bulk string the target accepts (proto-max-bulk-len): a bigger payload is
+    /// rebuilt with commands from its spool file instead.
+    let maxBulk: Int
     /// The key being rebuilt with plain commands, if any.
     var rebuild: Rebuild?
     var rebuildCount = 0
 
-    init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, redis: RedisConnection) {
+    init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, redis: RedisConnection, maxBulk: Int = 512 << 20) {
         self.options = options
+        self.maxBulk = maxBulk
         self.target = target
         self.nowMs = nowMs
         self.redis = redis
@@ -434,23 +451,42 @@ struct RestoreVisitor: AbortingVisitor {
         case .restore(let version, let restamped):
             result.keysSelected += 1
             if restamped { result.restamped += 1 }
+            self.restamped = restamped
             stamp = version
             payload.removeAll(keepingCapacity: payload.capacity <= options.batchBytes)
             payload.append(info.typeCode)
             return .raw
         case .rebuild:
             result.keysSelected += 1
-            flushRecording()
-            rebuildCount += 1
-            rebuild = Rebuild(db: options.targetDB ?? info.db, key: info.key,
-                              temp: Array("memops:restore:tmp:\(getpid()):\(rebuildCount)".utf8))
-            rebuild!.commands.append([Array("DEL".utf8), rebuild!.temp])
+            startRebuild(info)
             return .elements
         }
     }
 
     mutating func rawValue(_ info: RDBKeyInfo, _ bytes: [UInt8]) {
-        if stamp != nil { payload += bytes }
+        guard stamp != nil, error == nil else { return }
+        if spooling {
+            spoolWrite(bytes)
+            return
+        }
+        payload += bytes
+        if payload.count > options.spoolThreshold {
+            // Too big to hold: what came so far goes to the spool file, the rest follows it.
+            spooling = true
+            spoolCRC = DumpPayloadBuilder()
+            if spool == nil {
+                do { spool = try SpoolFile(directory: options.spoolDirectory) } catch { self.error = RestoreError.spool(error) }
+            }
+            spoolWrite(payload)
+            payload = []
+        }
+    }
+
+    /// Appends to the spool file and the payload's CRC64.
+    private mutating func spoolWrite(_ bytes: [UInt8]) {
+        guard let spool, error == nil else { return }
+        spoolCRC.append(bytes)
+        do { try spool.write(bytes) } catch { self.error = RestoreError.spool(error) }
     }
 
     mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
@@ -458,12 +494,22 @@ struct RestoreVisitor: AbortingVisitor {
             finishRebuild(info)
             return
         }
-        guard let version = stamp, error == nil else { return }
+        guard let version = stamp, error == nil else {
+            spooling = false
+            spool?.reset()
+            return
+        }
+        if spooling {
+            restoreSpooled(info, version: version)
+            return
+        }
         var builder = DumpPayloadBuilder()
         builder.append(payload)
         payload += builder.finish(rdbVersion: version)
         let db = options.targetDB ?? info.db
         if let last = batch.queued.last, last.db != db { flushRecording() }
+        // A batch stays within batchBytes unless one key alone is bigger.
+        if !batch.queued.isEmpty && batch.bytes + payload.count > options.batchBytes { flushRecording() }
         if batch.queued.isEmpty {
             batch.encoded.begin(argumentCount: 2)
             batch.encoded.argument(Word.select)
@@ -498,6 +544,98 @@ struct RestoreVisitor: AbortingVisitor {
 
     mutating func end(checksum: RDBChecksum, offset: Int) {
         if !functionsDone { restoreFunctions() }
+    }
+
+    /// RESTORE of a key whose payload is in the spool file, on its own once the batches before
+    /// it are answered: the command's head, then the payload's bulk string straight from the
+    /// file in 1 MiB pieces, then its footer and the command's tail. Only the server holds the
+    /// whole payload (as its query buffer), and RESTORE stays atomic: the key is restored
+    /// whole or not at all. A payload longer than the server's proto-max-bulk-len, which it
+    /// would refuse, is rebuilt with commands from the spool file instead.
+    private mutating func restoreSpooled(_ info: RDBKeyInfo, version: Int) {
+        spooling = false
+        guard let spool else { return }
+        defer { spool.reset() }
+        var crc = spoolCRC
+        let footer = crc.finish(rdbVersion: version)
+        let length = spool.count + footer.count
+        if length > maxBulk {
+            rebuildFromSpool(info, spool)
+            return
+        }
+        flushRecording()
+        drainRecording()
+        guard error == nil else { return }
+        let db = options.targetDB ?? info.db
+        let ttl = KeyDecision.ttl(info, nowMs: nowMs)
+        let replace = options.onConflict == .replace
+        let extra = (info.lruIdle != nil || info.lfuFreq != nil) ? 2 : 0
+        var head = RESPEncoder()
+        head.begin(argumentCount: 2)
+        head.argument(Word.select)
+        head.argument(Int64(db))
+        if batch.counting {
+            head.begin(argumentCount: 2)
+            head.argument(Word.exists)
+            head.argument(info.key)
+        }
+        head.begin(argumentCount: 4 + (replace ? 1 : 0) + (ttl != 0 ? 1 : 0) + extra)
+        head.argument(Word.restore)
+        head.argument(info.key)
+        head.argument(ttl)
+        head.beginArgument(length: length)
+        var tail = RESPEncoder()
+        footer.withUnsafeBytes { tail.raw($0) }
+        tail.endArgument()
+        if replace { tail.argument(Word.replace) }
+        if ttl != 0 { tail.argument(Word.absttl) }
+        if let idle = info.lruIdle {
+            tail.argument(Word.idletime)
+            tail.argument(Int64(clamping: idle))
+        } else if let freq = info.lfuFreq {
+            tail.argument(Word.freq)
+            tail.argument(Int64(freq))
+        }
+        var one = BatchSender.Batch(counting: batch.counting)
+        one.queued = [Queued(db: db, key: info.key)]
+        var counts = LiveRestoreResult()
+        do {
+            try redis.send(head, during: "RESTORE")
+            let redis = self.redis
+            try spool.read { piece in try redis.send(piece, during: "RESTORE") }
+            try redis.send(tail, during: "RESTORE")
+            try BatchSender.count(one, redis: redis, options: options, into: &counts)
+        } catch let error as SpoolError {
+            self.error = RestoreError.spool(error)
+            return
+        } catch {
+            // A spool that cannot be read back leaves a command half sent: the connection is
+            // dropped with the restore, and the server discards the unfinished command.
+            self.error = error
+            return
+        }
+        result.bytes += UInt64(length)
+        result.restored += counts.restored
+        result.replaced += counts.replaced
+        result.skippedExisting += counts.skippedExisting
+        result.failed += counts.failed
+        result.problems += counts.problems.prefix(max(0, max(options.exampleLimit, 100) - result.problems.count))
+    }
+
+    /// Rebuilds a spooled key with plain commands (see LiveRestore+Rebuild.swift): the spool
+    /// file is read again, as a one-key RDB, with element callbacks.
+    private mutating func rebuildFromSpool(_ info: RDBKeyInfo, _ spool: SpoolFile) {
+        if restamped { result.restamped -= 1 }
+        startRebuild(info)
+        var rebuilder = SpoolRebuilder(outer: self)
+        do {
+            try RDBReader(SpoolRDBSource(header: header, spool: spool)).read(into: &rebuilder)
+        } catch {
+            // The value was read once already, so this is the spool file failing.
+            rebuilder.outer.error = RestoreError.spool(SpoolError(directory: spool.directory, reason: "reading it back: \(error)"))
+        }
+        self = rebuilder.outer
+        finishRebuild(info)
     }
 
     mutating func flushRecording() {

@@ -16,13 +16,15 @@ public enum RestoreError: MemopsError, Equatable {
     case serverRunning(directory: String, evidence: String)
     /// An option combination or input that cannot work.
     case invalid(String)
+    /// A big key's payload could not be spooled to a temporary file (full disk, no TMPDIR).
+    case spool(SpoolError)
 
     public var exitStatus: ExitStatus {
         switch self {
         case .corruptBackup, .corruptAfterWriting: return .verification
         case .invalid: return .usage
         case .rdbTooNew: return .wrongServer
-        case .conflicts, .keysFailed, .serverRunning: return .failed
+        case .conflicts, .keysFailed, .serverRunning, .spool: return .failed
         }
     }
 
@@ -47,6 +49,8 @@ public enum RestoreError: MemopsError, Equatable {
                 + "restored file and would overwrite it at its next save or shutdown (--force restores anyway)"
         case .invalid(let message):
             return message
+        case .spool(let error):
+            return "\(error); the keys before it were restored, each whole"
         }
     }
 

@@ -64,8 +64,15 @@ public struct LiveRestoreOptions: Sendable {
     public var check = RestoreCheck.auto
     /// A batch is sent when it holds this many keys …
     public var batchKeys = 1_000
-    /// … or this many payload bytes (a bigger key goes alone).
-    public var batchBytes = 16 << 20
+    /// … or this many payload bytes (a bigger key goes alone). Four batches may be in memory at
+    /// once (see `BatchSender`), so this bounds the restore's memory with `spoolThreshold`.
+    public var batchBytes = 4 << 20
+    /// A payload bigger than this is not held in memory: its bytes go to an anonymous temporary
+    /// file (`SpoolFile`) as they are read, and its RESTORE is written to the socket from there
+    /// in pieces, so memory stays flat whatever the size of the key.
+    public var spoolThreshold = 4 << 20
+    /// Where spool files go: $TMPDIR, else /tmp, when nil.
+    public var spoolDirectory: String?
     /// "Now" for deciding which keys have expired; the wall clock when nil.
     public var now: Date?
     /// How many key names errors and summaries list.
