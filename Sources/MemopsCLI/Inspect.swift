@@ -75,7 +75,7 @@ extension MemopsCommand {
             if values {
                 // Written as read, element by element: memory stays flat whatever the key's size.
                 var lister = KeyValueJSONLister(db: db, pattern: pattern.map(Glob.init), now: now,
-                                                write: { FileHandle.standardOutput.write(Data($0)) },
+                                                write: { Terminal.write(bytes: $0) },
                                                 warn: { Terminal.warning($0) })
                 _ = try InspectInput.reading(file) { try readRDB(source, into: &lister) }
                 return

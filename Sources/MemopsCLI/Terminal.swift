@@ -22,7 +22,8 @@ enum Terminal {
 
     /// Writes to stderr; a failed write is dropped (there is nowhere left to say so).
     static func writeErr(_ text: String) {
-        _ = writeAll(STDERR_FILENO, text)
+        var text = text
+        _ = text.withUTF8 { writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
     }
 
     /// Writes to stdout. When the reader has gone away (`memops … | head`), memops ends at once
@@ -30,26 +31,29 @@ enum Terminal {
     /// (SIGPIPE itself is ignored, so that a backup is never killed mid-write); partial files
     /// are removed first.
     static func write(_ text: String) {
-        if !writeAll(STDOUT_FILENO, text) && errno == EPIPE { Interruption.shared.exit(status: stdoutClosedStatus) }
+        var text = text
+        text.withUTF8 { write(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes bytes to stdout, as `write(_:)` does.
+    static func write(bytes: UnsafeRawBufferPointer) {
+        if !writeAll(STDOUT_FILENO, bytes) && errno == EPIPE { Interruption.shared.exit(status: stdoutClosedStatus) }
     }
 
     /// 128 + SIGPIPE.
     static let stdoutClosedStatus: Int32 = 141
 
     /// write(2) until done; false on an error (errno says which).
-    private static func writeAll(_ fd: Int32, _ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
+    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < raw.count {
+            let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
             }
-            return true
+            offset += n
         }
+        return true
     }
 }
