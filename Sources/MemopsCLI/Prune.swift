@@ -20,7 +20,7 @@ extension MemopsCommand {
                   Without --yes nothing changes: the plan, counts and bytes are printed. With --yes every item is \
                 re-checked atomically in a Lua script right before it changes (the key's DUMP digest and PEXPIRETIME, \
                 the member's score, the referenced key's absence): a key written or refreshed since the scan is kept \
-                and counted. Keys are removed with UNLINK in pipelined batches; --rate caps commands per second.
+                and counted. Keys are removed with UNLINK in pipelined batches; --rate caps the commands that change something per second (the planning scan runs at full speed).
 
                 JOURNAL AND UNDO
                   Acting writes a journal (default memops-prune-YYYYmmdd-HHMMSS.journal.zst, mode 0600, zstd, \
@@ -77,7 +77,8 @@ extension MemopsCommand {
             if (olderThan != nil) != (namespace != nil) { throw ValidationError("--older-than and --namespace go together") }
             if let olderThan, Prune.seconds(olderThan) == nil { throw ValidationError("--older-than wants a number and a unit (s, m, h, d), at most 100 years, not \(olderThan)") }
             if count < 1 { throw ValidationError("--count must be 1 or more") }
-            if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+            if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be more than 0 and at most 1000000, not \(rate)") }
+            try Ranges.check("--count", count, 1...100_000)
         }
 
         /// `30d` → 2,592,000.

@@ -93,7 +93,7 @@ public final class Pruner {
         var actions: [PruneAction] = []
         var keys: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] = []
         if options.orphans || options.expiredPolicy {
-            let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: options.rate, topN: 0)).run()
+            let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: nil, topN: 0)).run()
             if options.orphans {
                 actions += report.dangling.map { .member($0, via: schema.references[$0.reference].via) }
             }
@@ -113,7 +113,6 @@ public final class Pruner {
             var cursor: UInt64 = 0
             repeat {
                 let step = try connection.scan(cursor: cursor, match: glob, count: options.count)
-                limiter.spent(1)
                 cursor = step.cursor
                 keys += step.keys.map { ($0, []) }
             } while cursor != 0
@@ -143,7 +142,6 @@ public final class Pruner {
                 if digests { commands.append([b("DUMP"), k.key]) }
             }
             let replies = try connection.pipeline(commands)
-            limiter.spent(commands.count)
             let per = digests ? 3 : 2
             for (n, k) in batch.enumerated() {
                 let expire = replies[n * per].integer ?? -2
@@ -157,7 +155,6 @@ public final class Pruner {
         let ttlKeys = actions.compactMap { a -> [UInt8]? in if case .ttl(let k, _, _) = a { return k } else { return nil } }
         if !ttlKeys.isEmpty {
             let replies = try connection.pipeline(ttlKeys.map { [b("PEXPIRETIME"), $0] })
-            limiter.spent(ttlKeys.count)
             var expiry: [[UInt8]: Int64] = [:]
             for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? -2 }
             for a in actions {
@@ -184,7 +181,6 @@ public final class Pruner {
             var cursor = b("0")
             repeat {
                 let reply = try connection.command([b("ZSCAN"), index, cursor, b("COUNT"), b(String(options.count))])
-                limiter.spent(1)
                 guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { break }
                 cursor = next
                 var k = 0
@@ -209,13 +205,11 @@ public final class Pruner {
                 let range = start..<min(out.count, start + options.count)
                 let candidates = range.filter { r.member(of: out[$0].key) != nil }
                 let owners = try connection.pipeline(candidates.map { [b("HGET"), out[$0].key, b(r.ownerField!)] })
-                limiter.spent(candidates.count)
                 var found: [(Int, [UInt8], [UInt8])] = []
                 for (i, reply) in zip(candidates, owners) {
                     if let value = reply.bytes, let index = r.ownerIndex(value), let member = r.member(of: out[i].key) { found.append((i, index, member)) }
                 }
                 let scores = try connection.pipeline(found.map { [b("ZSCORE"), $0.1, $0.2] })
-                limiter.spent(found.count)
                 for ((i, index, member), score) in zip(found, scores) {
                     if let s = score.bytes { out[i].index.append((index, member, s)) }
                 }
@@ -248,6 +242,9 @@ public final class Pruner {
     /// journal still holds everything the scripts may have removed.
     /// Without a journal nothing can be undone; the CLI always passes one when acting.
     public func apply(_ actions: [PruneAction], journal: PruneJournal?) throws -> PruneResult {
+        // --rate paces the changes, from their first command: planning reads are not counted,
+        // and the time planning took is no credit for a burst.
+        limiter = RateLimiter(opsPerSecond: options.rate)
         do {
             return try applyJournalled(actions, journal: journal)
         } catch {
