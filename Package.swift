@@ -38,9 +38,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "memops", dependencies: ["MemopsCLI"], swiftSettings: strict),
+        // The fuzz targets (scripts/fuzz builds them with libFuzzer; a plain build replays inputs).
+        .executableTarget(name: "memops-fuzz", dependencies: ["MemopsCore"], path: "Sources/MemopsFuzz", swiftSettings: strict),
         .target(name: "MemopsTestSupport", path: "Tests/MemopsTestSupport", swiftSettings: strict),
         .testTarget(name: "MemopsRDBTests", dependencies: ["MemopsRDB", "MemopsTestSupport"], swiftSettings: strict),
         .testTarget(name: "MemopsCoreTests", dependencies: ["MemopsCore", "MemopsTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "MemopsCLITests", dependencies: ["MemopsCLI", "MemopsTestSupport"], swiftSettings: strict),
+        .testTarget(name: "MemopsCLITests", dependencies: ["MemopsCLI", "MemopsTestSupport"], exclude: ["FuzzFindings"], swiftSettings: strict),
     ]
 )

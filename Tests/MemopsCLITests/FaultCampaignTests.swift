@@ -351,4 +351,44 @@ import Testing
         let ttl = Int(try target.cli("TTL", "k:ttl:7")) ?? -1
         #expect(ttl > 86_000)
     }
+
+    // MARK: A prune killed midway
+
+    /// Two paths remove keys: plain keys in WATCH/MULTI/EXEC batches (`--pattern`) and keys with
+    /// index members through Lua re-checks (`--older-than`). Killed or stopped halfway through
+    /// either, the journal must undo exactly what ran: the dataset's digest comes back.
+    @Test(arguments: [(SIGKILL, "pattern"), (SIGTERM, "pattern"), (SIGKILL, "older-than"), (SIGTERM, "older-than")])
+    func pruneKilledMidwayIsUndoneExactly(signal: Int32, path: String) throws {
+        let server = try RedisServerProcess(arguments: ["--enable-debug-command", "yes"])
+        let port = String(server.port)
+        let target: [String]
+        let count: String
+        if path == "pattern" {
+            try server.populate(count: 1_500, valueSize: 50)
+            target = ["--pattern", "k:*"]
+            count = "1000"  // the journal's batch: far more keys than are removed before the kill
+        } else {
+            let load = try MemopsProcess.run(["sample-data", "--embeddings", "3000", "--seed", "5", "-p", port])
+            #expect(load.status == 0, "\(load.stderr)")
+            target = ["--older-than", "1s", "--namespace", "embedding"]
+            count = "20"
+        }
+        let before = try server.digest()
+        let keys = Int(try server.cli("DBSIZE")) ?? 0
+        let journal = try Self.scratch("prune-killed") + "/undo.journal.zst"
+        let (process, _, errPipe) = try MemopsProcess.start(["prune", "-p", port, "--yes", "--journal", journal, "--count", count, "--rate", "600"] + target)
+        let started = Self.waitFor(60) { (Int((try? server.cli("DBSIZE")) ?? "") ?? keys) < keys - 200 || !process.isRunning }
+        #expect(started && process.isRunning, "the prune ended before it was stopped: \(String(decoding: errPipe.fileHandleForReading.availableData, as: UTF8.self))")
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == (signal == SIGKILL ? SIGKILL : 143), "status \(process.terminationStatus)")
+        let left = Int(try server.cli("DBSIZE")) ?? 0
+        #expect(left > 0 && left < keys, "stopped midway: \(left) of \(keys) keys left")
+        #expect(try server.digest() != before)
+
+        let undo = try MemopsProcess.run(["prune", "--undo", journal, "-p", port])
+        #expect(undo.status == 0, "\(undo.stderr)")
+        #expect(try server.digest() == before, "undo after \(signal) on the \(path) path: \(undo.stdoutText)")
+        #expect(Int(try server.cli("DBSIZE")) == keys)
+    }
 }

@@ -22,7 +22,15 @@ import Testing
         #expect(d.password == "pw" && d.user == nil)
     }
 
-    @Test(arguments: ["localhost:6379", "rediss://h", "http://h", "redis://h:99999", "redis://h/x", "unix://relative.sock"])
+    /// Found by the url fuzz target: an empty query pair (`?=`) trapped on an empty split.
+    @Test func emptyQueryPairsAreParsed() throws {
+        #expect(throws: ConnectionURLError.self) { try ConnectionConfig.parse(url: "redis://userredr:se?=") }
+        let c = try ConnectionConfig.parse(url: "redis://h:7000?=&&=x&db=3")
+        #expect(c.address == .tcp(host: "h", port: 7000) && c.db == 3)
+    }
+
+    @Test(arguments: ["localhost:6379", "rediss://h", "http://h", "redis://h:99999", "redis://h/x", "unix://relative.sock",
+                      "redis://[::1]x", "redis://h?db=", "redis://h?db"])
     func refusesBadURLs(url: String) {
         #expect(throws: ConnectionURLError.self) { try ConnectionConfig.parse(url: url) }
     }

@@ -348,6 +348,30 @@ struct PruneStreamTests {
 
 @Suite("Prune journal")
 struct PruneJournalTests {
+    @Test("a cancelled record is never read back, in a later batch or the same one; a journal stopped before any removal is valid and empty")
+    func cancelledRecords() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("j.zst").path
+        let journal = try PruneJournal(creating: path)
+        #expect(try PruneJournal.read(path: path).isEmpty, "the header is on disk from the start")
+        let kept = journal.append(.setMember(key: b("s"), member: b("kept")))
+        let first = journal.append(.setMember(key: b("s"), member: b("removed")))
+        try journal.flush()
+        let second = journal.append(.ttl(key: b("t"), expireAtMs: 5))
+        journal.cancel(kept)
+        journal.cancel(second)
+        journal.append(.ttl(key: b("t"), expireAtMs: 6))
+        try journal.close()
+        #expect((kept, first, second) == (0, 1, 2))
+        #expect(try PruneJournal.read(path: path) == [.setMember(key: b("s"), member: b("removed")), .ttl(key: b("t"), expireAtMs: 6)])
+        let contents = try readSmallFile(path)
+        var inMemory: [JournalRecord] = []
+        try PruneJournal.forEach(contents: contents, name: "j") { inMemory.append($0) }
+        #expect(inMemory == (try PruneJournal.read(path: path)))
+    }
+
     @Test("records of every kind round-trip across batches; truncated or foreign files are refused")
     func roundTrip() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString.prefix(8))")

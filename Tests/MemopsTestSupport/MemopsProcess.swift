@@ -11,13 +11,13 @@ public enum MemopsProcess {
     }
 
     /// The `memops` binary: `swift test` runs the test bundle from the build directory, beside it.
-    public static func binary() throws -> URL {
+    public static func binary(named name: String = "memops") throws -> URL {
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [dir, dir.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("memops")
+            let url = candidate.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        throw TestServerError("memops is not built beside \(dir.path); run swift build --build-tests first")
+        throw TestServerError("\(name) is not built beside \(dir.path); run swift build --build-tests first")
     }
 
     /// Starts memops without waiting. `fileSizeLimitKB` runs it under `ulimit -f` (RLIMIT_FSIZE).

@@ -106,10 +106,17 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public static func lookup(for backup: String) -> Lookup {
         let url = URL(fileURLWithPath: backup)
         let path = url.deletingLastPathComponent().appendingPathComponent(fileName(for: url.lastPathComponent)).path
-        guard let data = FileManager.default.contents(atPath: path) else { return .missing }
+        let data: [UInt8]
+        do {
+            data = try readSmallFile(path, limit: 1 << 20)
+        } catch .missing {
+            return .missing
+        } catch {
+            return .unreadable(path: path, reason: error.reason)
+        }
         let manifest: BackupManifest
         do {
-            manifest = try decode(data)
+            manifest = try decode(Data(data))
         } catch {
             return .unreadable(path: path, reason: data.isEmpty ? "it is empty" : "it is not a memops manifest")
         }

@@ -15,13 +15,9 @@ public final class ReplicationSource: ByteSource {
     public let expectedSize: UInt64?
     private let redis: RedisConnection
     private var remaining: UInt64
-    private let mark: [UInt8]?
-    private var carry: [UInt8] = []
+    private var filter: EndMarkFilter?
     private var scratch: [UInt8] = []
     private var done = false
-
-    /// The length of the diskless end mark (`RDB_EOF_MARK_SIZE` in redis' rdb.h).
-    static let markSize = 40
 
     public init(connection: RedisConnection) throws {
         redis = connection
@@ -38,45 +34,42 @@ public final class ReplicationSource: ByteSource {
             throw BackupError.replication(server: server, reason: "unexpected bytes before SYNC")
         }
         try connection.writeRaw(Array("SYNC\r\n".utf8))
-        // Read "$<len>\r\n" or "$EOF:<mark>\r\n" a byte at a time (nothing of the payload may be
-        // consumed here), skipping the bare newlines the server sends while it prepares the RDB.
-        var line: [UInt8] = []
+        // The header is read a byte at a time: nothing of the payload may be consumed here.
+        var reader = ReplicationPayloadHeader.LineReader()
+        var header: ReplicationPayloadHeader?
         var byte: UInt8 = 0
-        while true {
+        while header == nil {
             let n = try withUnsafeMutableBytes(of: &byte) { try connection.readRaw(into: $0, during: "to SYNC") }
             guard n == 1 else { throw BackupError.replication(server: server, reason: "the server closed the connection before sending the RDB") }
-            if byte == 0x0a {
-                if line.isEmpty { continue }
-                break
+            do {
+                header = try reader.feed(byte)
+            } catch .tooLong {
+                throw BackupError.replication(server: server, reason: "the SYNC reply is not a payload header")
+            } catch .notAPayload(let text) {
+                throw BackupError.replication(server: server, reason: "SYNC answered \"\(text)\", not an RDB payload")
             }
-            if byte != 0x0d { line.append(byte) }
-            guard line.count < 1024 else { throw BackupError.replication(server: server, reason: "the SYNC reply is not a payload header") }
         }
-        let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("-") {
-            let message = String(text.dropFirst())
+        switch header! {
+        case .refused(let message):
             if message.hasPrefix("NOPERM") || message.hasPrefix("NOAUTH") {
                 throw RedisConnection.classify(message, server: server, command: "SYNC")
             }
             throw BackupError.replication(server: server, reason: "SYNC was refused: \(message)")
-        }
-        if text.hasPrefix("$EOF:"), line.count >= 5 + ReplicationSource.markSize {
-            mark = Array(line[5..<(5 + ReplicationSource.markSize)])
+        case .endMark(let mark):
+            filter = EndMarkFilter(mark: mark)
             expectedSize = nil
             remaining = .max
-        } else if text.hasPrefix("$"), let size = UInt64(text.dropFirst()) {
-            mark = nil
+        case .length(let size):
+            filter = nil
             expectedSize = size
             remaining = size
-        } else {
-            throw BackupError.replication(server: server, reason: "SYNC answered \"\(text.prefix(60))\", not an RDB payload")
         }
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard !done else { return 0 }
-        if let mark {
-            return try readUntilMark(into: buffer, mark: mark)
+        if filter != nil {
+            return try readUntilMark(into: buffer)
         }
         guard remaining > 0 else {
             done = true
@@ -91,29 +84,17 @@ public final class ReplicationSource: ByteSource {
         return n
     }
 
-    /// Diskless form: output everything but the newest 40 bytes, which might be the end mark;
-    /// the transfer is complete when a read ends with the mark (redis-cli.c getRDB does the same).
-    private func readUntilMark(into buffer: UnsafeMutableRawBufferPointer, mark: [UInt8]) throws -> Int {
-        let size = ReplicationSource.markSize
+    /// Diskless form: reads into scratch space and lets the filter hold back what might be the mark.
+    private func readUntilMark(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if scratch.count < buffer.count { scratch = [UInt8](repeating: 0, count: buffer.count) }
         while true {
             let n = try scratch.withUnsafeMutableBytes { try redis.readRaw(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<buffer.count]), during: "while streaming the RDB") }
             guard n > 0 else {
                 throw BackupError.replication(server: redis.config.description, reason: "the stream ended before the end mark")
             }
-            carry.append(contentsOf: scratch[0..<n])
-            let ended = carry.count >= size && Array(carry[(carry.count - size)...]) == mark
-            let releasable = carry.count - size
-            if releasable > 0 {
-                carry.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: releasable) }
-                carry.removeFirst(releasable)
-            }
-            if ended {
-                done = true
-                carry.removeAll()
-            }
-            if releasable > 0 { return releasable }
-            if ended { return 0 }
+            let released = scratch.withUnsafeBytes { filter!.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: buffer) }
+            if filter!.ended { done = true }
+            if released > 0 || done { return released }
         }
     }
 }

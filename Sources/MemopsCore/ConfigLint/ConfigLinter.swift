@@ -80,18 +80,27 @@ public struct ConfigLinter: Sendable {
     public func lint(file path: String, appending: String? = nil) throws(ConfigLintError) -> LintReport {
         let cwd = options.workingDirectory ?? FileManager.default.currentDirectoryPath
         let resolved = ConfigLoader.resolve(path, cwd: cwd)
-        guard let data = FileManager.default.contents(atPath: resolved) else {
-            var isDir: ObjCBool = false
-            let reason = !FileManager.default.fileExists(atPath: resolved, isDirectory: &isDir) ? "no such file"
-                : isDir.boolValue ? "it is a directory" : "permission denied"
-            throw .unreadable(path: path, reason: reason)
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDir), isDir.boolValue {
+            throw .unreadable(path: path, reason: "it is a directory")
         }
-        return lint(bytes: [UInt8](data), name: path, cwd: cwd, appending: appending)
+        let bytes: [UInt8]
+        do {
+            bytes = try readSmallFile(resolved)
+        } catch {
+            throw .unreadable(path: path, reason: error.reason)
+        }
+        return lint(bytes: bytes, name: path, cwd: cwd, appending: appending)
     }
 
     /// Lints configuration text (as if it were the file `name`).
     public func lint(text: String, name: String = "redis.conf") -> LintReport {
         lint(bytes: Array(text.utf8), name: name, cwd: options.workingDirectory ?? FileManager.default.currentDirectoryPath)
+    }
+
+    /// Lints raw file bytes (as if they were the file `name`).
+    public func lint(bytes: [UInt8], name: String = "redis.conf") -> LintReport {
+        lint(bytes: bytes, name: name, cwd: options.workingDirectory ?? FileManager.default.currentDirectoryPath)
     }
 
     /// Lints raw file bytes: the loader walk, then the checks on the result, then the filters.

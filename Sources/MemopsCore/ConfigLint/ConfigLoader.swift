@@ -417,13 +417,20 @@ final class ConfigLoader {
                 report(.missingInclude, "include \(f.display) is a directory: redis reads nothing from it (use \(f.display)/*.conf)", at.file, at.line ?? 0, arg.column, severity: .warning)
                 continue
             }
-            guard let data = FileManager.default.contents(atPath: f.resolved) else {
-                let why = FileManager.default.fileExists(atPath: f.resolved) ? "cannot be read (permission denied or a directory)" : "does not exist"
+            let data: [UInt8]
+            do {
+                data = try readSmallFile(f.resolved)
+            } catch {
+                let why = switch error {
+                case .missing: "does not exist"
+                case .unreadable(let reason): "cannot be read (\(reason))"
+                case .tooLarge: "cannot be read: \(error.reason)"
+                }
                 let relative = pattern.hasPrefix("/") ? "" : " (relative paths are resolved from the directory redis-server runs in: \(cwd))"
                 report(.missingInclude, "include \(f.display) \(why); redis-server stops at start\(relative)", at.file, at.line ?? 0, arg.column)
                 return
             }
-            contents.append((f.display, ConfigLoader.fgetsConcat([UInt8](data))))
+            contents.append((f.display, ConfigLoader.fgetsConcat(data)))
         }
         load(contents: contents, includeStack: includeStack + files.map(\.resolved))
     }

@@ -245,14 +245,9 @@ public final class Pruner {
         // --rate paces the changes, from their first command: planning reads are not counted,
         // and the time planning took is no credit for a burst.
         limiter = RateLimiter(opsPerSecond: options.rate)
-        do {
-            return try applyJournalled(actions, journal: journal)
-        } catch {
-            // Whatever was removed before the failure is in the journal's current batch: put it
-            // on disk before giving up, or those keys could not be brought back.
-            try? journal?.flush()
-            throw error
-        }
+        // Every removal is journalled and synced before its command is sent (write-ahead), so a
+        // failure, a SIGTERM or a kill -9 at any point leaves a journal that undoes what ran.
+        return try applyJournalled(actions, journal: journal)
     }
 
     private func applyJournalled(_ actions: [PruneAction], journal: PruneJournal?) throws -> PruneResult {
@@ -283,6 +278,13 @@ public final class Pruner {
             result.keptBecauseChanged += read.changed
             batch.removeAll { if case .key(let k, _, _, _, _) = $0 { return read.values[k] == nil } else { return false } }
             if batch.isEmpty { continue }
+            // Write-ahead: what the scripts may remove is on disk before they are sent, so that
+            // a prune killed at any instant can be undone. The records of what a script then
+            // kept are cancelled once its reply says so; a record left by a kill before the
+            // reply is harmless (undo's RESTORE skips a key that exists, unless --replace; ZADD
+            // NX, SADD and HSETNX change nothing that is there).
+            let records = batch.map { Pruner.journalRemoval($0, read: read.values, into: journal) }
+            try journal?.flush()
             var replies: [RedisReply] = []
             do {
                 var scripts = RESPEncoder()
@@ -292,20 +294,14 @@ public final class Pruner {
                 for action in batch {
                     if case .trim = action { replies.append(try connection.receive(during: "XTRIM")) } else { replies.append(try connection.receive(during: "EVAL")) }
                 }
-            } catch {
-                // A script whose reply did not arrive may have run: journal what it would have
-                // removed (undo's RESTORE skips a key that exists, unless --replace; ZADD NX,
-                // SADD, HSETNX). One whose reply came is journalled only if it changed something.
-                for (i, action) in batch.enumerated() where i >= replies.count || replies[i].integer == 1 {
-                    Pruner.journalRemoval(action, read: read.values, into: journal)
-                }
-                throw error
             }
             limiter.spent(batch.count)
-            // A failed script fails the prune, but only after the replies after it are read and
-            // journalled: those scripts ran too.
+            // A failed script fails the prune, but only after the replies after it are counted:
+            // those scripts ran too.
             var failure: PruneError?
-            for (action, reply) in zip(batch, replies) {
+            for (n, (action, reply)) in zip(batch, replies).enumerated() {
+                // Every script checks before it writes, so an error or a 0 means nothing changed.
+                if reply.errorMessage != nil || reply.integer != 1 { records[n].forEach { journal?.cancel($0) } }
                 if let e = reply.errorMessage {
                     if failure == nil { failure = .script(message: e, action: action.describe) }
                     continue
@@ -314,22 +310,18 @@ public final class Pruner {
                 case .member:
                     guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
                     result.membersRemoved += 1
-                    Pruner.journalRemoval(action, read: read.values, into: journal)
                 case .key(_, _, _, let memory, let index):
                     guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    Pruner.journalRemoval(action, read: read.values, into: journal)
                     result.keysRemoved += 1
                     result.membersRemoved += index.count
                     result.bytesFreed += memory
                 case .ttl:
                     guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    Pruner.journalRemoval(action, read: read.values, into: journal)
                     result.ttlsChanged += 1
                 case .trim:
                     result.entriesTrimmed += Int(reply.integer ?? 0)
                 }
             }
-            try journal?.flush()
             if let failure { throw failure }
         }
         return result
@@ -363,20 +355,29 @@ public final class Pruner {
     }
 
     /// Journals what `action`'s script removes or changes (a key's value as read before it ran).
-    static func journalRemoval(_ action: PruneAction, read: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)], into journal: PruneJournal?) {
+    /// Returns the numbers of the records written.
+    @discardableResult
+    static func journalRemoval(_ action: PruneAction, read: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)], into journal: PruneJournal?) -> [Int] {
+        guard let journal else { return [] }
+        let first = journal.records
+        journalRecords(action, read: read, into: journal)
+        return Array(first..<journal.records)
+    }
+
+    private static func journalRecords(_ action: PruneAction, read: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)], into journal: PruneJournal) {
         switch action {
         case .member(let d, let via):
             switch via {
-            case .zsetMembers: journal?.append(.zsetMember(key: d.index, member: d.member, score: d.score ?? []))
-            case .setMembers: journal?.append(.setMember(key: d.index, member: d.member))
-            case .hashValues: journal?.append(.hashField(key: d.index, field: d.field ?? [], value: d.member))
+            case .zsetMembers: journal.append(.zsetMember(key: d.index, member: d.member, score: d.score ?? []))
+            case .setMembers: journal.append(.setMember(key: d.index, member: d.member))
+            case .hashValues: journal.append(.hashField(key: d.index, field: d.field ?? [], value: d.member))
             }
         case .key(let k, _, _, _, let index):
             guard let value = read[k] else { return }
-            journal?.append(.key(key: k, expireAtMs: value.expireAtMs, payload: value.payload))
-            for i in index { journal?.append(.zsetMember(key: i.key, member: i.member, score: i.score)) }
+            journal.append(.key(key: k, expireAtMs: value.expireAtMs, payload: value.payload))
+            for i in index { journal.append(.zsetMember(key: i.key, member: i.member, score: i.score)) }
         case .ttl(let k, _, let before):
-            journal?.append(.ttl(key: k, expireAtMs: before))
+            journal.append(.ttl(key: k, expireAtMs: before))
         case .trim:
             break  // a trim cannot be undone
         }
@@ -414,6 +415,10 @@ public final class Pruner {
             }
             limiter.spent(1 + 2 * batch.count)
             try betweenReadAndExec?(chosen.map(\.key))
+            // Write-ahead, as for the scripts: the values are on disk before the UNLINK is sent;
+            // an EXEC that removed nothing (a watched key was written) cancels them.
+            let records = chosen.compactMap { journal?.append(.key(key: $0.key, expireAtMs: $0.expireAtMs, payload: $0.payload)) }
+            try journal?.flush()
             var write = RESPEncoder()
             if chosen.isEmpty {
                 write.append([Word.unwatch])
@@ -425,27 +430,16 @@ public final class Pruner {
                 write.append([Word.exec])
             }
             var replies: [RedisReply] = []
-            do {
-                try connection.send(write, during: "MULTI")
-                for _ in 0..<write.commandCount { replies.append(try connection.receive(during: "EXEC")) }
-            } catch {
-                // The EXEC may have run: journal what it would have removed. Undo skips a
-                // journalled key that still exists; a removed key left out could not come back.
-                for c in chosen { journal?.append(.key(key: c.key, expireAtMs: c.expireAtMs, payload: c.payload)) }
-                throw error
-            }
+            try connection.send(write, during: "MULTI")
+            for _ in 0..<write.commandCount { replies.append(try connection.receive(during: "EXEC")) }
             limiter.spent(write.commandCount)
-            if let m = replies.lazy.compactMap(\.errorMessage).first {
+            let failed = replies.lazy.compactMap(\.errorMessage).first ?? replies.last?.elements?.first?.errorMessage
+            if failed != nil || (!chosen.isEmpty && replies.last == .null) { records.forEach { journal?.cancel($0) } }
+            if let m = failed {
                 throw PruneError.script(message: m, action: "UNLINK of \(chosen.count) keys")
             }
             if !chosen.isEmpty, replies.last == .null { continue }  // a watched key was written: read again
-            if let m = replies.last?.elements?.first?.errorMessage {
-                throw PruneError.script(message: m, action: "UNLINK of \(chosen.count) keys")
-            }
-            for c in chosen {
-                journal?.append(.key(key: c.key, expireAtMs: c.expireAtMs, payload: c.payload))
-                result.bytesFreed += c.memory
-            }
+            for c in chosen { result.bytesFreed += c.memory }
             result.keysRemoved += chosen.count
             result.keptBecauseChanged += changed
             return true

@@ -67,20 +67,46 @@ public final class PruneJournal {
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw JournalError(path: path, reason: "cannot create it: \(String(cString: strerror(errno))) (an existing journal is never overwritten)") }
         fchmod(fd, 0o600)
+        // The header is on disk (and the file's name in its directory) before anything is
+        // removed: a prune stopped before its first removal leaves an empty journal, not a
+        // file that undo calls foreign.
         pending = PruneJournal.magic
+        do {
+            try flush()
+            try syncDirectory(of: path)
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError(path: path, reason: "\(error)")
+        }
     }
 
     deinit { if fd >= 0 { _ = Foundation.close(fd) } }
 
-    /// Adds a record to the current batch.
-    public func append(_ record: JournalRecord) {
-        pending.append(record.tag)
-        for f in record.fields {
+    /// Adds a record to the current batch; returns its number (for `cancel`).
+    @discardableResult
+    public func append(_ record: JournalRecord) -> Int {
+        appendFrame(tag: record.tag, fields: record.fields)
+        records += 1
+        return records - 1
+    }
+
+    /// Marks record `number` as not done: prune journals what a command may remove before the
+    /// command is sent (so that a prune killed at any instant can be undone), and cancels the
+    /// records of what the command then kept. Readers never see a cancelled record.
+    public func cancel(_ number: Int) {
+        appendFrame(tag: PruneJournal.cancelTag, fields: [Array(String(number).utf8)])
+    }
+
+    private func appendFrame(tag: UInt8, fields: [[UInt8]]) {
+        pending.append(tag)
+        for f in fields {
             withUnsafeBytes(of: UInt32(f.count).littleEndian) { pending.append(contentsOf: $0) }
             pending.append(contentsOf: f)
         }
-        records += 1
     }
+
+    static let cancelTag = UInt8(ascii: "X")
 
     /// Compresses the batch into one zstd frame, writes it and fsyncs.
     public func flush() throws {
@@ -115,21 +141,70 @@ public final class PruneJournal {
         return out
     }
 
-    /// Calls `body` with each record in file order, decompressing in 1 MiB reads: memory stays
-    /// at one read plus one record, however large the journal.
+    /// Calls `body` with each record in file order, leaving out cancelled ones, decompressing
+    /// in 1 MiB reads: memory stays at one read plus one record (and the cancelled numbers),
+    /// however large the journal. The file is read twice: cancellations come after their records.
     public static func forEach(path: String, _ body: (JournalRecord) throws -> Void) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw JournalError(path: path, reason: "cannot open it: \(String(cString: strerror(errno)))") }
-        defer { _ = Foundation.close(fd) }
+        try twoPasses(path: path, open: {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw JournalError(path: path, reason: "cannot open it: \(String(cString: strerror(errno)))") }
+            return fd
+        }, body)
+    }
+
+    /// The records of a journal held in memory (`name` stands for its path in errors).
+    public static func forEach(contents: [UInt8], name: String, _ body: (JournalRecord) throws -> Void) throws {
+        var cancelled: Set<Int> = []
+        try decode(path: name, read: memoryReader(contents)) { if case .cancel(let n) = $0 { cancelled.insert(n) } }
+        try decode(path: name, read: memoryReader(contents)) { if case .record(let n, let r) = $0, !cancelled.contains(n) { try body(r) } }
+    }
+
+    private static func twoPasses(path: String, open: () throws -> Int32, _ body: (JournalRecord) throws -> Void) throws {
+        var cancelled: Set<Int> = []
+        for pass in 0..<2 {
+            let fd = try open()
+            defer { _ = Foundation.close(fd) }
+            try decode(path: path, read: { buffer in
+                while true {
+                    let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
+                    if n >= 0 { return n }
+                    if errno != EINTR { throw JournalError(path: path, reason: "cannot read it: \(String(cString: strerror(errno)))") }
+                }
+            }) { parsed in
+                switch (pass, parsed) {
+                case (0, .cancel(let n)): cancelled.insert(n)
+                case (1, .record(let n, let r)) where !cancelled.contains(n): try body(r)
+                default: break
+                }
+            }
+        }
+    }
+
+    private static func memoryReader(_ contents: [UInt8]) -> (UnsafeMutableRawBufferPointer) throws -> Int {
+        var offset = 0
+        return { buffer in
+            let n = min(buffer.count, contents.count - offset)
+            guard n > 0 else { return 0 }
+            contents.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            offset += n
+            return n
+        }
+    }
+
+    /// A record with its number, or the cancellation of an earlier one.
+    private enum Parsed {
+        case record(Int, JournalRecord)
+        case cancel(Int)
+    }
+
+    /// Decompresses what `read` delivers (0 at the end) and hands each record to `body`.
+    private static func decode(path: String, read: (UnsafeMutableRawBufferPointer) throws -> Int,
+                               _ body: (Parsed) throws -> Void) throws {
         let z = try ZstdDecompressor()
         var parser = RecordParser(path: path)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw JournalError(path: path, reason: "cannot read it: \(String(cString: strerror(errno)))")
-            }
+            let n = try chunk.withUnsafeMutableBytes { try read($0) }
             if n == 0 { break }
             try chunk.withUnsafeBytes { raw in
                 try z.decompress(UnsafeRawBufferPointer(rebasing: raw[0..<n])) { plain in
@@ -149,9 +224,10 @@ public final class PruneJournal {
         let path: String
         var buffer: [UInt8] = []
         var sawMagic = false
+        var number = 0
 
         /// Hands over every complete record in the buffer and keeps the rest.
-        mutating func drain(_ body: (JournalRecord) throws -> Void) throws {
+        mutating func drain(_ body: (Parsed) throws -> Void) throws {
             if !sawMagic {
                 guard buffer.count >= magic.count else { return }
                 guard buffer.starts(with: magic) else { throw JournalError(path: path, reason: "not a memops prune journal") }
@@ -165,6 +241,7 @@ public final class PruneJournal {
                 switch tag {
                 case UInt8(ascii: "K"), UInt8(ascii: "Z"), UInt8(ascii: "H"): arity = 3
                 case UInt8(ascii: "S"), UInt8(ascii: "T"): arity = 2
+                case PruneJournal.cancelTag: arity = 1
                 default: throw JournalError(path: path, reason: "unknown record tag \(tag)")
                 }
                 var j = i + 1
@@ -177,13 +254,23 @@ public final class PruneJournal {
                 }
                 guard fields.count == arity else { break }  // incomplete: wait for more bytes
                 func int(_ b: [UInt8]) -> Int64 { Int64(String(decoding: b, as: UTF8.self)) ?? -1 }
+                let record: JournalRecord
                 switch tag {
-                case UInt8(ascii: "K"): try body(.key(key: fields[0], expireAtMs: int(fields[1]), payload: fields[2]))
-                case UInt8(ascii: "Z"): try body(.zsetMember(key: fields[0], member: fields[1], score: fields[2]))
-                case UInt8(ascii: "H"): try body(.hashField(key: fields[0], field: fields[1], value: fields[2]))
-                case UInt8(ascii: "S"): try body(.setMember(key: fields[0], member: fields[1]))
-                default: try body(.ttl(key: fields[0], expireAtMs: int(fields[1])))
+                case PruneJournal.cancelTag:
+                    guard let n = Int(String(decoding: fields[0], as: UTF8.self)), n >= 0, n < number else {
+                        throw JournalError(path: path, reason: "a cancellation names no earlier record")
+                    }
+                    try body(.cancel(n))
+                    i = j
+                    continue
+                case UInt8(ascii: "K"): record = .key(key: fields[0], expireAtMs: int(fields[1]), payload: fields[2])
+                case UInt8(ascii: "Z"): record = .zsetMember(key: fields[0], member: fields[1], score: fields[2])
+                case UInt8(ascii: "H"): record = .hashField(key: fields[0], field: fields[1], value: fields[2])
+                case UInt8(ascii: "S"): record = .setMember(key: fields[0], member: fields[1])
+                default: record = .ttl(key: fields[0], expireAtMs: int(fields[1]))
                 }
+                try body(.record(number, record))
+                number += 1
                 i = j
             }
             buffer.removeFirst(i)

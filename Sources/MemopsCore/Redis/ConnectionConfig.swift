@@ -65,7 +65,8 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
         var query: [String: String] = [:]
         if let q = rest.firstIndex(of: "?") {
             for pair in rest[rest.index(after: q)...].split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                // "?=", "?db" and "?=x" are pairs too: an empty name or value, never a missing one.
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 query[kv[0]] = kv.count > 1 ? kv[1] : ""
             }
             rest = rest[..<q]
@@ -108,7 +109,11 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
                     throw .invalid(url, "unclosed [ in an IPv6 address")
                 }
                 let after = host[host.index(after: close)...]
-                if after.hasPrefix(":") { port = Int(after.dropFirst()) ?? -1 }
+                if after.hasPrefix(":") {
+                    port = Int(after.dropFirst()) ?? -1
+                } else if !after.isEmpty {
+                    throw .invalid(url, "\"\(after)\" after an IPv6 address; write [addr]:port")
+                }
                 host = String(host[host.index(after: host.startIndex)..<close])
             } else if let colon = host.lastIndex(of: ":") {
                 port = Int(host[host.index(after: colon)...]) ?? -1

@@ -11,8 +11,11 @@ public enum PasswordFile {
         if st.st_mode & 0o077 != 0 {
             throw .tooOpen(path, Int(st.st_mode & 0o777))
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path, "cannot read it")
+        let data: [UInt8]
+        do {
+            data = try readSmallFile(path, limit: 1 << 20)
+        } catch {
+            throw .unreadable(path, "cannot read it: \(error.reason)")
         }
         let text = String(decoding: data, as: UTF8.self)
         let line = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).first ?? ""

@@ -41,7 +41,12 @@ public struct DataDirectorySettings: Sendable, Equatable {
 
     /// Reads the directives that matter from a redis.conf (last one wins, as in Redis).
     public static func read(configFile path: String) throws -> DataDirectorySettings {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let data: [UInt8]
+        do {
+            data = try readSmallFile(path)
+        } catch .tooLarge(let limit) {
+            throw FileError("read", path, errno: EFBIG, hint: "a redis.conf is far below \(MemoryUnits.short(UInt64(limit)))", exitStatus: .usage)
+        } catch {
             throw FileError("read", path, exitStatus: .usage)
         }
         var s = DataDirectorySettings()

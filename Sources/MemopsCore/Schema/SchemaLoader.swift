@@ -22,10 +22,13 @@ extension Schema {
     /// Reads a JSON schema file (the shape `schema show --json` prints) and checks it: syntax and
     /// shape errors name their line, references must name patterns of the schema.
     public static func load(path: String) throws(SchemaError) -> Schema {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SchemaError(path: path, line: nil, reason: "cannot read the file")
+        let data: [UInt8]
+        do {
+            data = try readSmallFile(path)
+        } catch {
+            throw SchemaError(path: path, line: nil, reason: "cannot read the file: \(error.reason)")
         }
-        return try parse(data, path: path)
+        return try parse(Data(data), path: path)
     }
 
     /// Parses and validates schema JSON; `path` names it in errors.

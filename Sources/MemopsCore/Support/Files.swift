@@ -228,3 +228,43 @@ public func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o
 public func readRDB<S: ByteSource, V: RDBVisitor>(_ source: S, into visitor: inout V) throws(RDBError) -> RDBChecksum {
     try RDBReader(source).read(into: &visitor)
 }
+
+/// Why a small file could not be read.
+public enum SmallFileError: Error, Equatable, Sendable {
+    case missing
+    /// It exists but cannot be opened or read (the strerror text).
+    case unreadable(String)
+    /// It holds more than the limit: a device (`/dev/zero`) or a runaway file named by mistake.
+    case tooLarge(limit: Int)
+
+    public var reason: String {
+        switch self {
+        case .missing: "no such file"
+        case .unreadable(let why): why
+        case .tooLarge(let limit): "it is larger than \(MemoryUnits.short(UInt64(limit))), not a file memops reads whole"
+        }
+    }
+}
+
+/// The whole contents of a file memops reads at once (a redis.conf, a schema, a manifest, a
+/// password file), at most `limit` bytes: past that it is refused instead of read until memory
+/// runs out.
+public func readSmallFile(_ path: String, limit: Int = 64 << 20) throws(SmallFileError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+        throw errno == ENOENT || errno == ENOTDIR ? .missing : .unreadable(String(cString: strerror(errno)))
+    }
+    defer { _ = close(fd) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw .unreadable(String(cString: strerror(errno)))
+        }
+        if n == 0 { return out }
+        guard out.count + n <= limit else { throw .tooLarge(limit: limit) }
+        out.append(contentsOf: chunk[0..<n])
+    }
+}
