@@ -56,9 +56,9 @@ extension MemopsCommand {
         var failOn: SeverityOption = .warning
 
         func validate() throws {
-            if count < 1 { throw ValidationError("--count must be 1 or more, not \(count)") }
-            if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
-            if top < 0 { throw ValidationError("--top must be 0 or more") }
+            try Ranges.check("--count", count, 1...100_000)
+            try Ranges.rate(rate)
+            try Ranges.check("--top", top, 0...100_000)
         }
 
         func run() throws {

@@ -105,11 +105,17 @@ extension MemopsCommand {
         func validate() throws {
             if serverGiven && fromBackup != nil { throw ValidationError("give a server (-u/-h/-p/-s) or --from-backup, not both") }
             if scenario != nil && (serverGiven || fromBackup != nil) { throw ValidationError("--scenario is the offline model; drop it to measure a server or backup") }
-            for n in [sessions, embeddings, queue, cache, nodes].compactMap({ $0 }) where n < 0 { throw ValidationError("counts must be 0 or more") }
-            for r in [sessionsPerDay, embeddingsPerDay, queuePerDay, cachePerDay].compactMap({ $0 }) where !(r >= 0) { throw ValidationError("rates must be 0 or more") }
-            for f in [cowMargin, fragmentationMargin] where !(f >= 0 && f < 1) { throw ValidationError("margins are fractions from 0 to below 1") }
-            if samples < 1 { throw ValidationError("--samples must be 1 or more") }
-            if horizon < 1 { throw ValidationError("--horizon must be 1 or more") }
+            for (name, n) in [("--sessions", sessions), ("--embeddings", embeddings), ("--queue", queue), ("--cache", cache), ("--nodes", nodes)] {
+                try Ranges.check(name, n, 0...1_000_000_000)
+            }
+            for (name, r) in [("--sessions-per-day", sessionsPerDay), ("--embeddings-per-day", embeddingsPerDay),
+                              ("--queue-per-day", queuePerDay), ("--cache-per-day", cachePerDay)] {
+                try Ranges.check(name, r, 0...1_000_000_000)
+            }
+            try Ranges.fraction("--cow-margin", cowMargin)
+            try Ranges.fraction("--fragmentation-margin", fragmentationMargin)
+            try Ranges.check("--samples", samples, 1...1_000_000)
+            try Ranges.check("--horizon", horizon, 1...36_500)
             _ = try options()
         }
 

@@ -77,7 +77,7 @@ extension MemopsCommand {
             if (olderThan != nil) != (namespace != nil) { throw ValidationError("--older-than and --namespace go together") }
             if let olderThan, Prune.seconds(olderThan) == nil { throw ValidationError("--older-than wants a number and a unit (s, m, h, d), at most 100 years, not \(olderThan)") }
             if count < 1 { throw ValidationError("--count must be 1 or more") }
-            if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be more than 0 and at most 1000000, not \(rate)") }
+            try Ranges.rate(rate)
             try Ranges.check("--count", count, 1...100_000)
         }
 

@@ -18,6 +18,18 @@ enum Ranges {
         }
     }
 
+    /// `--rate`: commands per second, more than 0 and at most a million (nan and inf refused).
+    static func rate(_ value: Double?) throws {
+        guard let value, !(value > 0 && value <= 1_000_000) else { return }
+        throw ValidationError("--rate must be more than 0 and at most 1000000, not \(value)")
+    }
+
+    /// A fraction from 0 up to but not including 1.
+    static func fraction(_ option: String, _ value: Double) throws {
+        guard !(value >= 0 && value < 1) else { return }
+        throw ValidationError("\(option) is a fraction from 0 to below 1, not \(value)")
+    }
+
     /// A week, the longest any wait memops does may sensibly take.
     static let week: Double = 604_800
 }

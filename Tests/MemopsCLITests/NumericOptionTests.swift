@@ -98,3 +98,94 @@ import Testing
         }
     }
 }
+
+/// Every option of every command, found in the CLI's own description (so a new option is
+/// walked the day it is added), at 0, -1, huge, nan and inf: never a trap, always one line when
+/// it fails. Numeric options (a numeric default or value name) must refuse the huge and
+/// non-finite values by name, exit 2.
+@Suite struct EveryOptionWalkTests {
+    struct Option: CustomTestStringConvertible, Sendable {
+        var command: [String]
+        var name: String
+        var valueName: String
+        var defaultValue: String?
+        var testDescription: String { (command + ["--" + name]).joined(separator: " ") }
+
+        static let numericValueNames: Set<String> = [
+            "n", "ops", "days", "port", "db", "top", "count", "batch", "threads", "keep-last", "keep-daily", "keep-weekly",
+            "keep-monthly", "level", "timeout", "connect-timeout", "save-timeout", "lock-wait", "samples", "fraction",
+            "cache", "embeddings", "sessions", "queue", "nodes", "events", "unix-seconds", "scale", "size", "seed",
+        ]
+        var isNumeric: Bool {
+            Option.numericValueNames.contains(valueName) || defaultValue.map { Double($0) != nil } == true
+        }
+    }
+
+    static let dest = NSTemporaryDirectory()
+    static let rdb = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../shared/rdb-corpus/generated-7.0/all_types_7.0.rdb").standardized.path
+    static let conf = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../MemopsCoreTests/Fixtures/redis-7.0.15.conf").standardized.path
+    /// What each command needs besides the option to stop early and harmlessly: port 1 refuses
+    /// at once, files are fixtures or missing.
+    static let base: [String: [String]] = [
+        "backup run": ["-p", "1", "--dest", dest], "backup list": ["--dest", dest], "verify": ["/nonexistent.rdb.zst"],
+        "restore": ["/nonexistent.rdb.zst", "-p", "1"], "inspect": [rdb], "estimate": ["-p", "1"], "audit": ["-p", "1"],
+        "prune": ["-p", "1", "--orphans"], "config lint": [conf], "sample-data": ["-p", "1"], "schema show": [],
+        "config rules": [], "config explain": ["RC001"], "help": [],
+    ]
+    /// Options naming files or directories: walking them would write files named "0" and "inf".
+    static let pathValueNames: Set<String> = ["file", "path", "dir", "file.svg", "socket", "files"]
+
+    static func options() throws -> [Option] {
+        let dump = try MemopsProcess.run(["--experimental-dump-help"])
+        let root = try #require(try JSONSerialization.jsonObject(with: dump.stdout) as? [String: Any])
+        var out: [Option] = []
+        func walk(_ command: [String: Any], _ path: [String]) {
+            for a in command["arguments"] as? [[String: Any]] ?? [] where a["kind"] as? String == "option" {
+                guard let names = a["names"] as? [[String: Any]], let long = names.first(where: { $0["kind"] as? String == "long" })?["name"] as? String,
+                      let valueName = a["valueName"] as? String, !pathValueNames.contains(valueName) else { continue }
+                out.append(Option(command: path, name: long, valueName: valueName, defaultValue: a["defaultValue"] as? String))
+            }
+            for s in command["subcommands"] as? [[String: Any]] ?? [] {
+                walk(s, path + [s["commandName"] as? String ?? "?"])
+            }
+        }
+        walk(root["command"] as? [String: Any] ?? [:], [])
+        return out
+    }
+
+    @Test func theWalkFindsTheOptions() throws {
+        let all = try Self.options()
+        #expect(all.count > 100, "\(all.count) options")
+        #expect(all.contains { $0.command == ["backup", "run"] && $0.name == "threads" && $0.isNumeric })
+        #expect(all.contains { $0.command == ["estimate"] && $0.name == "horizon" && $0.isNumeric })
+    }
+
+    @Test func everyOptionAtEveryBadValue() throws {
+        var failures: [String] = []
+        for option in try Self.options() {
+            let key = option.command.joined(separator: " ")
+            guard let base = Self.base[key] else {
+                failures.append("\(key): no base arguments for this command in EveryOptionWalkTests.base")
+                continue
+            }
+            for value in ["0", "-1", "1e30", "99999999999999999999", "nan", "inf"] {
+                let run = try MemopsProcess.run(option.command + base + ["--" + option.name, value])
+                let context = "\(option.testDescription) \(value): status \(run.status), \(run.stderr.prefix(300))"
+                // Warnings (a password in argv) come before the error; findings (exit 1) are reports.
+                let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("memops: warning: ") }
+                if run.stderr.contains("Fatal error") || run.stderr.contains("Backtrac") || run.status > 20 {
+                    failures.append("trap: \(context)")
+                } else if run.status != 0 && run.status != 1 && !(lines.count == 1 && lines[0].hasPrefix("memops: error: ")) {
+                    failures.append("not one line: \(context)")
+                } else if option.isNumeric && ["1e30", "99999999999999999999", "nan", "inf"].contains(value) && option.name != "seed" {
+                    if run.status != 2 || !(run.stderr.contains("--" + option.name) || run.stderr.contains(value)) {
+                        failures.append("accepted or not named: \(context)")
+                    }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures:\n\(failures.joined(separator: "\n"))")
+    }
+}
