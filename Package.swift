@@ -13,20 +13,19 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // SHA-256 of raw and compressed backups at hardware speed (BoringSSL's assembly).
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         // CRC-64 (the RDB checksum) with PCLMULQDQ, far faster than table-driven Swift.
         .systemLibrary(name: "CIsal", providers: [.apt(["libisal-dev"])]),
+        // OpenSSL's libcrypto for SHA-256/SHA-1 (hardware speed), and libssl for TLS.
+        .systemLibrary(name: "CSSL", providers: [.apt(["libssl-dev"])]),
         .target(name: "MemopsRDB", dependencies: ["CIsal"], swiftSettings: strict),
         .target(
             name: "MemopsCore",
             dependencies: [
-                "CHiredis", "CZstd", "MemopsRDB",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CHiredis", "CZstd", "CSSL", "MemopsRDB",
             ]
         ),
         .target(

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MemopsRDB
 
@@ -338,8 +337,8 @@ public struct BackupEngine {
         var source = source
         let compressor = try ZstdCompressor(level: request.level, workers: request.workers, pledgedSize: expectedSize)
         var check = ShallowCheck()
-        var raw = SHA256()
-        var stored = SHA256()
+        let raw = MessageDigest()
+        let stored = MessageDigest()
         var storedBytes: UInt64 = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         let sink: (UnsafeRawBufferPointer) throws -> Void = { piece in

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MemopsRDB
 
@@ -85,7 +84,7 @@ public enum Verifier {
             throw VerificationError.missing("\(path) is a directory; verify its backups with `memops verify --dest \(path) --latest` (or --all)")
         }
         let file = try FileSource(path: path)
-        var stored = SHA256()
+        let stored = MessageDigest()
         var storedBytes: UInt64 = 0
         var source: ByteSource
         var compressed = false
@@ -100,7 +99,7 @@ public enum Verifier {
         } else {
             source = file
         }
-        var raw = SHA256()
+        let raw = MessageDigest()
         // With a deep verify the reader checks the CRC64 itself: not twice.
         var check = ShallowCheck(verifiesChecksum: !deep)
         let tee = TeeSource(source) { part in
@@ -171,7 +170,7 @@ extension Verifier {
     public static func checkStoredDigest(path: String, manifest: BackupManifest) throws {
         let file = try FileSource(path: path)
         let name = URL(fileURLWithPath: path).lastPathComponent
-        var digest = SHA256()
+        let digest = MessageDigest()
         var bytes: UInt64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What prune should remove or fix; every target is chosen explicitly.
@@ -466,7 +465,7 @@ public final class Pruner {
     static func sha1(_ bytes: [UInt8]) -> String {
         var hex: [UInt8] = []
         hex.reserveCapacity(40)
-        for byte in Insecure.SHA1.hash(data: bytes) {
+        for byte in MessageDigest.hash(bytes, .sha1) {
             hex.append(B.hexDigits[Int(byte >> 4)])
             hex.append(B.hexDigits[Int(byte & 15)])
         }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Generates seed-shaped sample data as a stream of Redis commands, never the whole dataset at
@@ -453,7 +452,7 @@ public struct SampleDataGenerator: Sendable {
         for v in [seed, salt, i] { withUnsafeBytes(of: v.littleEndian) { input.append(contentsOf: $0) } }
         var hex = [UInt8]()
         hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: input) {
+        for byte in MessageDigest.hash(input) {
             hex.append(B.hexDigits[Int(byte >> 4)])
             hex.append(B.hexDigits[Int(byte & 15)])
         }
