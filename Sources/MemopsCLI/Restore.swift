@@ -160,7 +160,7 @@ extension MemopsCommand {
             let result = try engine.run()
             progress.finish()
             if !quiet || dryRun || result.failed > 0 { Terminal.write(RestoreReport.live(result)) }
-            if let outcome = result.functionsOutcome, outcome.hasPrefix("libraries not restored") { Terminal.warning("functions: \(outcome)") }
+            if result.functionsRefused, let outcome = result.functionsOutcome { Terminal.warning("functions: \(outcome)") }
             if result.failed > 0 {
                 throw RestoreError.keysFailed(count: result.failed, examples: result.problems.prefix(5).map(\.key))
             }

@@ -104,42 +104,42 @@ public final class RDBReader {
             let opOffset = input.offset
             let type = try input.byte()
             switch type {
-            case 252:  // RDB_OPCODE_EXPIRETIME_MS: 8 bytes, little endian (rdb.c rdbLoadMillisecondTime)
+            case RDBOpcode.expireTimeMs:  // rdb.c rdbLoadMillisecondTime
                 expireAt = Int64(bitPattern: try input.uintLE(8))
                 keyStart = keyStart ?? opOffset
-            case 253:  // RDB_OPCODE_EXPIRETIME: 4-byte seconds (rdbLoadTime)
+            case RDBOpcode.expireTime:  // rdbLoadTime
                 expireAt = Int64(Int32(bitPattern: UInt32(try input.uintLE(4)))) * 1000
                 keyStart = keyStart ?? opOffset
-            case 249:  // RDB_OPCODE_FREQ
+            case RDBOpcode.freq:
                 lfuFreq = try input.byte()
                 keyStart = keyStart ?? opOffset
-            case 248:  // RDB_OPCODE_IDLE
+            case RDBOpcode.idle:
                 lruIdle = try length()
                 keyStart = keyStart ?? opOffset
-            case 255:  // RDB_OPCODE_EOF
+            case RDBOpcode.eof:
                 return try readTrailer(&visitor)
-            case 254:  // RDB_OPCODE_SELECTDB
+            case RDBOpcode.selectDB:
                 let n = try length()
                 guard n <= UInt64(Int32.max) else { throw corrupt("SELECTDB", "database number \(n) is out of range", at: opOffset) }
                 db = Int(n)
                 sawDB = true
                 visitor.selectDB(db)
-            case 251:  // RDB_OPCODE_RESIZEDB
+            case RDBOpcode.resizeDB:
                 let keys = try length()
                 let expires = try length()
                 visitor.resizeDB(db: db, keys: keys, expires: expires)
-            case 250:  // RDB_OPCODE_AUX
+            case RDBOpcode.aux:
                 let k = try string()
                 let v = try string()
                 visitor.aux(key: k, value: v)
-            case 247:  // RDB_OPCODE_MODULE_AUX
+            case RDBOpcode.moduleAux:
                 let id = try length()
                 let whenOpcode = try length()
                 guard whenOpcode == 2 else { throw corrupt("module aux", "when-opcode is \(whenOpcode), not 2 (UINT)", at: opOffset) }
                 let when = try length()
                 try skipModuleValue(moduleName(id))
                 visitor.moduleAux(name: moduleName(id), moduleID: id, when: when)
-            case 246:  // RDB_OPCODE_FUNCTION_PRE_GA (7.0 rc1/rc2): name, engine, has-description flag, description, code
+            case RDBOpcode.functionPreGA:  // name, engine, has-description flag, description, code
                 input.beginCapture()
                 _ = try string()
                 _ = try string()
@@ -148,18 +148,18 @@ public final class RDBReader {
                 let record = [type] + input.takeCaptured()
                 input.endCapture()
                 visitor.function(code: code, record: record)
-            case 245:  // RDB_OPCODE_FUNCTION2
+            case RDBOpcode.function2:
                 input.beginCapture()
                 let code = try string()
                 let record = [type] + input.takeCaptured()
                 input.endCapture()
                 visitor.function(code: code, record: record)
-            case 244:  // RDB_OPCODE_SLOT_INFO (both flavours)
+            case RDBOpcode.slotInfo:
                 let slot = try length()
                 let keys = try length()
                 let expires = try length()
                 visitor.slotInfo(slot: slot, keys: keys, expires: expires)
-            case 243 where header.flavor == .valkey:  // Valkey RDB_OPCODE_SLOT_IMPORT
+            case RDBOpcode.slotImport where header.flavor == .valkey:
                 let job = try string()
                 let n = try length()
                 var ranges: [(UInt64, UInt64)] = []

@@ -90,7 +90,7 @@ public struct ShallowCheck: Sendable {
         }
         if header.flavor == .redis && header.version < 5 {
             // No checksum before RDB 5: the file simply ends with the EOF opcode.
-            guard tail.last == 0xff else { throw .missingEOF(byteCount) }
+            guard tail.last == RDBOpcode.eof else { throw .missingEOF(byteCount) }
             return Result(header: header, byteCount: byteCount, checksum: nil, checksumDisabled: false)
         }
         guard byteCount >= UInt64(RDBHeader.size + 1 + ShallowCheck.heldBack), tail.count == ShallowCheck.heldBack else {
@@ -99,7 +99,7 @@ public struct ShallowCheck: Sendable {
         var stored: UInt64 = 0
         for (i, b) in tail.enumerated() { stored |= UInt64(b) << (8 * UInt64(i)) }
         // The byte before the checksum must be the EOF opcode.
-        guard lastCRCByte == 0xff else { throw .missingEOF(byteCount) }
+        guard lastCRCByte == RDBOpcode.eof else { throw .missingEOF(byteCount) }
         if stored == 0 {
             return Result(header: header, byteCount: byteCount, checksum: nil, checksumDisabled: true)
         }

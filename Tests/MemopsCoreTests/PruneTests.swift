@@ -278,7 +278,7 @@ struct PruneTests {
         try redis.command("SET", "not-a-zset", "x")
         func remove(_ key: String) throws -> PruneAction {
             let payload = try #require(try redis.command([b("DUMP"), b(key)]).bytes)
-            return .key(key: b(key), digest: Pruner.sha1(payload), expireAtMs: -1, memory: 0, index: [(b("things"), b(key), b("1"))])
+            return .key(key: b(key), digest: Pruner.sha1(payload), expireAtMs: -1, memory: 0, index: [IndexMember(key: b("things"), member: b(key), score: b("1"))])
         }
         // The middle action's script fails: ZSCORE on a string is WRONGTYPE.
         let failing = PruneAction.member(DanglingMember(reference: 0, index: b("not-a-zset"), member: b("m"), field: nil, score: b("1"), target: b("missing")), via: .zsetMembers)

@@ -21,19 +21,36 @@ public struct PruneOptions: Sendable {
     public init() {}
 }
 
+/// A sorted-set member that indexes a key (removed with it, put back by undo).
+public struct IndexMember: Sendable, Hashable {
+    public var key: [UInt8]
+    public var member: [UInt8]
+    /// The score as the server printed it.
+    public var score: [UInt8]
+
+    public init(key: [UInt8], member: [UInt8], score: [UInt8]) {
+        self.key = key
+        self.member = member
+        self.score = score
+    }
+}
+
 /// One change prune plans.
 public enum PruneAction: Sendable, Equatable {
     /// Remove an index member whose key does not exist (re-checked: still missing, same score).
     case member(DanglingMember, via: Reference.Via)
     /// UNLINK a key, if its DUMP digest and expiry are still what the scan saw; `index` members
     /// (sorted set, member, score) go with it.
-    case key(key: [UInt8], digest: String, expireAtMs: Int64, memory: Int, index: [(key: [UInt8], member: [UInt8], score: [UInt8])])
+    case key(key: [UInt8], digest: String, expireAtMs: Int64, memory: Int, index: [IndexMember])
     /// Set the TTL (seconds) or remove it (nil), if the expiry is still what the scan saw.
     case ttl(key: [UInt8], seconds: Int?, expireAtMs: Int64)
     /// XTRIM a stream: MAXLEN ~ n or MINID id.
     case trim(key: [UInt8], maxLength: Int?, minID: String?)
 
-    public static func == (a: PruneAction, b: PruneAction) -> Bool { a.describe == b.describe }
+    /// PEXPIRETIME's answer for a key that does not exist (-1 is a key without a TTL).
+    public static let keyMissing: Int64 = -2
+    /// A planned TTL change whose expiry is read in the planning's last step (never sent).
+    static let expiryNotRead: Int64 = -3
 
     /// One line for a dry run.
     public var describe: String {
@@ -90,7 +107,7 @@ public final class Pruner {
     /// digest (needed to act; a dry run skips it).
     public func plan(digests: Bool = true) throws -> [PruneAction] {
         var actions: [PruneAction] = []
-        var keys: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] = []
+        var keys: [(key: [UInt8], index: [IndexMember])] = []
         if options.orphans || options.expiredPolicy {
             let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: nil, topN: 0)).run()
             if options.orphans {
@@ -101,7 +118,7 @@ public final class Pruner {
                     if options.fixTTL {
                         // A required TTL without a bound has no value to apply.
                         if p.ttlMs == nil && p.boundSeconds == nil { continue }
-                        actions.append(.ttl(key: p.key, seconds: p.boundSeconds, expireAtMs: -3))
+                        actions.append(.ttl(key: p.key, seconds: p.boundSeconds, expireAtMs: PruneAction.expiryNotRead))
                     } else {
                         keys.append((p.key, []))
                     }
@@ -123,7 +140,7 @@ public final class Pruner {
         // Keys: expiry, memory and (to act) a digest of the value, as the scan saw them.
         // One action per key; a key chosen by several targets takes all their index members.
         var position: [[UInt8]: Int] = [:]
-        var unique: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] = []
+        var unique: [(key: [UInt8], index: [IndexMember])] = []
         for k in keys {
             if let at = position[k.key] {
                 for i in k.index where !unique[at].index.contains(where: { $0.key == i.key && $0.member == i.member }) { unique[at].index.append(i) }
@@ -158,7 +175,7 @@ public final class Pruner {
             for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? -2 }
             for a in actions {
                 if case .ttl(let k, let s, _) = a {
-                    if let e = expiry[k], e != -2 { fixed.append(.ttl(key: k, seconds: s, expireAtMs: e)) }
+                    if let e = expiry[k], e != PruneAction.keyMissing { fixed.append(.ttl(key: k, seconds: s, expireAtMs: e)) }
                 } else {
                     fixed.append(a)
                 }
@@ -170,9 +187,9 @@ public final class Pruner {
 
     /// Entities of `namespace` whose score in their main index (a reverse reference's sorted set)
     /// is older than `age` seconds, with that index member.
-    private func olderThan(_ age: Int64, namespace: String) throws -> [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] {
+    private func olderThan(_ age: Int64, namespace: String) throws -> [(key: [UInt8], index: [IndexMember])] {
         let cutoff = Double(Int64(Date().timeIntervalSince1970) - age)
-        var out: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])] = []
+        var out: [(key: [UInt8], index: [IndexMember])] = []
         let refs = schema.references.filter { $0.reverse == true && $0.via == .zsetMembers && $0.to.hasPrefix(namespace + ":") }
         guard !refs.isEmpty else { throw PruneError.noIndex(namespace: namespace) }
         for r in refs {
@@ -185,7 +202,7 @@ public final class Pruner {
                 var k = 0
                 while k + 1 < items.count {
                     let m = items[k].bytes ?? [], s = items[k + 1].bytes ?? []
-                    if let score = Double(String(decoding: s, as: UTF8.self)), score < cutoff { out.append((r.target(m), [(index, m, s)])) }
+                    if let score = Double(String(decoding: s, as: UTF8.self)), score < cutoff { out.append((r.target(m), [IndexMember(key: index, member: m, score: s)])) }
                     k += 2
                 }
             } while cursor != b("0")
@@ -195,8 +212,8 @@ public final class Pruner {
 
     /// Adds, for each entity, its member in the indexes found through an owner field (the
     /// embedding's `embeddings:session:{id}`): HGET the field, then ZSCORE, both pipelined.
-    private func addOwnerIndexes(_ entities: [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])])
-        throws -> [(key: [UInt8], index: [(key: [UInt8], member: [UInt8], score: [UInt8])])]
+    private func addOwnerIndexes(_ entities: [(key: [UInt8], index: [IndexMember])])
+        throws -> [(key: [UInt8], index: [IndexMember])]
     {
         var out = entities
         for r in schema.references where r.ownerField != nil && r.via == .zsetMembers {
@@ -210,7 +227,7 @@ public final class Pruner {
                 }
                 let scores = try connection.pipeline(found.map { [b("ZSCORE"), $0.1, $0.2] })
                 for ((i, index, member), score) in zip(found, scores) {
-                    if let s = score.bytes { out[i].index.append((index, member, s)) }
+                    if let s = score.bytes { out[i].index.append(IndexMember(key: index, member: member, score: s)) }
                 }
             }
         }

@@ -262,7 +262,7 @@ struct SpoolRebuilder: RDBVisitor {
 final class SpoolRDBSource: ByteSource {
     private let spool: SpoolFile
     private var prefix: [UInt8]
-    private let suffix: [UInt8] = [255, 0, 0, 0, 0, 0, 0, 0, 0]
+    private let suffix: [UInt8] = [RDBOpcode.eof] + [UInt8](repeating: 0, count: 8)
     /// Bytes handed out so far.
     private var offset = 0
 

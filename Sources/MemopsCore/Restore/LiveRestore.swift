@@ -692,6 +692,7 @@ struct RestoreVisitor: AbortingVisitor {
             if let m = reply.errorMessage, LiveRestore.isFatal(m) {
                 self.error = RedisConnection.classify(m, server: redis.config.description, command: "FUNCTION RESTORE")
             } else if let m = reply.errorMessage {
+                result.functionsRefused = true
                 result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; --functions replace overwrites them" : "")
             } else {
                 result.functionsOutcome = "\(functionRecords.count) librar\(functionRecords.count == 1 ? "y" : "ies") restored (\(policy))"

@@ -130,5 +130,7 @@ public struct LiveRestoreResult: Sendable {
     /// Function libraries found, and what happened to them.
     public var functionLibraries = 0
     public var functionsOutcome: String?
+    /// Whether the function libraries were refused by the target (the outcome says why).
+    public var functionsRefused = false
     public var seconds: Double = 0
 }
