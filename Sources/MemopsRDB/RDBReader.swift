@@ -42,9 +42,10 @@ public final class RDBReader {
     var streamNodesAside = 0
     var streamNodesTooBig = 0
 
-    /// Reads the whole file into `visitor`; returns how the checksum was verified.
+    /// Reads the whole file into `visitor`; returns how the checksum was verified. A problem
+    /// with the file is an `RDBError`; an error a visitor callback threw comes out unchanged.
     @discardableResult
-    public func read<V: RDBVisitor>(into visitor: inout V) throws(RDBError) -> RDBChecksum {
+    public func read<V: RDBVisitor>(into visitor: inout V) throws -> RDBChecksum {
         // A read-ahead worker stops here: the source is the caller's again.
         defer { input.stopReadingAhead() }
         do {
@@ -57,7 +58,9 @@ public final class RDBReader {
         } catch let e as BlobError {
             throw fail(.corrupt(structure: e.structure, detail: e.detail))
         } catch {
-            throw fail(.io(String(describing: error)))
+            // Every failure of the source arrives as an RDBError (RDBInput wraps them): this
+            // one is the visitor's.
+            throw error
         }
     }
 
@@ -94,7 +97,7 @@ public final class RDBReader {
         } catch {
             throw RDBError(.header(error), offset: 0)
         }
-        visitor.header(header)
+        try visitor.header(header)
 
         var expireAt: Int64? = nil
         var lruIdle: UInt64? = nil
@@ -123,22 +126,22 @@ public final class RDBReader {
                 guard n <= UInt64(Int32.max) else { throw corrupt("SELECTDB", "database number \(n) is out of range", at: opOffset) }
                 db = Int(n)
                 sawDB = true
-                visitor.selectDB(db)
+                try visitor.selectDB(db)
             case RDBOpcode.resizeDB:
                 let keys = try length()
                 let expires = try length()
-                visitor.resizeDB(db: db, keys: keys, expires: expires)
+                try visitor.resizeDB(db: db, keys: keys, expires: expires)
             case RDBOpcode.aux:
                 let k = try string()
                 let v = try string()
-                visitor.aux(key: k, value: v)
+                try visitor.aux(key: k, value: v)
             case RDBOpcode.moduleAux:
                 let id = try length()
                 let whenOpcode = try length()
                 guard whenOpcode == 2 else { throw corrupt("module aux", "when-opcode is \(whenOpcode), not 2 (UINT)", at: opOffset) }
                 let when = try length()
                 try skipModuleValue(moduleName(id))
-                visitor.moduleAux(name: moduleName(id), moduleID: id, when: when)
+                try visitor.moduleAux(name: moduleName(id), moduleID: id, when: when)
             case RDBOpcode.functionPreGA:  // name, engine, has-description flag, description, code
                 input.beginCapture()
                 _ = try string()
@@ -147,18 +150,18 @@ public final class RDBReader {
                 let code = try string()
                 let record = [type] + input.takeCaptured()
                 input.endCapture()
-                visitor.function(code: code, record: record)
+                try visitor.function(code: code, record: record)
             case RDBOpcode.function2:
                 input.beginCapture()
                 let code = try string()
                 let record = [type] + input.takeCaptured()
                 input.endCapture()
-                visitor.function(code: code, record: record)
+                try visitor.function(code: code, record: record)
             case RDBOpcode.slotInfo:
                 let slot = try length()
                 let keys = try length()
                 let expires = try length()
-                visitor.slotInfo(slot: slot, keys: keys, expires: expires)
+                try visitor.slotInfo(slot: slot, keys: keys, expires: expires)
             case RDBOpcode.slotImport where header.flavor == .valkey:
                 let job = try string()
                 let n = try length()
@@ -169,7 +172,7 @@ public final class RDBReader {
                     guard ranges.count < 16384 else { throw corrupt("slot import", "more than 16384 slot ranges", at: opOffset) }
                     ranges.append((a, b))
                 }
-                visitor.slotImport(job: job, ranges: ranges)
+                try visitor.slotImport(job: job, ranges: ranges)
             default:
                 guard isObjectType(type) else {
                     throw fail(.unknownType(type), at: opOffset)
@@ -212,7 +215,7 @@ public final class RDBReader {
                 status = .verified(stored)
             }
         }
-        visitor.end(checksum: status, offset: input.offset)
+        try visitor.end(checksum: status, offset: input.offset)
         return status
     }
 
@@ -445,7 +448,7 @@ public final class RDBReader {
         var info = RDBKeyInfo(db: db, key: key, typeCode: type, type: keyType, encoding: encoding, expireAtMs: expireAt,
                               lruIdle: lruIdle, lfuFreq: lfuFreq, offset: keyStart, typeOffset: typeOffset,
                               valueOffset: input.offset)
-        let delivery = visitor.beginKey(info)
+        let delivery = try visitor.beginKey(info)
         let elements = delivery == .elements || delivery == .elementsAndRaw
         let raw = delivery == .raw || delivery == .elementsAndRaw
         if raw { input.beginCapture() }
@@ -453,12 +456,12 @@ public final class RDBReader {
         try value.read(&visitor)
         if raw {
             let rest = input.takeCaptured()
-            if !rest.isEmpty { visitor.rawValue(info, rest) }
+            if !rest.isEmpty { try visitor.rawValue(info, rest) }
             input.endCapture()
         }
         if let e = value.loadedEncoding { info.encoding = e }
         let end = input.offset
-        visitor.endKey(info, RDBKeySummary(elementCount: value.count, valueBytes: end - info.valueOffset,
+        try visitor.endKey(info, RDBKeySummary(elementCount: value.count, valueBytes: end - info.valueOffset,
                                            recordBytes: end - keyStart, encoding: info.encoding))
         currentKey = nil
         scratch.shrink()

@@ -68,7 +68,14 @@ public struct RDBSummary: RDBVisitor, Sendable, Codable {
     /// `RDBReader.init(_:bufferSize:readAheadChunk:)`) until this returns.
     public static func read<S: ByteSource>(_ source: S, now: Int64, top: Int = 10) throws(RDBError) -> RDBSummary {
         var s = RDBSummary(now: now, top: top)
-        try RDBReader(source, readAheadChunk: 1 << 20).read(into: &s)
+        do {
+            try RDBReader(source, readAheadChunk: 1 << 20).read(into: &s)
+        } catch let e as RDBError {
+            throw e
+        } catch {
+            // RDBSummary's callbacks do not throw: nothing else can arrive here.
+            throw RDBError(.io(String(describing: error)), offset: 0)
+        }
         return s
     }
 

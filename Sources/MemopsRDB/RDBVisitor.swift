@@ -118,46 +118,47 @@ public struct RDBStreamConsumer: Sendable, Equatable {
 
 /// Receives what `RDBReader` finds, in file order. Every method has a no-op default, so a
 /// visitor implements only what it needs. Element callbacks come only when `beginKey` asked for
-/// `.elements`; a key's elements are never gathered in memory by the reader.
+/// `.elements`; a key's elements are never gathered in memory by the reader. A callback that
+/// throws stops the read: `RDBReader.read` rethrows its error as it is.
 public protocol RDBVisitor {
-    mutating func header(_ header: RDBHeader)
-    mutating func aux(key: [UInt8], value: [UInt8])
-    mutating func selectDB(_ db: Int)
-    mutating func resizeDB(db: Int, keys: UInt64, expires: UInt64)
-    mutating func slotInfo(slot: UInt64, keys: UInt64, expires: UInt64)
+    mutating func header(_ header: RDBHeader) throws
+    mutating func aux(key: [UInt8], value: [UInt8]) throws
+    mutating func selectDB(_ db: Int) throws
+    mutating func resizeDB(db: Int, keys: UInt64, expires: UInt64) throws
+    mutating func slotInfo(slot: UInt64, keys: UInt64, expires: UInt64) throws
     /// A function library (RDB_OPCODE_FUNCTION2): its code, starting "#!lua name=…", and the
     /// record as stored (opcode byte and string), which FUNCTION RESTORE payloads are made of.
-    mutating func function(code: [UInt8], record: [UInt8])
+    mutating func function(code: [UInt8], record: [UInt8]) throws
     /// Module auxiliary data (RDB_OPCODE_MODULE_AUX), skipped; `name` is decoded from the id.
-    mutating func moduleAux(name: String, moduleID: UInt64, when: UInt64)
+    mutating func moduleAux(name: String, moduleID: UInt64, when: UInt64) throws
     /// Valkey's RDB_OPCODE_SLOT_IMPORT (243): an in-progress slot import job.
-    mutating func slotImport(job: [UInt8], ranges: [(UInt64, UInt64)])
+    mutating func slotImport(job: [UInt8], ranges: [(UInt64, UInt64)]) throws
 
     /// A key starts; the answer says what to deliver for its value.
-    mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery
+    mutating func beginKey(_ info: RDBKeyInfo) throws -> RDBDelivery
     /// A piece of a string value; `offset` is where it starts in the value, `total` its length.
-    mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int)
-    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8])
-    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8])
-    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double)
+    mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) throws
+    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) throws
+    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) throws
+    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) throws
     /// A hash field; `expireAtMs` is the field's absolute TTL (hash field expiration), if any.
-    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?)
-    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])])
-    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo)
-    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup)
+    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) throws
+    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) throws
+    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) throws
+    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) throws
     /// An entry of a group's PEL (delivered but not acknowledged).
-    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64)
-    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer)
+    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) throws
+    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) throws
     /// An entry of a consumer's own PEL.
-    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID)
+    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) throws
     /// A module value (type 7), skipped; `name` is the 9-character module type name.
-    mutating func moduleValue(_ info: RDBKeyInfo, name: String, moduleID: UInt64)
+    mutating func moduleValue(_ info: RDBKeyInfo, name: String, moduleID: UInt64) throws
     /// Raw bytes of the value as stored, in order, when `beginKey` asked for them.
-    mutating func rawValue(_ info: RDBKeyInfo, _ bytes: [UInt8])
-    mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary)
+    mutating func rawValue(_ info: RDBKeyInfo, _ bytes: [UInt8]) throws
+    mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) throws
 
     /// The file ended (EOF opcode and trailer read).
-    mutating func end(checksum: RDBChecksum, offset: Int)
+    mutating func end(checksum: RDBChecksum, offset: Int) throws
 }
 
 extension RDBVisitor {
@@ -185,4 +186,50 @@ extension RDBVisitor {
     public mutating func rawValue(_ info: RDBKeyInfo, _ bytes: [UInt8]) {}
     public mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {}
     public mutating func end(checksum: RDBChecksum, offset: Int) {}
+}
+
+/// A visitor that wraps another: every callback goes to `inner` unless the wrapper implements
+/// it, so a wrapper forwards everything by construction and overrides only what it adds to.
+public protocol ForwardingVisitor: RDBVisitor {
+    associatedtype Inner: RDBVisitor
+    var inner: Inner { get set }
+}
+
+extension ForwardingVisitor {
+    public mutating func header(_ header: RDBHeader) throws { try inner.header(header) }
+    public mutating func aux(key: [UInt8], value: [UInt8]) throws { try inner.aux(key: key, value: value) }
+    public mutating func selectDB(_ db: Int) throws { try inner.selectDB(db) }
+    public mutating func resizeDB(db: Int, keys: UInt64, expires: UInt64) throws { try inner.resizeDB(db: db, keys: keys, expires: expires) }
+    public mutating func slotInfo(slot: UInt64, keys: UInt64, expires: UInt64) throws { try inner.slotInfo(slot: slot, keys: keys, expires: expires) }
+    public mutating func function(code: [UInt8], record: [UInt8]) throws { try inner.function(code: code, record: record) }
+    public mutating func moduleAux(name: String, moduleID: UInt64, when: UInt64) throws { try inner.moduleAux(name: name, moduleID: moduleID, when: when) }
+    public mutating func slotImport(job: [UInt8], ranges: [(UInt64, UInt64)]) throws { try inner.slotImport(job: job, ranges: ranges) }
+    public mutating func beginKey(_ info: RDBKeyInfo) throws -> RDBDelivery { try inner.beginKey(info) }
+    public mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) throws {
+        try inner.stringChunk(info, chunk, offset: offset, total: total)
+    }
+    public mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) throws { try inner.listElement(info, element) }
+    public mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) throws { try inner.setMember(info, member) }
+    public mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) throws { try inner.zsetMember(info, member, score: score) }
+    public mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) throws {
+        try inner.hashField(info, field, value, expireAtMs: expireAtMs)
+    }
+    public mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) throws {
+        try inner.streamEntry(info, id: id, fields: fields)
+    }
+    public mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) throws { try inner.streamInfo(info, stream) }
+    public mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) throws { try inner.streamGroup(info, group) }
+    public mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) throws {
+        try inner.streamPending(info, group: group, id: id, deliveryTimeMs: deliveryTimeMs, deliveryCount: deliveryCount)
+    }
+    public mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) throws {
+        try inner.streamConsumer(info, group: group, consumer)
+    }
+    public mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) throws {
+        try inner.streamConsumerPending(info, group: group, consumer: consumer, id: id)
+    }
+    public mutating func moduleValue(_ info: RDBKeyInfo, name: String, moduleID: UInt64) throws { try inner.moduleValue(info, name: name, moduleID: moduleID) }
+    public mutating func rawValue(_ info: RDBKeyInfo, _ bytes: [UInt8]) throws { try inner.rawValue(info, bytes) }
+    public mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) throws { try inner.endKey(info, summary) }
+    public mutating func end(checksum: RDBChecksum, offset: Int) throws { try inner.end(checksum: checksum, offset: offset) }
 }

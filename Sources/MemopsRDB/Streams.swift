@@ -50,13 +50,15 @@ extension ValueReader {
                     let (b, at) = try blob()
                     let info = self.info
                     let elements = self.elements
+                    var failure = CallbackFailure()
                     try checked(at) {
                         liveEntries += UInt64(try walkStreamNode(b, master: master, previous: &previousID, materialize: elements) { id, fields in
-                            visitor.streamEntry(info, id: id, fields: fields)
+                            failure.call { try visitor.streamEntry(info, id: id, fields: fields) }
                         })
                     }
+                    try failure.rethrow()
                 }
-                drainRaw(&visitor)
+                try drainRaw(&visitor)
             }
         } catch {
             // A node the worker had not checked yet comes earlier in the file than this error.
@@ -88,7 +90,7 @@ extension ValueReader {
         }
         let groups = try reader.count("stream")
         if elements {
-            visitor.streamInfo(info, RDBStreamInfo(length: length, listpackCount: nodes, lastID: lastID, firstID: firstID,
+            try visitor.streamInfo(info, RDBStreamInfo(length: length, listpackCount: nodes, lastID: lastID, firstID: firstID,
                                                    maxDeletedID: maxDeleted, entriesAdded: entriesAdded, groupCount: groups))
         }
         count = Int(clamping: length)
@@ -114,15 +116,15 @@ extension ValueReader {
                 guard pel.insert(id).inserted else { throw corrupt("stream", "duplicate PEL entry \(id) in group '\(RDBError.printable(name))'") }
                 if elements {
                     pending.append((id, time, deliveries))
-                    if pending.count >= 1024 { flushPending(&visitor, name, &pending) }
+                    if pending.count >= 1024 { try flushPending(&visitor, name, &pending) }
                 }
             }
             let consumers = try reader.count("stream consumers")
             if elements {
                 // The group comes first for a visitor, so its PEL entries are flushed after it.
-                visitor.streamGroup(info, RDBStreamGroup(name: name, lastDeliveredID: last, entriesRead: entriesRead,
+                try visitor.streamGroup(info, RDBStreamGroup(name: name, lastDeliveredID: last, entriesRead: entriesRead,
                                                          pendingCount: pelCount, consumerCount: consumers))
-                flushPending(&visitor, name, &pending)
+                try flushPending(&visitor, name, &pending)
             }
             var owned = 0
             var consumerNames = Set<[UInt8]>()
@@ -142,10 +144,10 @@ extension ValueReader {
                 }
                 owned += n
                 if elements {
-                    visitor.streamConsumer(info, group: name, RDBStreamConsumer(name: cname, seenTimeMs: seen, activeTimeMs: active, pendingCount: n))
-                    for id in ids { visitor.streamConsumerPending(info, group: name, consumer: cname, id: id) }
+                    try visitor.streamConsumer(info, group: name, RDBStreamConsumer(name: cname, seenTimeMs: seen, activeTimeMs: active, pendingCount: n))
+                    for id in ids { try visitor.streamConsumerPending(info, group: name, consumer: cname, id: id) }
                 }
-                drainRaw(&visitor)
+                try drainRaw(&visitor)
             }
             guard owned == pelCount else {
                 throw corrupt("stream", "group '\(RDBError.printable(name))' has \(pelCount) pending entries but its consumers own \(owned)")
@@ -154,9 +156,9 @@ extension ValueReader {
     }
 
     /// Hands buffered group PEL entries to the visitor.
-    func flushPending<V: RDBVisitor>(_ visitor: inout V, _ group: [UInt8], _ pending: inout [(StreamID, Int64, UInt64)]) {
+    func flushPending<V: RDBVisitor>(_ visitor: inout V, _ group: [UInt8], _ pending: inout [(StreamID, Int64, UInt64)]) throws {
         for (id, time, n) in pending {
-            visitor.streamPending(info, group: group, id: id, deliveryTimeMs: time, deliveryCount: n)
+            try visitor.streamPending(info, group: group, id: id, deliveryTimeMs: time, deliveryCount: n)
         }
         pending.removeAll(keepingCapacity: true)
     }

@@ -37,10 +37,10 @@ struct ValueReader {
     }
 
     /// Hands captured raw bytes to the visitor, so a big value's bytes never pile up.
-    func drainRaw<V: RDBVisitor>(_ visitor: inout V) {
+    func drainRaw<V: RDBVisitor>(_ visitor: inout V) throws {
         if raw {
             let bytes = input.takeCaptured()
-            if !bytes.isEmpty { visitor.rawValue(info, bytes) }
+            if !bytes.isEmpty { try visitor.rawValue(info, bytes) }
         }
     }
 
@@ -50,10 +50,10 @@ struct ValueReader {
         case 0: try readString(&visitor)
         case 1:
             let info = self.info
-            try readPlainCollection(&visitor) { v, e in v.listElement(info, e) }
+            try readPlainCollection(&visitor) { v, e in try v.listElement(info, e) }
         case 2:
             let info = self.info
-            try readPlainCollection(&visitor) { v, e in v.setMember(info, e) }
+            try readPlainCollection(&visitor) { v, e in try v.setMember(info, e) }
         case 3, 5: try readPlainZset(&visitor, binary: info.typeCode == 5)
         case 4: try readPlainHash(&visitor)
         case 6: throw reader.fail(.unsupported("a pre-release (Redis 4.0 RC) module value, type 6, cannot be skipped"))
@@ -94,7 +94,7 @@ struct ValueReader {
             count = bytes.count
             loadedEncoding = v < 3 ? .int : loadedEncodingFor(bytes)
             if elements {
-                bytes.withUnsafeBytes { visitor.stringChunk(info, $0, offset: 0, total: bytes.count) }
+                try bytes.withUnsafeBytes { try visitor.stringChunk(info, $0, offset: 0, total: bytes.count) }
             }
             return
         }
@@ -104,7 +104,7 @@ struct ValueReader {
         if total <= 20 {
             let bytes = try input.bytes(total)
             loadedEncoding = loadedEncodingFor(bytes)
-            if elements { bytes.withUnsafeBytes { visitor.stringChunk(info, $0, offset: 0, total: total) } }
+            if elements { try bytes.withUnsafeBytes { try visitor.stringChunk(info, $0, offset: 0, total: total) } }
             return
         }
         loadedEncoding = total <= 44 ? .embstr : .raw
@@ -113,13 +113,22 @@ struct ValueReader {
         let elements = self.elements
         let raw = self.raw
         let input = self.input
-        try input.chunks(total) { piece in
-            if elements { visitor.stringChunk(keyInfo, piece, offset: done, total: total) }
-            done += piece.count
-            if raw {
-                let bytes = input.takeCaptured()
-                if !bytes.isEmpty { visitor.rawValue(keyInfo, bytes) }
+        // The input's chunk walk takes RDB errors only: a visitor's error stops it through one
+        // and comes out as itself.
+        var failure = CallbackFailure()
+        do {
+            try input.chunks(total) { piece throws(RDBError) in
+                failure.call { if elements { try visitor.stringChunk(keyInfo, piece, offset: done, total: total) } }
+                done += piece.count
+                if raw {
+                    let bytes = input.takeCaptured()
+                    if !bytes.isEmpty { failure.call { try visitor.rawValue(keyInfo, bytes) } }
+                }
+                if failure.failed { throw RDBError(.unsupported("stopped by the visitor"), offset: 0) }
             }
+        } catch {
+            try failure.rethrow()
+            throw error
         }
     }
 
@@ -132,15 +141,15 @@ struct ValueReader {
 
     // MARK: Plain (hashtable / linked list / skiplist) encodings
 
-    mutating func readPlainCollection<V: RDBVisitor>(_ visitor: inout V, _ deliver: (inout V, [UInt8]) -> Void) throws {
+    mutating func readPlainCollection<V: RDBVisitor>(_ visitor: inout V, _ deliver: (inout V, [UInt8]) throws -> Void) throws {
         let n = try reader.count("collection")
         for _ in 0..<n {
             if elements {
-                deliver(&visitor, try reader.string())
+                try deliver(&visitor, try reader.string())
             } else {
                 try reader.skipString()
             }
-            drainRaw(&visitor)
+            try drainRaw(&visitor)
         }
         count = n
     }
@@ -152,8 +161,8 @@ struct ValueReader {
             let m = try reader.string()
             let score = binary ? try reader.binaryDouble() : try reader.textDouble()
             if score.isNaN { throw corrupt("zset", "score of a member is NaN") }
-            if elements { visitor.zsetMember(info, m, score: score) }
-            drainRaw(&visitor)
+            if elements { try visitor.zsetMember(info, m, score: score) }
+            try drainRaw(&visitor)
         }
         count = n
     }
@@ -165,12 +174,12 @@ struct ValueReader {
             if elements {
                 let f = try reader.string()
                 let v = try reader.string()
-                visitor.hashField(info, f, v, expireAtMs: nil)
+                try visitor.hashField(info, f, v, expireAtMs: nil)
             } else {
                 try reader.skipString()
                 try reader.skipString()
             }
-            drainRaw(&visitor)
+            try drainRaw(&visitor)
         }
         count = n
     }
@@ -182,8 +191,8 @@ struct ValueReader {
             let f = try reader.string()
             let v = try reader.string()
             let t = Int64(bitPattern: try input.uintLE(8))
-            if elements { visitor.hashField(info, f, v, expireAtMs: t >= 0 ? t : nil) }
-            drainRaw(&visitor)
+            if elements { try visitor.hashField(info, f, v, expireAtMs: t >= 0 ? t : nil) }
+            try drainRaw(&visitor)
         }
         count = n
     }
@@ -205,8 +214,8 @@ struct ValueReader {
                 guard !overflow, abs < (1 << 48) else { throw corrupt("hash", "field TTL \(ttl) is out of range") }
                 at = Int64(abs)
             }
-            if elements { visitor.hashField(info, f, v, expireAtMs: at) }
-            drainRaw(&visitor)
+            if elements { try visitor.hashField(info, f, v, expireAtMs: at) }
+            try drainRaw(&visitor)
         }
         count = n
     }
@@ -217,7 +226,7 @@ struct ValueReader {
         let id = try reader.length()
         let name = reader.moduleName(id)
         try reader.skipModuleValue(name)
-        if elements { visitor.moduleValue(info, name: name, moduleID: id) }
+        if elements { try visitor.moduleValue(info, name: name, moduleID: id) }
         count = 0
     }
 
@@ -228,7 +237,10 @@ struct ValueReader {
         let info = self.info
         let elements = self.elements
         count = try checked(at) {
-            try walkZipmap(b) { f, v in if elements { visitor.hashField(info, f, v, expireAtMs: nil) } }
+            var failure = CallbackFailure()
+            let n = try walkZipmap(b) { f, v in if elements { failure.call { try visitor.hashField(info, f, v, expireAtMs: nil) } } }
+            try failure.rethrow()
+            return n
         }
     }
 
@@ -238,7 +250,10 @@ struct ValueReader {
         let info = self.info
         let elements = self.elements
         count = try checked(at) {
-            try walkIntset(b) { v in if elements { visitor.setMember(info, Array(String(v).utf8)) } }
+            var failure = CallbackFailure()
+            let n = try walkIntset(b) { v in if elements { failure.call { try visitor.setMember(info, Array(String(v).utf8)) } } }
+            try failure.rethrow()
+            return n
         }
     }
 
@@ -248,7 +263,7 @@ struct ValueReader {
         try checked(at) {
             var it = try ZiplistIterator(b)
             while let e = try it.next() {
-                if elements { visitor.listElement(info, e.materialize(b)) }
+                if elements { try visitor.listElement(info, e.materialize(b)) }
                 count += 1
             }
         }
@@ -265,7 +280,7 @@ struct ValueReader {
             while let e = try it.next() {
                 let member = e.materialize(b)
                 guard seen.insert(HashedBytes(member)).inserted else { throw BlobError("listpack", "duplicate set member '\(RDBError.printable(member))'") }
-                if elements { visitor.setMember(info, member) }
+                if elements { try visitor.setMember(info, member) }
                 count += 1
             }
             if count == 0 { throw BlobError("listpack", "a set listpack with no members") }
@@ -309,7 +324,7 @@ struct ValueReader {
         let elements = self.elements
         count = try checked(at) {
             try pairs(b, ziplist: ziplist, what: "hash") { f, v in
-                if elements { visitor.hashField(info, f.materialize(b), v.materialize(b), expireAtMs: nil) }
+                if elements { try visitor.hashField(info, f.materialize(b), v.materialize(b), expireAtMs: nil) }
             }
         }
     }
@@ -332,7 +347,7 @@ struct ValueReader {
                     }
                     score = d
                 }
-                if elements { visitor.zsetMember(info, m.materialize(b), score: score) }
+                if elements { try visitor.zsetMember(info, m.materialize(b), score: score) }
             }
         }
     }
@@ -351,7 +366,7 @@ struct ValueReader {
                     throw BlobError("listpack", "entries of a hash with field TTLs are not a multiple of 3")
                 }
                 guard let ttl = t.integer(b), ttl >= 0 else { throw BlobError("listpack", "field TTL is not a non-negative integer") }
-                if elements { visitor.hashField(info, f.materialize(b), v.materialize(b), expireAtMs: ttl == 0 ? nil : ttl) }
+                if elements { try visitor.hashField(info, f.materialize(b), v.materialize(b), expireAtMs: ttl == 0 ? nil : ttl) }
                 count += 1
             }
         }
@@ -374,14 +389,14 @@ struct ValueReader {
             let (b, at) = try blob()
             guard !b.isEmpty else { throw corrupt("quicklist", "empty node", at: at) }
             if container == 1 {
-                if elements { visitor.listElement(info, Array(b)) }
+                if elements { try visitor.listElement(info, Array(b)) }
                 count += 1
             } else if version == 2 {
                 packedNodes += 1
                 try checked(at) {
                     var it = try ListpackIterator(b)
                     while let e = try it.next() {
-                        if elements { visitor.listElement(info, e.materialize(b)) }
+                        if elements { try visitor.listElement(info, e.materialize(b)) }
                         count += 1
                     }
                 }
@@ -389,12 +404,12 @@ struct ValueReader {
                 try checked(at) {
                     var it = try ZiplistIterator(b)
                     while let e = try it.next() {
-                        if elements { visitor.listElement(info, e.materialize(b)) }
+                        if elements { try visitor.listElement(info, e.materialize(b)) }
                         count += 1
                     }
                 }
             }
-            drainRaw(&visitor)
+            try drainRaw(&visitor)
         }
         // From Redis 7.2 (RDB 11) and in Valkey, a list that fits one listpack node is kept as a
         // plain listpack after loading (t_list.c listTypeTryConversion); 7.0 keeps a quicklist.
@@ -422,4 +437,21 @@ struct HashedBytes: Hashable {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
     static func == (a: HashedBytes, b: HashedBytes) -> Bool { a.bytes == b.bytes }
+}
+
+/// Visitor callbacks made inside a walk whose body cannot throw them (the packed encodings'
+/// walkers throw `BlobError` only): the first error is kept and later callbacks are skipped;
+/// `rethrow()` throws it once the walk is over.
+struct CallbackFailure {
+    private var error: (any Error)?
+    var failed: Bool { error != nil }
+
+    mutating func call(_ body: () throws -> Void) {
+        guard error == nil else { return }
+        do { try body() } catch { self.error = error }
+    }
+
+    func rethrow() throws {
+        if let error { throw error }
+    }
 }

@@ -79,8 +79,8 @@ import Testing
         for cut in [5, 100, bytes.count / 2] {
             var a = Model()
             var b = Model()
-            let plain = Result { () throws(RDBError) in try RDBReader(Failing(inner: MemorySource(bytes), left: cut), bufferSize: 64).read(into: &a) }
-            let ahead = Result { () throws(RDBError) in
+            let plain = Result { () throws in try RDBReader(Failing(inner: MemorySource(bytes), left: cut), bufferSize: 64).read(into: &a) }
+            let ahead = Result { () throws in
                 try RDBReader(Failing(inner: MemorySource(bytes), left: cut), bufferSize: 64, readAheadChunk: 32).read(into: &b)
             }
             #expect(String(describing: plain) == String(describing: ahead), "cut at \(cut)")

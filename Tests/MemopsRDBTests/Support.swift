@@ -149,7 +149,13 @@ struct Model: RDBVisitor {
     /// Reads `bytes` into a new model.
     static func read(_ bytes: [UInt8]) throws(RDBError) -> Model {
         var m = Model()
-        try RDBReader(MemorySource(bytes)).read(into: &m)
+        do {
+            try RDBReader(MemorySource(bytes)).read(into: &m)
+        } catch let e as RDBError {
+            throw e
+        } catch {
+            Issue.record("the model's callbacks do not throw, yet \(error) came out of the reader")
+        }
         return m
     }
 

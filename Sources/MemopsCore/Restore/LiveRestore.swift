@@ -1,18 +1,14 @@
 import Foundation
 import MemopsRDB
 
-/// A byte source that counts what it hands out and can be told to stop: the RDB reader's
-/// visitor callbacks cannot throw, so a restore that must end early (the connection broke)
-/// makes the next read throw instead of reading the rest of the file for nothing.
-final class ControlledSource: ByteSource {
+/// A byte source that counts what it hands out, for progress.
+final class CountingSource: ByteSource {
     private var inner: any ByteSource
     private(set) var bytesRead: UInt64 = 0
-    var abort: (any Error)?
 
     init(_ inner: any ByteSource) { self.inner = inner }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if let abort { throw abort }
         let n = try inner.read(into: buffer)
         bytesRead += UInt64(n)
         return n
@@ -122,7 +118,7 @@ public struct LiveRestore {
     /// Reads the backup into `visitor`; a visitor's stored error aborts the read and wins over
     /// the reader's; any other reader error means the backup is corrupt.
     private func read<V: AbortingVisitor>(_ visitor: inout V, progress: ((UInt64, UInt64?) -> Void)?, total: UInt64?) throws {
-        let source = ControlledSource(try openRDB(path: options.backup))
+        let source = CountingSource(try openRDB(path: options.backup))
         let reader = RDBReader(source)
         var tracker = ProgressVisitor(inner: visitor, source: source, progress: progress, total: total)
         defer { visitor = tracker.inner }
@@ -131,6 +127,7 @@ public struct LiveRestore {
         } catch {
             visitor = tracker.inner
             if let stored = visitor.error { throw stored }
+            guard let error = error as? RDBError else { throw error }
             if let written = visitor.keysWritten, written > 0 {
                 throw RestoreError.corruptAfterWriting(path: options.backup, reason: error.description, keysWritten: written)
             }
@@ -160,46 +157,21 @@ protocol AbortingVisitor: RDBVisitor {
 }
 
 /// Forwards everything to another visitor, reports progress at each key's end, and stops the
-/// source once the inner visitor has recorded an error.
-struct ProgressVisitor<Inner: AbortingVisitor>: RDBVisitor {
+/// read (by throwing it) once the inner visitor has recorded an error.
+struct ProgressVisitor<Inner: AbortingVisitor>: ForwardingVisitor {
     var inner: Inner
-    let source: ControlledSource
+    let source: CountingSource
     let progress: ((UInt64, UInt64?) -> Void)?
     let total: UInt64?
 
-    mutating func header(_ header: RDBHeader) { inner.header(header) }
-    mutating func selectDB(_ db: Int) { inner.selectDB(db) }
-    mutating func function(code: [UInt8], record: [UInt8]) { inner.function(code: code, record: record) }
-    mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery { inner.beginKey(info) }
-    mutating func rawValue(_ info: RDBKeyInfo, _ bytes: [UInt8]) { inner.rawValue(info, bytes) }
-    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) { inner.listElement(info, element) }
-    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) { inner.setMember(info, member) }
-    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) { inner.zsetMember(info, member, score: score) }
-    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) {
-        inner.hashField(info, field, value, expireAtMs: expireAtMs)
-    }
-    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) {
-        inner.streamEntry(info, id: id, fields: fields)
-    }
-    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) { inner.streamInfo(info, stream) }
-    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) { inner.streamGroup(info, group) }
-    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) {
-        inner.streamPending(info, group: group, id: id, deliveryTimeMs: deliveryTimeMs, deliveryCount: deliveryCount)
-    }
-    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) {
-        inner.streamConsumer(info, group: group, consumer)
-    }
-    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) {
-        inner.streamConsumerPending(info, group: group, consumer: consumer, id: id)
-    }
-    mutating func moduleValue(_ info: RDBKeyInfo, name: String, moduleID: UInt64) { inner.moduleValue(info, name: name, moduleID: moduleID) }
-    mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
-        inner.endKey(info, summary)
-        if let error = inner.error { source.abort = error }
+    mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) throws {
+        try inner.endKey(info, summary)
+        if let error = inner.error { throw error }
         progress?(source.bytesRead, total)
     }
-    mutating func end(checksum: RDBChecksum, offset: Int) {
-        inner.end(checksum: checksum, offset: offset)
+
+    mutating func end(checksum: RDBChecksum, offset: Int) throws {
+        try inner.end(checksum: checksum, offset: offset)
         progress?(source.bytesRead, total)
     }
 }

@@ -244,7 +244,7 @@ public struct OfflineRestore {
         }
         var visitor = Header()
         do {
-            try RDBReader(ControlledSource(try openRDB(path: path))).read(into: &visitor)
+            try RDBReader(try openRDB(path: path)).read(into: &visitor)
         } catch {
             throw RestoreError.corruptBackup(path: path, reason: String(describing: error))
         }

@@ -225,7 +225,7 @@ public func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o
 }
 
 /// Reads a whole RDB from any source into `visitor` (opens the existential for the generic reader).
-public func readRDB<S: ByteSource, V: RDBVisitor>(_ source: S, into visitor: inout V) throws(RDBError) -> RDBChecksum {
+public func readRDB<S: ByteSource, V: RDBVisitor>(_ source: S, into visitor: inout V) throws -> RDBChecksum {
     try RDBReader(source).read(into: &visitor)
 }
 
