@@ -134,7 +134,31 @@ public struct BackupManifest: Codable, Sendable, Equatable {
 
     public static func decode(_ data: Data) throws -> BackupManifest {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        // Exactly the form `encoded()` writes (2026-12-02T01:00:02Z): Foundation's .iso8601
+        // also took "01:00:0.1Z" and read a time the manifest never held (found by fuzzing).
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard BackupManifest.isTimestamp(text), let date = ISO8601DateFormatter().date(from: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(text) is not a UTC time like 2026-12-02T01:00:02Z"))
+            }
+            return date
+        }
         return try decoder.decode(BackupManifest.self, from: data)
+    }
+
+    /// YYYY-MM-DDTHH:MM:SSZ, digits where digits go.
+    static func isTimestamp(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        guard b.count == 20 else { return false }
+        for (i, c) in b.enumerated() {
+            switch i {
+            case 4, 7: if c != UInt8(ascii: "-") { return false }
+            case 10: if c != UInt8(ascii: "T") { return false }
+            case 13, 16: if c != UInt8(ascii: ":") { return false }
+            case 19: if c != UInt8(ascii: "Z") { return false }
+            default: if !(c >= 0x30 && c <= 0x39) { return false }
+            }
+        }
+        return true
     }
 }

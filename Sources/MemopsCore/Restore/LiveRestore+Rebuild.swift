@@ -8,8 +8,8 @@ import MemopsRDB
 /// renamed into place, so the key appears whole or not at all.
 extension RestoreVisitor {
     /// Starts rebuilding `info`'s key under a temporary name (any earlier one of that name deleted).
-    mutating func startRebuild(_ info: RDBKeyInfo) {
-        flushRecording()
+    mutating func startRebuild(_ info: RDBKeyInfo) throws {
+        try flushRecording()
         rebuildCount += 1
         rebuild = Rebuild(db: options.targetDB ?? info.db, key: info.key,
                           temp: Array("memops:restore:tmp:\(getpid()):\(rebuildCount)".utf8))
@@ -18,78 +18,78 @@ extension RestoreVisitor {
 
     /// A string is rebuilt only when its payload is longer than the target takes in one bulk
     /// string (proto-max-bulk-len set low): APPEND, a piece at a time.
-    mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) {
+    mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) throws {
         guard rebuild != nil else { return }
-        rebuildCommand([Array("APPEND".utf8), rebuild!.temp, Array(chunk)])
+        try rebuildCommand([Array("APPEND".utf8), rebuild!.temp, Array(chunk)])
     }
 
-    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) { rebuildAdd("RPUSH", [element]) }
-    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) { rebuildAdd("SADD", [member]) }
-    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) {
-        rebuildAdd("ZADD", [Array(Rebuild.score(score).utf8), member])
+    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) throws { try rebuildAdd("RPUSH", [element]) }
+    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) throws { try rebuildAdd("SADD", [member]) }
+    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) throws {
+        try rebuildAdd("ZADD", [Array(Rebuild.score(score).utf8), member])
     }
 
-    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) {
-        rebuildAdd("HSET", [field, value])
+    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) throws {
+        try rebuildAdd("HSET", [field, value])
         guard let at = expireAtMs, rebuild != nil else { return }
         guard target.rdbVersion >= 12 else {
             rebuild!.failure = "hash fields with their own TTLs (HPEXPIRE), which \(target) does not have"
             return
         }
-        rebuildCommand([Array("HPEXPIREAT".utf8), rebuild!.temp, Array(String(at).utf8), Array("FIELDS".utf8), Array("1".utf8), field])
+        try rebuildCommand([Array("HPEXPIREAT".utf8), rebuild!.temp, Array(String(at).utf8), Array("FIELDS".utf8), Array("1".utf8), field])
     }
 
-    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) {
+    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) throws {
         guard rebuild != nil else { return }
         rebuild!.streamEntries += 1
-        rebuildCommand([Array("XADD".utf8), rebuild!.temp, Array(id.description.utf8)] + fields.flatMap { [$0.field, $0.value] })
+        try rebuildCommand([Array("XADD".utf8), rebuild!.temp, Array(id.description.utf8)] + fields.flatMap { [$0.field, $0.value] })
     }
 
-    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) {
+    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) throws {
         guard rebuild != nil else { return }
         let temp = rebuild!.temp
         if rebuild!.streamEntries == 0 {
             // Every entry was deleted: create the stream, then empty it, so XSETID has a key.
-            rebuildCommand([Array("XADD".utf8), temp, Array("0-1".utf8), Array("x".utf8), Array("x".utf8)])
-            rebuildCommand([Array("XDEL".utf8), temp, Array("0-1".utf8)])
+            try rebuildCommand([Array("XADD".utf8), temp, Array("0-1".utf8), Array("x".utf8), Array("x".utf8)])
+            try rebuildCommand([Array("XDEL".utf8), temp, Array("0-1".utf8)])
         }
         var setID: [[UInt8]] = [Array("XSETID".utf8), temp, Array(stream.lastID.description.utf8)]
         // ENTRIESADDED / MAXDELETEDID (and ENTRIESREAD below) exist from redis 7.0 (RDB 10) on.
         if let added = stream.entriesAdded, let maxDeleted = stream.maxDeletedID, target.rdbVersion >= 10 {
             setID += [Array("ENTRIESADDED".utf8), Array(String(added).utf8), Array("MAXDELETEDID".utf8), Array(maxDeleted.description.utf8)]
         }
-        rebuildCommand(setID)
+        try rebuildCommand(setID)
     }
 
-    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) {
+    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) throws {
         guard rebuild != nil else { return }
         var create: [[UInt8]] = [Array("XGROUP".utf8), Array("CREATE".utf8), rebuild!.temp, group.name, Array(group.lastDeliveredID.description.utf8)]
         if let read = group.entriesRead, target.rdbVersion >= 10 { create += [Array("ENTRIESREAD".utf8), Array(String(read).utf8)] }
-        rebuildCommand(create)
+        try rebuildCommand(create)
         rebuild!.pending = [:]
     }
 
-    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) {
+    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) throws {
         rebuild?.pending[id] = (deliveryTimeMs, deliveryCount)
     }
 
-    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) {
+    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) throws {
         guard rebuild != nil else { return }
-        rebuildCommand([Array("XGROUP".utf8), Array("CREATECONSUMER".utf8), rebuild!.temp, group, consumer.name])
+        try rebuildCommand([Array("XGROUP".utf8), Array("CREATECONSUMER".utf8), rebuild!.temp, group, consumer.name])
     }
 
-    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) {
+    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) throws {
         guard rebuild != nil else { return }
         let (time, count) = rebuild!.pending[id] ?? (0, 1)
         // FORCE puts the entry in the PEL as it was; JUSTID leaves the delivery count to RETRYCOUNT.
-        rebuildCommand([Array("XCLAIM".utf8), rebuild!.temp, group, consumer, Array("0".utf8), Array(id.description.utf8),
+        try rebuildCommand([Array("XCLAIM".utf8), rebuild!.temp, group, consumer, Array("0".utf8), Array(id.description.utf8),
                         Array("TIME".utf8), Array(String(time).utf8), Array("RETRYCOUNT".utf8), Array(String(count).utf8),
                         Array("FORCE".utf8), Array("JUSTID".utf8)])
     }
 
     /// Adds elements to the variadic command being built (RPUSH, SADD, ZADD, HSET), starting a
     /// new one when the command changes or holds enough.
-    private mutating func rebuildAdd(_ name: String, _ args: [[UInt8]]) {
+    private mutating func rebuildAdd(_ name: String, _ args: [[UInt8]]) throws {
         guard rebuild != nil, rebuild!.failure == nil else { return }
         if rebuild!.open.first != Array(name.utf8) || rebuild!.open.count >= 1_024 {
             rebuild!.closeOpen()
@@ -97,23 +97,23 @@ extension RestoreVisitor {
         }
         rebuild!.open += args
         rebuild!.add(args)
-        if rebuild!.held >= options.batchBytes { sendRebuild() }
+        if rebuild!.held >= options.batchBytes { try sendRebuild() }
     }
 
     /// Queues one whole command of the key being rebuilt.
-    mutating func rebuildCommand(_ command: [[UInt8]]) {
+    mutating func rebuildCommand(_ command: [[UInt8]]) throws {
         guard rebuild != nil, rebuild!.failure == nil else { return }
         rebuild!.closeOpen()
         rebuild!.commands.append(command)
         rebuild!.add(command)
-        if rebuild!.held >= options.batchBytes { sendRebuild() }
+        if rebuild!.held >= options.batchBytes { try sendRebuild() }
     }
 
     /// Sends what the rebuild has queued. Until its last batch the temporary key gets a day's
     /// TTL each time, so an interrupted restore leaves nothing behind for long.
-    private mutating func sendRebuild(final: Bool = false) {
-        drainRecording()
-        guard var r = rebuild, error == nil, r.failure == nil else { return }
+    private mutating func sendRebuild(final: Bool = false) throws {
+        try drainRecording()
+        guard var r = rebuild, r.failure == nil else { return }
         r.closeOpen()
         var commands: [[[UInt8]]] = [[Array("SELECT".utf8), Array(String(r.db).utf8)]] + r.commands
         if !final { commands.append([Array("PEXPIRE".utf8), r.temp, Array("86400000".utf8)]) }
@@ -122,45 +122,36 @@ extension RestoreVisitor {
         r.bytes = 0
         r.held = 0
         rebuild = r
-        do {
-            for (command, reply) in zip(commands, try redis.pipeline(commands)) {
-                if let m = reply.errorMessage {
-                    if LiveRestore.isFatal(m) {
-                        throw RedisConnection.classify(m, server: redis.config.description, command: String(decoding: command[0], as: UTF8.self))
-                    }
-                    rebuild!.failure = "\(String(decoding: command[0], as: UTF8.self)) failed: \(m)"
-                    break
+        for (command, reply) in zip(commands, try redis.pipeline(commands)) {
+            if let m = reply.errorMessage {
+                if LiveRestore.isFatal(m) {
+                    throw RedisConnection.classify(m, server: redis.config.description, command: String(decoding: command[0], as: UTF8.self))
                 }
+                rebuild!.failure = "\(String(decoding: command[0], as: UTF8.self)) failed: \(m)"
+                break
             }
-        } catch {
-            self.error = error
         }
     }
 
     /// Sets the TTL and, once every command of the key has succeeded, renames it into place
     /// (RENAME for --on-conflict replace, RENAMENX otherwise); drops it when something failed.
-    mutating func finishRebuild(_ info: RDBKeyInfo) {
+    mutating func finishRebuild(_ info: RDBKeyInfo) throws {
         defer { rebuild = nil }
         let ttl = KeyDecision.ttl(info, nowMs: nowMs)
         guard let temp = rebuild?.temp else { return }
-        rebuildCommand(ttl > 0 ? [Array("PEXPIREAT".utf8), temp, Array(String(ttl).utf8)] : [Array("PERSIST".utf8), temp])
-        sendRebuild(final: true)
-        guard error == nil, let r = rebuild else { return }
+        try rebuildCommand(ttl > 0 ? [Array("PEXPIREAT".utf8), temp, Array(String(ttl).utf8)] : [Array("PERSIST".utf8), temp])
+        try sendRebuild(final: true)
+        guard let r = rebuild else { return }
         let select: [[UInt8]] = [Array("SELECT".utf8), Array(String(r.db).utf8)]
         var failure = r.failure
         var existed = false
         var renamed = false
         if failure == nil {
             let rename: [[UInt8]] = [Array(options.onConflict == .replace ? "RENAME".utf8 : "RENAMENX".utf8), temp, r.key]
-            do {
-                let replies = try redis.pipeline([select, [Array("EXISTS".utf8), r.key], rename])
-                existed = replies[1].integer == 1
-                if let m = replies[2].errorMessage ?? replies[0].errorMessage { failure = "RENAME failed: \(m)" }
-                renamed = replies[2].errorMessage == nil && replies[2].integer != 0
-            } catch {
-                self.error = error
-                return
-            }
+            let replies = try redis.pipeline([select, [Array("EXISTS".utf8), r.key], rename])
+            existed = replies[1].integer == 1
+            if let m = replies[2].errorMessage ?? replies[0].errorMessage { failure = "RENAME failed: \(m)" }
+            renamed = replies[2].errorMessage == nil && replies[2].integer != 0
         }
         if !renamed { _ = try? redis.pipeline([select, [Array("DEL".utf8), temp]]) }
         if let failure {
@@ -231,29 +222,29 @@ struct Rebuild {
 struct SpoolRebuilder: RDBVisitor {
     var outer: RestoreVisitor
 
-    mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery { .elements }
-    mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) {
-        outer.stringChunk(info, chunk, offset: offset, total: total)
+    mutating func beginKey(_ info: RDBKeyInfo) throws -> RDBDelivery { .elements }
+    mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) throws {
+        try outer.stringChunk(info, chunk, offset: offset, total: total)
     }
-    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) { outer.listElement(info, element) }
-    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) { outer.setMember(info, member) }
-    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) { outer.zsetMember(info, member, score: score) }
-    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) {
-        outer.hashField(info, field, value, expireAtMs: expireAtMs)
+    mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) throws { try outer.listElement(info, element) }
+    mutating func setMember(_ info: RDBKeyInfo, _ member: [UInt8]) throws { try outer.setMember(info, member) }
+    mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) throws { try outer.zsetMember(info, member, score: score) }
+    mutating func hashField(_ info: RDBKeyInfo, _ field: [UInt8], _ value: [UInt8], expireAtMs: Int64?) throws {
+        try outer.hashField(info, field, value, expireAtMs: expireAtMs)
     }
-    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) {
-        outer.streamEntry(info, id: id, fields: fields)
+    mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) throws {
+        try outer.streamEntry(info, id: id, fields: fields)
     }
-    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) { outer.streamInfo(info, stream) }
-    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) { outer.streamGroup(info, group) }
-    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) {
-        outer.streamPending(info, group: group, id: id, deliveryTimeMs: deliveryTimeMs, deliveryCount: deliveryCount)
+    mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) throws { try outer.streamInfo(info, stream) }
+    mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) throws { try outer.streamGroup(info, group) }
+    mutating func streamPending(_ info: RDBKeyInfo, group: [UInt8], id: StreamID, deliveryTimeMs: Int64, deliveryCount: UInt64) throws {
+        try outer.streamPending(info, group: group, id: id, deliveryTimeMs: deliveryTimeMs, deliveryCount: deliveryCount)
     }
-    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) {
-        outer.streamConsumer(info, group: group, consumer)
+    mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) throws {
+        try outer.streamConsumer(info, group: group, consumer)
     }
-    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) {
-        outer.streamConsumerPending(info, group: group, consumer: consumer, id: id)
+    mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) throws {
+        try outer.streamConsumerPending(info, group: group, consumer: consumer, id: id)
     }
 }
 

@@ -90,7 +90,6 @@ public struct LiveRestore {
             plan.onKey = plannedKey
             try read(&plan, progress: progress.map { p in { p(.check, $0, $1) } }, total: total)
             try plan.flushExists()
-            if let error = plan.error { throw error }
             result = plan.result
             if options.dryRun {
                 result.seconds = Date().timeIntervalSince(started)
@@ -115,9 +114,9 @@ public struct LiveRestore {
         return result
     }
 
-    /// Reads the backup into `visitor`; a visitor's stored error aborts the read and wins over
-    /// the reader's; any other reader error means the backup is corrupt.
-    private func read<V: AbortingVisitor>(_ visitor: inout V, progress: ((UInt64, UInt64?) -> Void)?, total: UInt64?) throws {
+    /// Reads the backup into `visitor`; a visitor's error (the target failing) stops the read
+    /// and comes out as itself; a reader error means the backup is corrupt.
+    private func read<V: RestorePassVisitor>(_ visitor: inout V, progress: ((UInt64, UInt64?) -> Void)?, total: UInt64?) throws {
         let source = CountingSource(try openRDB(path: options.backup))
         let reader = RDBReader(source)
         var tracker = ProgressVisitor(inner: visitor, source: source, progress: progress, total: total)
@@ -126,7 +125,6 @@ public struct LiveRestore {
             try reader.read(into: &tracker)
         } catch {
             visitor = tracker.inner
-            if let stored = visitor.error { throw stored }
             guard let error = error as? RDBError else { throw error }
             if let written = visitor.keysWritten, written > 0 {
                 throw RestoreError.corruptAfterWriting(path: options.backup, reason: error.description, keysWritten: written)
@@ -149,16 +147,14 @@ public struct LiveRestore {
     }
 }
 
-/// A visitor that may have to stop the read: it records the error, the source then throws.
-protocol AbortingVisitor: RDBVisitor {
-    var error: (any Error)? { get }
+/// A visitor of a restore pass: how many keys it wrote when the read failed.
+protocol RestorePassVisitor: RDBVisitor {
     /// Keys written so far, for a visitor that writes.
     var keysWritten: Int? { get }
 }
 
-/// Forwards everything to another visitor, reports progress at each key's end, and stops the
-/// read (by throwing it) once the inner visitor has recorded an error.
-struct ProgressVisitor<Inner: AbortingVisitor>: ForwardingVisitor {
+/// Forwards everything to another visitor and reports progress at each key's end.
+struct ProgressVisitor<Inner: RestorePassVisitor>: ForwardingVisitor {
     var inner: Inner
     let source: CountingSource
     let progress: ((UInt64, UInt64?) -> Void)?
@@ -166,7 +162,6 @@ struct ProgressVisitor<Inner: AbortingVisitor>: ForwardingVisitor {
 
     mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) throws {
         try inner.endKey(info, summary)
-        if let error = inner.error { throw error }
         progress?(source.bytesRead, total)
     }
 
@@ -231,7 +226,7 @@ public struct PlannedKey: Sendable {
 }
 
 /// Pass one: validation, counts, bytes and (when given a connection) conflicts.
-struct PlanVisitor: AbortingVisitor {
+struct PlanVisitor: RestorePassVisitor {
     let options: LiveRestoreOptions
     let target: TargetServer
     let nowMs: Int64
@@ -239,7 +234,6 @@ struct PlanVisitor: AbortingVisitor {
     var result: LiveRestoreResult
     var header = RDBHeader(flavor: .redis, version: 0)
     var pending: [(db: Int, key: [UInt8], planned: PlannedKey)] = []
-    var error: (any Error)?
     var keysWritten: Int? { nil }
     /// Called with each selected key (after its conflict check) when set.
     var onKey: ((PlannedKey) -> Void)?
@@ -252,16 +246,16 @@ struct PlanVisitor: AbortingVisitor {
         self.result = result
     }
 
-    mutating func header(_ header: RDBHeader) {
+    mutating func header(_ header: RDBHeader) throws {
         self.header = header
         result.backupHeader = header
     }
 
-    mutating func function(code: [UInt8], record: [UInt8]) { result.functionLibraries += 1 }
+    mutating func function(code: [UInt8], record: [UInt8]) throws { result.functionLibraries += 1 }
 
-    mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery { .summary }
+    mutating func beginKey(_ info: RDBKeyInfo) throws -> RDBDelivery { .summary }
 
-    mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
+    mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) throws {
         result.keysInBackup += 1
         let decision = KeyDecision.decide(info, header: header, options: options, target: target, nowMs: nowMs)
         // The listing's record is built only for a caller that lists keys (a dry run) or
@@ -294,13 +288,13 @@ struct PlanVisitor: AbortingVisitor {
             }
             // type byte + value + 2-byte version + CRC64, as sent (for a rebuilt key, an estimate).
             result.bytes += UInt64(summary.valueBytes + 11)
-            guard redis != nil, error == nil else {
+            guard redis != nil else {
                 if let onKey { onKey(planned(action)) }
                 return
             }
             pending.append((options.targetDB ?? info.db, info.key, planned(action)))
             if pending.count >= options.batchKeys {
-                do { try flushExists() } catch { self.error = error }
+                try flushExists()
             }
         }
     }
@@ -342,7 +336,7 @@ struct PlanVisitor: AbortingVisitor {
 }
 
 /// Pass two: builds each selected key's RESTORE from its stored bytes and sends them in batches.
-struct RestoreVisitor: AbortingVisitor {
+struct RestoreVisitor: RestorePassVisitor {
     /// One queued RESTORE: whose reply it is.
     struct Queued {
         var db: Int
@@ -356,7 +350,6 @@ struct RestoreVisitor: AbortingVisitor {
     let sender: BatchSender
     var result = LiveRestoreResult()
     var header = RDBHeader(flavor: .redis, version: 0)
-    var error: (any Error)?
     /// Keys written so far, once the batches handed to the sender have been answered.
     var keysWritten: Int? {
         try? sender.drain()
@@ -393,22 +386,21 @@ struct RestoreVisitor: AbortingVisitor {
         result.target = target
     }
 
-    mutating func header(_ header: RDBHeader) {
+    mutating func header(_ header: RDBHeader) throws {
         self.header = header
         result.backupHeader = header
     }
 
-    mutating func function(code: [UInt8], record: [UInt8]) {
+    mutating func function(code: [UInt8], record: [UInt8]) throws {
         result.functionLibraries += 1
         functionRecords.append(record)
     }
 
-    mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery {
+    mutating func beginKey(_ info: RDBKeyInfo) throws -> RDBDelivery {
         // Libraries come before the keys in an RDB; restore them before the first key.
-        if !functionsDone { restoreFunctions() }
+        if !functionsDone { try restoreFunctions() }
         result.keysInBackup += 1
         stamp = nil
-        guard error == nil else { return .summary }
         switch KeyDecision.decide(info, header: header, options: options, target: target, nowMs: nowMs) {
         case .notSelected: return .summary
         case .expired:
@@ -430,15 +422,15 @@ struct RestoreVisitor: AbortingVisitor {
             return .raw
         case .rebuild:
             result.keysSelected += 1
-            startRebuild(info)
+            try startRebuild(info)
             return .elements
         }
     }
 
-    mutating func rawValue(_ info: RDBKeyInfo, _ bytes: [UInt8]) {
-        guard stamp != nil, error == nil else { return }
+    mutating func rawValue(_ info: RDBKeyInfo, _ bytes: [UInt8]) throws {
+        guard stamp != nil else { return }
         if spooling {
-            spoolWrite(bytes)
+            try spoolWrite(bytes)
             return
         }
         payload += bytes
@@ -447,41 +439,41 @@ struct RestoreVisitor: AbortingVisitor {
             spooling = true
             spoolCRC = DumpPayloadBuilder()
             if spool == nil {
-                do { spool = try SpoolFile(directory: options.spoolDirectory) } catch { self.error = RestoreError.spool(error) }
+                do { spool = try SpoolFile(directory: options.spoolDirectory) } catch { throw RestoreError.spool(error) }
             }
-            spoolWrite(payload)
+            try spoolWrite(payload)
             payload = []
         }
     }
 
     /// Appends to the spool file and the payload's CRC64.
-    private mutating func spoolWrite(_ bytes: [UInt8]) {
-        guard let spool, error == nil else { return }
+    private mutating func spoolWrite(_ bytes: [UInt8]) throws {
+        guard let spool else { return }
         spoolCRC.append(bytes)
-        do { try spool.write(bytes) } catch { self.error = RestoreError.spool(error) }
+        do { try spool.write(bytes) } catch { throw RestoreError.spool(error) }
     }
 
-    mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
+    mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) throws {
         if rebuild != nil {
-            finishRebuild(info)
+            try finishRebuild(info)
             return
         }
-        guard let version = stamp, error == nil else {
+        guard let version = stamp else {
             spooling = false
             spool?.reset()
             return
         }
         if spooling {
-            restoreSpooled(info, version: version)
+            try restoreSpooled(info, version: version)
             return
         }
         var builder = DumpPayloadBuilder()
         builder.append(payload)
         payload += builder.finish(rdbVersion: version)
         let db = options.targetDB ?? info.db
-        if let last = batch.queued.last, last.db != db { flushRecording() }
+        if let last = batch.queued.last, last.db != db { try flushRecording() }
         // A batch stays within batchBytes unless one key alone is bigger.
-        if !batch.queued.isEmpty && batch.bytes + payload.count > options.batchBytes { flushRecording() }
+        if !batch.queued.isEmpty && batch.bytes + payload.count > options.batchBytes { try flushRecording() }
         if batch.queued.isEmpty {
             batch.encoded.begin(argumentCount: 2)
             batch.encoded.argument(Word.select)
@@ -511,11 +503,11 @@ struct RestoreVisitor: AbortingVisitor {
         }
         result.bytes += UInt64(payload.count)
         batch.queued.append(Queued(db: db, key: info.key))
-        if batch.queued.count >= options.batchKeys || batch.bytes >= options.batchBytes { flushRecording() }
+        if batch.queued.count >= options.batchKeys || batch.bytes >= options.batchBytes { try flushRecording() }
     }
 
-    mutating func end(checksum: RDBChecksum, offset: Int) {
-        if !functionsDone { restoreFunctions() }
+    mutating func end(checksum: RDBChecksum, offset: Int) throws {
+        if !functionsDone { try restoreFunctions() }
     }
 
     /// RESTORE of a key whose payload is in the spool file, on its own once the batches before
@@ -524,7 +516,7 @@ struct RestoreVisitor: AbortingVisitor {
     /// whole payload (as its query buffer), and RESTORE stays atomic: the key is restored
     /// whole or not at all. A payload longer than the server's proto-max-bulk-len, which it
     /// would refuse, is rebuilt with commands from the spool file instead.
-    private mutating func restoreSpooled(_ info: RDBKeyInfo, version: Int) {
+    private mutating func restoreSpooled(_ info: RDBKeyInfo, version: Int) throws {
         spooling = false
         guard let spool else { return }
         defer { spool.reset() }
@@ -532,12 +524,11 @@ struct RestoreVisitor: AbortingVisitor {
         let footer = crc.finish(rdbVersion: version)
         let length = spool.count + footer.count
         if length > maxBulk {
-            rebuildFromSpool(info, spool)
+            try rebuildFromSpool(info, spool)
             return
         }
-        flushRecording()
-        drainRecording()
-        guard error == nil else { return }
+        try flushRecording()
+        try drainRecording()
         let db = options.targetDB ?? info.db
         let ttl = KeyDecision.ttl(info, nowMs: nowMs)
         let replace = options.onConflict == .replace
@@ -578,13 +569,9 @@ struct RestoreVisitor: AbortingVisitor {
             try redis.send(tail, during: "RESTORE")
             try BatchSender.count(one, redis: redis, options: options, into: &counts)
         } catch let error as SpoolError {
-            self.error = RestoreError.spool(error)
-            return
-        } catch {
             // A spool that cannot be read back leaves a command half sent: the connection is
             // dropped with the restore, and the server discards the unfinished command.
-            self.error = error
-            return
+            throw RestoreError.spool(error)
         }
         result.bytes += UInt64(length)
         result.restored += counts.restored
@@ -596,28 +583,32 @@ struct RestoreVisitor: AbortingVisitor {
 
     /// Rebuilds a spooled key with plain commands (see LiveRestore+Rebuild.swift): the spool
     /// file is read again, as a one-key RDB, with element callbacks.
-    private mutating func rebuildFromSpool(_ info: RDBKeyInfo, _ spool: SpoolFile) {
+    private mutating func rebuildFromSpool(_ info: RDBKeyInfo, _ spool: SpoolFile) throws {
         if restamped { result.restamped -= 1 }
-        startRebuild(info)
+        try startRebuild(info)
         var rebuilder = SpoolRebuilder(outer: self)
         do {
             try RDBReader(SpoolRDBSource(header: header, spool: spool)).read(into: &rebuilder)
-        } catch {
+        } catch let error as RDBError {
             // The value was read once already, so this is the spool file failing.
-            rebuilder.outer.error = RestoreError.spool(SpoolError(directory: spool.directory, reason: "reading it back: \(error)"))
+            self = rebuilder.outer
+            throw RestoreError.spool(SpoolError(directory: spool.directory, reason: "reading it back: \(error)"))
+        } catch {
+            self = rebuilder.outer
+            throw error
         }
         self = rebuilder.outer
-        finishRebuild(info)
+        try finishRebuild(info)
     }
 
-    mutating func flushRecording() {
-        do { try flush() } catch { self.error = error }
+    mutating func flushRecording() throws {
+        try flush()
     }
 
     /// Hands the queued RESTOREs to the sender as one pipeline (with EXISTS first under
     /// --on-conflict replace, to count overwritten keys); their replies are counted there.
     mutating func flush() throws {
-        guard !batch.queued.isEmpty, error == nil else { return }
+        guard !batch.queued.isEmpty else { return }
         let full = batch
         batch = BatchSender.Batch(counting: full.counting)
         batch.queued.reserveCapacity(full.queued.count)
@@ -626,9 +617,8 @@ struct RestoreVisitor: AbortingVisitor {
     }
 
     /// Waits for the sender to finish what it was handed, before the connection is used here.
-    mutating func drainRecording() {
-        guard error == nil else { return }
-        do { try sender.drain() } catch { self.error = error }
+    mutating func drainRecording() throws {
+        try sender.drain()
     }
 
     /// Sends what is left, waits for every reply, stops the sender and adds up its counts.
@@ -636,7 +626,6 @@ struct RestoreVisitor: AbortingVisitor {
         defer { sender.stop() }
         try flush()
         try sender.drain()
-        if let error { throw error }
         let counts = sender.counts
         result.restored += counts.restored
         result.replaced += counts.replaced
@@ -647,7 +636,7 @@ struct RestoreVisitor: AbortingVisitor {
 
     /// FUNCTION RESTORE of the file's libraries under the chosen policy; a refusal (a library
     /// that exists, under append) is reported, not fatal: the keys do not depend on it.
-    private mutating func restoreFunctions() {
+    private mutating func restoreFunctions() throws {
         functionsDone = true
         guard !functionRecords.isEmpty else { return }
         guard options.functions != .skip else {
@@ -656,21 +645,16 @@ struct RestoreVisitor: AbortingVisitor {
         }
         let version = target.accepts(payloadVersion: header.dumpVersion, from: header.flavor) ? header.dumpVersion : target.rdbVersion
         let payload = DumpPayloadBuilder.functionPayload(records: functionRecords, rdbVersion: version)
-        drainRecording()
-        guard error == nil else { return }
+        try drainRecording()
         let policy = options.functions == .replace ? "REPLACE" : "APPEND"
-        do {
-            let reply = try redis.pipeline([[Array("FUNCTION".utf8), Array("RESTORE".utf8), payload, Array(policy.utf8)]])[0]
-            if let m = reply.errorMessage, LiveRestore.isFatal(m) {
-                self.error = RedisConnection.classify(m, server: redis.config.description, command: "FUNCTION RESTORE")
-            } else if let m = reply.errorMessage {
-                result.functionsRefused = true
-                result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; --functions replace overwrites them" : "")
-            } else {
-                result.functionsOutcome = "\(functionRecords.count) librar\(functionRecords.count == 1 ? "y" : "ies") restored (\(policy))"
-            }
-        } catch {
-            self.error = error
+        let reply = try redis.pipeline([[Array("FUNCTION".utf8), Array("RESTORE".utf8), payload, Array(policy.utf8)]])[0]
+        if let m = reply.errorMessage, LiveRestore.isFatal(m) {
+            throw RedisConnection.classify(m, server: redis.config.description, command: "FUNCTION RESTORE")
+        } else if let m = reply.errorMessage {
+            result.functionsRefused = true
+            result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; --functions replace overwrites them" : "")
+        } else {
+            result.functionsOutcome = "\(functionRecords.count) librar\(functionRecords.count == 1 ? "y" : "ies") restored (\(policy))"
         }
         functionRecords.removeAll()
     }
