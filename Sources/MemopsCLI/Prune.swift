@@ -75,26 +75,10 @@ extension MemopsCommand {
             if undo != nil && targets > 0 { throw ValidationError("--undo cannot be combined with targets") }
             if fixTTL && !expiredPolicy { throw ValidationError("--fix-ttl goes with --expired-policy") }
             if (olderThan != nil) != (namespace != nil) { throw ValidationError("--older-than and --namespace go together") }
-            if let olderThan, Prune.seconds(olderThan) == nil { throw ValidationError("--older-than wants a number and a unit (s, m, h, d), at most 100 years, not \(olderThan)") }
+            if let olderThan, PruneOptions.ageSeconds(olderThan) == nil { throw ValidationError("--older-than wants a number and a unit (s, m, h, d), at most 100 years, not \(olderThan)") }
             if count < 1 { throw ValidationError("--count must be 1 or more") }
             try Ranges.rate(rate)
             try Ranges.check("--count", count, 1...100_000)
-        }
-
-        /// `30d` → 2,592,000.
-        /// `90s`, `30m`, `12h`, `30d` in seconds; nil for anything else, or beyond 100 years.
-        static func seconds(_ text: String) -> Int64? {
-            guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
-            let factor: Int64
-            switch unit {
-            case "s": factor = 1
-            case "m": factor = 60
-            case "h": factor = 3_600
-            case "d": factor = 86_400
-            default: return nil
-            }
-            let (seconds, overflow) = n.multipliedReportingOverflow(by: factor)
-            return overflow || seconds > 100 * 366 * 86_400 ? nil : seconds
         }
 
         func run() throws {
@@ -107,7 +91,7 @@ extension MemopsCommand {
             options.orphans = orphans
             options.expiredPolicy = expiredPolicy
             options.fixTTL = fixTTL
-            options.olderThanSeconds = olderThan.flatMap(Prune.seconds)
+            options.olderThanSeconds = olderThan.flatMap(PruneOptions.ageSeconds)
             options.namespace = namespace
             options.pattern = pattern
             options.trimStreams = trimStreams
@@ -134,11 +118,7 @@ extension MemopsCommand {
         }
 
         static func defaultJournalName() -> String {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = "yyyyMMdd-HHmmss"
-            return "memops-prune-\(f.string(from: Date())).journal.zst"
+            "memops-prune-\(UTCTime.fileStamp(Date())).journal.zst"
         }
     }
 }

@@ -70,3 +70,16 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 120, "planning took \(Date().timeIntervalSince(started)) s: --rate throttled the scan")
     }
 }
+
+@Suite struct PruneAgeTests {
+    @Test func agesParseWithTheirUnitsAndRefuseTheRest() {
+        #expect(PruneOptions.ageSeconds("90s") == 90)
+        #expect(PruneOptions.ageSeconds("30m") == 1_800)
+        #expect(PruneOptions.ageSeconds("12h") == 43_200)
+        #expect(PruneOptions.ageSeconds("30d") == 2_592_000)
+        for bad in ["", "d", "30", "30w", "-1d", "1.5d", "99999999999999999d", "36601d"] {
+            #expect(PruneOptions.ageSeconds(bad) == nil, "\(bad)")
+        }
+        #expect(PruneOptions.ageSeconds("36600d") == Int64(36_600) * 86_400, "100 years of 366 days is the limit")
+    }
+}

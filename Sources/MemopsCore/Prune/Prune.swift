@@ -18,6 +18,22 @@ public struct PruneOptions: Sendable {
     public var count = 1000
     public var rate: Double?
 
+    /// An age as `--older-than` takes it: `90s`, `30m`, `12h`, `30d`, in seconds; nil for
+    /// anything else, or beyond 100 years.
+    public static func ageSeconds(_ text: String) -> Int64? {
+        guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
+        let factor: Int64
+        switch unit {
+        case "s": factor = 1
+        case "m": factor = 60
+        case "h": factor = 3_600
+        case "d": factor = 86_400
+        default: return nil
+        }
+        let (seconds, overflow) = n.multipliedReportingOverflow(by: factor)
+        return overflow || seconds > 100 * 366 * 86_400 ? nil : seconds
+    }
+
     public init() {}
 }
 
