@@ -20,28 +20,16 @@ import Testing
     }
 
     private static func replay(_ target: String, _ inputs: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = try MemopsProcess.binary(named: "memops-fuzz")
-        process.arguments = [target] + inputs
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let run = try MemopsProcess.run([target] + inputs, program: "memops-fuzz")
+        return (run.status, run.stderr)
     }
 
     @Test(arguments: targets)
     func everyKnownInputReturns(target: String) throws {
         let scratch = URL(fileURLWithPath: ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"] ?? NSTemporaryDirectory())
             .appendingPathComponent("fuzz-seeds-\(target)-\(UUID().uuidString.prefix(6))")
-        let seed = Process()
-        seed.executableURL = try MemopsProcess.binary(named: "memops-fuzz")
-        seed.arguments = ["seed", target, scratch.path]
-        try seed.run()
-        seed.waitUntilExit()
-        #expect(seed.terminationStatus == 0)
+        let seed = try MemopsProcess.run(["seed", target, scratch.path], program: "memops-fuzz")
+        #expect(seed.status == 0, "\(seed.stderr)")
         var inputs = Self.files(in: scratch) + Self.files(in: Self.here.appendingPathComponent("FuzzFindings/\(target)"))
         switch target {
         case "rdb": inputs += Self.files(in: Self.here.appendingPathComponent("../../../shared/rdb-corpus").standardized, suffix: ".rdb")

@@ -348,10 +348,16 @@ struct PruneStreamTests {
 
 @Suite("Prune journal")
 struct PruneJournalTests {
-    @Test("a cancelled record is never read back, in a later batch or the same one; a journal stopped before any removal is valid and empty")
-    func cancelledRecords() throws {
+    /// A directory of its own for one test's journals.
+    static func scratch() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("a cancelled record is never read back, in a later batch or the same one; a journal stopped before any removal is valid and empty")
+    func cancelledRecords() throws {
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("j.zst").path
         let journal = try PruneJournal(creating: path)
@@ -374,8 +380,7 @@ struct PruneJournalTests {
 
     @Test("records of every kind round-trip across batches; truncated or foreign files are refused")
     func roundTrip() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("j.zst").path
         let big = [UInt8]((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })

@@ -21,9 +21,11 @@ public enum MemopsProcess {
     }
 
     /// Starts memops without waiting. `fileSizeLimitKB` runs it under `ulimit -f` (RLIMIT_FSIZE).
-    public static func start(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitKB: Int? = nil) throws -> (Process, Pipe, Pipe) {
+    /// `program` names another executable of the package (memops-fuzz).
+    public static func start(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitKB: Int? = nil,
+                             program: String = "memops") throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        let bin = try binary()
+        let bin = try binary(named: program)
         if let limit = fileSizeLimitKB {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = ["-c", "ulimit -f \(limit); exec \"$0\" \"$@\"", bin.path] + arguments
@@ -45,8 +47,9 @@ public enum MemopsProcess {
     }
 
     /// Runs memops to completion.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitKB: Int? = nil) throws -> Outcome {
-        let (process, out, err) = try start(arguments, environment: environment, fileSizeLimitKB: fileSizeLimitKB)
+    public static func run(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitKB: Int? = nil,
+                           program: String = "memops") throws -> Outcome {
+        let (process, out, err) = try start(arguments, environment: environment, fileSizeLimitKB: fileSizeLimitKB, program: program)
         // Read both pipes concurrently so a full stderr pipe cannot stall the child.
         let errBox = DataBox()
         let reader = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }

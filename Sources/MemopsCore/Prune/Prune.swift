@@ -188,7 +188,7 @@ public final class Pruner {
         if !ttlKeys.isEmpty {
             let replies = try connection.pipeline(ttlKeys.map { [b("PEXPIRETIME"), $0] })
             var expiry: [[UInt8]: Int64] = [:]
-            for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? -2 }
+            for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? PruneAction.keyMissing }
             for a in actions {
                 if case .ttl(let k, let s, _) = a {
                     if let e = expiry[k], e != PruneAction.keyMissing { fixed.append(.ttl(key: k, seconds: s, expireAtMs: e)) }
@@ -318,14 +318,12 @@ public final class Pruner {
             let records = batch.map { Pruner.journalRemoval($0, read: read.values, into: journal) }
             try journal?.flush()
             var replies: [RedisReply] = []
-            do {
-                var scripts = RESPEncoder()
-                for action in batch { scripts.append(Pruner.command(action)) }
-                try connection.send(scripts, during: "EVAL")
-                if let hook = afterSendingScripts { try hook(read.values.keys.sorted { $0.lexicographicallyPrecedes($1) }) }
-                for action in batch {
-                    if case .trim = action { replies.append(try connection.receive(during: "XTRIM")) } else { replies.append(try connection.receive(during: "EVAL")) }
-                }
+            var scripts = RESPEncoder()
+            for action in batch { scripts.append(Pruner.command(action)) }
+            try connection.send(scripts, during: "EVAL")
+            if let hook = afterSendingScripts { try hook(read.values.keys.sorted { $0.lexicographicallyPrecedes($1) }) }
+            for action in batch {
+                if case .trim = action { replies.append(try connection.receive(during: "XTRIM")) } else { replies.append(try connection.receive(during: "EVAL")) }
             }
             limiter.spent(batch.count)
             // A failed script fails the prune, but only after the replies after it are counted:

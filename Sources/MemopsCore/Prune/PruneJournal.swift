@@ -145,24 +145,9 @@ public final class PruneJournal {
     /// in 1 MiB reads: memory stays at one read plus one record (and the cancelled numbers),
     /// however large the journal. The file is read twice: cancellations come after their records.
     public static func forEach(path: String, _ body: (JournalRecord) throws -> Void) throws {
-        try twoPasses(path: path, open: {
+        try skippingCancelled({ handle in
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw JournalError(path: path, reason: "cannot open it: \(String(cString: strerror(errno)))") }
-            return fd
-        }, body)
-    }
-
-    /// The records of a journal held in memory (`name` stands for its path in errors).
-    public static func forEach(contents: [UInt8], name: String, _ body: (JournalRecord) throws -> Void) throws {
-        var cancelled: Set<Int> = []
-        try decode(path: name, read: memoryReader(contents)) { if case .cancel(let n) = $0 { cancelled.insert(n) } }
-        try decode(path: name, read: memoryReader(contents)) { if case .record(let n, let r) = $0, !cancelled.contains(n) { try body(r) } }
-    }
-
-    private static func twoPasses(path: String, open: () throws -> Int32, _ body: (JournalRecord) throws -> Void) throws {
-        var cancelled: Set<Int> = []
-        for pass in 0..<2 {
-            let fd = try open()
             defer { _ = Foundation.close(fd) }
             try decode(path: path, read: { buffer in
                 while true {
@@ -170,13 +155,24 @@ public final class PruneJournal {
                     if n >= 0 { return n }
                     if errno != EINTR { throw JournalError(path: path, reason: "cannot read it: \(String(cString: strerror(errno)))") }
                 }
-            }) { parsed in
-                switch (pass, parsed) {
-                case (0, .cancel(let n)): cancelled.insert(n)
-                case (1, .record(let n, let r)) where !cancelled.contains(n): try body(r)
-                default: break
-                }
-            }
+            }, handle)
+        }, body)
+    }
+
+    /// The records of a journal held in memory (`name` stands for its path in errors).
+    public static func forEach(contents: [UInt8], name: String, _ body: (JournalRecord) throws -> Void) throws {
+        try skippingCancelled({ try decode(path: name, read: memoryReader(contents), $0) }, body)
+    }
+
+    /// Two passes of `pass` over the journal: the first collects the cancelled record numbers,
+    /// the second hands every other record to `body`.
+    private static func skippingCancelled(_ pass: ((Parsed) throws -> Void) throws -> Void,
+                                          _ body: (JournalRecord) throws -> Void) throws {
+        var cancelled: Set<Int> = []
+        try pass { if case .cancel(let n) = $0 { cancelled.insert(n) } }
+        // `body` is only called while the second pass runs.
+        try withoutActuallyEscaping(body) { body in
+            try pass { if case .record(let n, let r) = $0, !cancelled.contains(n) { try body(r) } }
         }
     }
 
