@@ -5,7 +5,7 @@ import MemopsCore
 /// How to reach Redis, shared by every command that talks to a server; redis-cli's conventions.
 struct ConnectionOptions: ParsableArguments {
     @Option(name: [.customShort("u"), .customLong("url")],
-            help: "Server URL: redis://[user[:password]@]host[:port][/db] or unix:///path/to/redis.sock[?db=N].")
+            help: "Server URL: redis://[user[:password]@]host[:port][/db], rediss://… for TLS, or unix:///path/to/redis.sock[?db=N].")
     var url: String?
 
     @Option(name: [.customShort("h"), .customLong("host")], help: "Server hostname (default 127.0.0.1).")
@@ -40,6 +40,40 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds to wait for any one reply.")
     var commandTimeout: Double = 30
 
+    @Flag(name: .customLong("tls"), help: "Connect over TLS (implied by rediss:// and the other TLS options).")
+    var tls = false
+
+    @Option(name: .customLong("sni"), help: ArgumentHelp("Server name for SNI and the certificate check (default: the host).", valueName: "host"))
+    var sni: String?
+
+    @Option(name: .customLong("cacert"), help: ArgumentHelp("PEM file of the CAs that may sign the server's certificate (default: the system's).", valueName: "file"))
+    var caCert: String?
+
+    @Option(name: .customLong("cacertdir"), help: ArgumentHelp("Directory of trusted CA certificates (hashed, as openssl rehash makes it).", valueName: "dir"))
+    var caCertDir: String?
+
+    @Option(name: .customLong("cert"), help: ArgumentHelp("Client certificate, for servers with tls-auth-clients.", valueName: "file"))
+    var cert: String?
+
+    @Option(name: .customLong("key"), help: ArgumentHelp("The client certificate's private key; refused when group- or world-readable.", valueName: "file"))
+    var key: String?
+
+    @Flag(name: .customLong("insecure"), help: "Do not verify the server's certificate or name (warns once).")
+    var insecure = false
+
+    @Option(name: .customLong("tls-ciphers"), help: ArgumentHelp("TLS 1.2 ciphers, in OpenSSL's syntax.", valueName: "list"))
+    var tlsCiphers: String?
+
+    @Option(name: .customLong("tls-ciphersuites"), help: ArgumentHelp("TLS 1.3 cipher suites, in OpenSSL's syntax.", valueName: "list"))
+    var tlsCipherSuites: String?
+
+    /// Whether any TLS option was given: each one implies --tls, as a forgotten --tls would
+    /// otherwise send a certificate's worth of intent over plain TCP.
+    private var tlsRequested: Bool {
+        tls || sni != nil || caCert != nil || caCertDir != nil || cert != nil || key != nil || insecure
+            || tlsCiphers != nil || tlsCipherSuites != nil
+    }
+
     func validate() throws {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535, not \(port)") }
         try Ranges.check("--db", db, 0...1_000_000)
@@ -64,6 +98,15 @@ struct ConnectionOptions: ParsableArguments {
             config.address = .tcp(host: host ?? h, port: port ?? p)
         }
         if let db { config.db = db }
+        if tlsRequested {
+            config.tls = TLSOptions(
+                serverName: sni, caCertFile: caCert, caCertDir: caCertDir, certFile: cert, keyFile: key,
+                insecure: insecure, ciphers: tlsCiphers, cipherSuites: tlsCipherSuites)
+        }
+        try config.tls?.checkFiles()
+        if config.tls?.insecure == true {
+            Terminal.warning("--insecure: the server's certificate and name are not checked; anyone on the path can read and change this session")
+        }
         if let user { config.user = user }
         if let password {
             config.password = password

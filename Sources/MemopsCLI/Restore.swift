@@ -54,7 +54,7 @@ extension MemopsCommand {
         @Option(name: .customLong("pattern"), help: ArgumentHelp("Only keys matching this glob (repeatable; KEYS syntax).", valueName: "glob"))
         var patterns: [String] = []
 
-        @Option(name: .customLong("key"), help: ArgumentHelp("Only this key (repeatable).", valueName: "name"))
+        @Option(name: .customLong("only-key"), help: ArgumentHelp("Only this key (repeatable). (--key is the TLS client key, as in redis-cli.)", valueName: "name"))
         var keys: [String] = []
 
         @Option(name: .customLong("target-db"), help: ArgumentHelp("Write every key into this database (default: its own).", valueName: "n"))

@@ -29,7 +29,17 @@ import Testing
         #expect(c.address == .tcp(host: "h", port: 7000) && c.db == 3)
     }
 
-    @Test(arguments: ["localhost:6379", "rediss://h", "http://h", "redis://h:99999", "redis://h/x", "unix://relative.sock",
+    @Test func redissMeansTLS() throws {
+        let c = try ConnectionConfig.parse(url: "rediss://u:p@cache.example:6380/2")
+        #expect(c.address == .tcp(host: "cache.example", port: 6380) && c.db == 2)
+        #expect(c.tls == TLSOptions())
+        #expect(try ConnectionConfig.parse(url: "redis://h").tls == nil)
+        // TLS options given beside the URL are kept, not reset by it.
+        let base = ConnectionConfig(tls: TLSOptions(caCertFile: "/ca.pem"))
+        #expect(try ConnectionConfig.parse(url: "rediss://h", base: base).tls?.caCertFile == "/ca.pem")
+    }
+
+    @Test(arguments: ["localhost:6379", "http://h", "redis://h:99999", "redis://h/x", "unix://relative.sock",
                       "redis://[::1]x", "redis://h?db=", "redis://h?db"])
     func refusesBadURLs(url: String) {
         #expect(throws: ConnectionURLError.self) { try ConnectionConfig.parse(url: url) }

@@ -17,11 +17,14 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
     public var connectTimeout: Double
     /// Seconds allowed for any one reply.
     public var commandTimeout: Double
+    /// TLS over the connection; nil for plain TCP or a unix socket.
+    public var tls: TLSOptions?
 
     public init(
         address: Address = .tcp(host: "127.0.0.1", port: 6379), db: Int = 0, user: String? = nil,
-        password: String? = nil, connectTimeout: Double = 5, commandTimeout: Double = 30
+        password: String? = nil, connectTimeout: Double = 5, commandTimeout: Double = 30, tls: TLSOptions? = nil
     ) {
+        self.tls = tls
         self.address = address
         self.db = db
         self.user = user
@@ -40,8 +43,9 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
         return db == 0 ? base : "\(base)/\(db)"
     }
 
-    /// Parses `redis://[user[:password]@]host[:port][/db]` or `unix://[user[:password]@]/path[?db=N]`,
-    /// following redis-cli's `-u`. Fields the URL leaves out keep their value from `base`.
+    /// Parses `redis://[user[:password]@]host[:port][/db]`, `rediss://…` (the same over TLS) or
+    /// `unix://[user[:password]@]/path[?db=N]`, following redis-cli's `-u`. Fields the URL
+    /// leaves out keep their value from `base`.
     public static func parse(url: String, base: ConnectionConfig = ConnectionConfig()) throws(ConnectionURLError)
         -> ConnectionConfig
     {
@@ -57,9 +61,9 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
         switch scheme {
         case "redis", "unix": break
         case "rediss":
-            throw .invalid(url, "TLS (rediss://) is not supported: Debian's hiredis 0.14 has no TLS; use stunnel or a local socket")
+            if config.tls == nil { config.tls = TLSOptions() }
         default:
-            throw .invalid(url, "unknown scheme \"\(scheme)\"; use redis:// or unix://")
+            throw .invalid(url, "unknown scheme \"\(scheme)\"; use redis://, rediss:// or unix://")
         }
         // Query string: only db= is understood (redis-cli ignores the rest).
         var query: [String: String] = [:]

@@ -1,39 +1,39 @@
 internal import CHiredis
 import Foundation
 
-/// One blocking connection to a Redis server over hiredis: commands, pipelines, INFO and SCAN.
+/// One blocking connection to a Redis server: commands, pipelines, INFO and SCAN, over a
+/// `Transport` (TCP, unix socket or TLS) with hiredis' reader parsing the replies.
 ///
-/// It owns its `redisContext` and frees it in `deinit`. hiredis marks a context dead after any
-/// I/O or protocol error, so this type never retries on it: the error is thrown and every later
-/// call fails with `connectionLost`.
+/// memops writes every command with its own encoder and does its own socket I/O, so TLS, the
+/// replication stream and pipelining all take the same path. After any I/O or protocol error
+/// the connection is dead: the error is thrown and every later call fails with `connectionLost`.
 public final class RedisConnection {
     public let config: ConnectionConfig
-    private var context: UnsafeMutablePointer<redisContext>
+    private let transport: Transport
+    private let reader: UnsafeMutablePointer<redisReader>
+    private let readBuffer: UnsafeMutableRawBufferPointer
     private var dead: RedisError?
 
     /// Connects, authenticates, selects the database and checks that the peer is Redis.
     public init(_ config: ConnectionConfig) throws(RedisError) {
         self.config = config
         let server = config.description
-        var tv = RedisConnection.timeval(config.connectTimeout)
-        let ctx: UnsafeMutablePointer<redisContext>?
-        switch config.address {
-        case .tcp(let host, let port): ctx = redisConnectWithTimeout(host, Int32(port), tv)
-        case .unix(let path): ctx = redisConnectUnixWithTimeout(path, tv)
-        }
-        guard let ctx else {
-            throw .unreachable(server: server, reason: "out of memory allocating a hiredis context")
-        }
-        if ctx.pointee.err != 0 {
-            let error = RedisConnection.connectError(ctx, server: server, timeout: config.connectTimeout)
-            redisFree(ctx)
-            throw error
-        }
-        context = ctx
-        // redisConnectWithTimeout covers only connect(); reads and writes need their own timeout.
-        tv = RedisConnection.timeval(config.commandTimeout)
-        _ = redisSetTimeout(ctx, tv)
+        transport = try Transport(address: config.address, tls: config.tls, connectTimeout: config.connectTimeout, server: server)
+        // Allocation failure is the only way this fails; it is not recoverable.
+        guard let reader = redisReaderCreate() else { fatalError("redisReaderCreate: out of memory") }
+        self.reader = reader
+        readBuffer = .allocate(byteCount: 16 * 1024, alignment: 16)
+        transport.setTimeout(config.commandTimeout)
 
+        do throws(RedisError) {
+            try handshake(server: server)
+        } catch .connectionLost(_, let reason) where config.tls == nil && !reason.contains("TLS") {
+            // A TLS port drops a plain client at its first bytes, so the first reply never comes.
+            throw .connectionLost(server: server, reason: "\(reason) before answering; is this a TLS port? try --tls")
+        }
+    }
+
+    private func handshake(server: String) throws(RedisError) {
         if let password = config.password {
             var args: [[UInt8]] = [Array("AUTH".utf8)]
             if let user = config.user { args.append(Array(user.utf8)) }
@@ -64,7 +64,8 @@ public final class RedisConnection {
     }
 
     deinit {
-        redisFree(context)
+        redisReaderFree(reader)
+        readBuffer.deallocate()
     }
 
     /// Sends one command and returns its reply; an error reply becomes a thrown `RedisError`.
@@ -111,14 +112,11 @@ public final class RedisConnection {
     /// string goes out in pieces: its `$len` header, then its bytes as they are read).
     func send(_ bytes: UnsafeRawBufferPointer, during name: @autoclosure () -> String) throws(RedisError) {
         try ensureAlive()
-        // Anything hiredis still holds would otherwise be sent after these bytes.
-        if context.pointee.obuf != nil && sdslen(context.pointee.obuf) > 0 {
-            var done: Int32 = 0
-            repeat {
-                if redisBufferWrite(context, &done) != REDIS_OK { throw fail(during: name()) }
-            } while done == 0
+        do throws(RedisError) {
+            try transport.write(bytes, during: { "to \(name())" })
+        } catch {
+            throw markDead(error)
         }
-        if let error = writeAll(bytes, during: name) { throw error }
     }
 
     /// Reads the next reply; an error reply is returned, not thrown.
@@ -172,72 +170,71 @@ public final class RedisConnection {
 
     // MARK: Raw socket access, for the replication protocol
 
-    /// Writes bytes straight to the socket (after everything hiredis queued has been sent).
-    /// Used by replication, whose RDB payload must be streamed rather than parsed as one reply.
+    /// Writes bytes straight to the socket. Used by replication, whose RDB payload must be
+    /// streamed rather than parsed as one reply.
     func writeRaw(_ bytes: [UInt8]) throws(RedisError) {
-        try ensureAlive()
-        if let error = bytes.withUnsafeBytes({ writeAll($0, during: { "while writing" }) }) { throw error }
-    }
-
-    /// Writes every byte to the socket, or returns why it could not (the connection is then dead).
-    private func writeAll(_ bytes: UnsafeRawBufferPointer, during name: () -> String) -> RedisError? {
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(context.pointee.fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK {
-                    return markDead(.timeout(server: config.description, during: "to \(name())", seconds: config.commandTimeout))
-                }
-                return markDead(.connectionLost(server: config.description, reason: String(cString: strerror(errno))))
-            }
-            offset += n
+        let failure: RedisError? = bytes.withUnsafeBytes { raw in
+            do throws(RedisError) { try send(raw, during: "while writing") } catch { return error }
+            return nil
         }
-        return nil
+        if let failure { throw failure }
     }
 
-    /// Reads up to `buffer.count` bytes from the socket; 0 means the server closed it.
-    /// A read that times out (the command timeout) throws `timeout`.
+    /// Reads up to `buffer.count` bytes from the socket, past the reply parser; 0 means the
+    /// server closed it. A read that times out (the command timeout) throws `timeout`.
     func readRaw(into buffer: UnsafeMutableRawBufferPointer, during: String) throws(RedisError) -> Int {
         try ensureAlive()
-        while true {
-            let n = read(context.pointee.fd, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK {
-                throw markDead(.timeout(server: config.description, during: during, seconds: config.commandTimeout))
-            }
-            throw markDead(.connectionLost(server: config.description, reason: String(cString: strerror(errno))))
+        do throws(RedisError) {
+            return try transport.read(into: buffer, during: { during })
+        } catch {
+            throw markDead(error)
         }
     }
 
-    /// Bytes hiredis has already read from the socket but not parsed (none after a complete reply
-    /// in practice; replication checks so that no payload byte is lost).
+    /// Bytes read from the socket but not yet parsed (none after a complete reply in practice;
+    /// replication checks so that no payload byte is lost).
     var bufferedByteCount: Int {
-        guard let reader = context.pointee.reader else { return 0 }
-        return reader.pointee.len - reader.pointee.pos
+        reader.pointee.len - reader.pointee.pos
     }
 
     // MARK: Internals
 
     private func roundTrip(_ args: [[UInt8]], name: String) throws(RedisError) -> RedisReply {
-        try ensureAlive()
-        let rc = RedisConnection.withArgv(args) { argc, argv, lens in
-            redisAppendCommandArgv(context, argc, argv, lens)
-        }
-        if rc != REDIS_OK { throw fail(during: name) }
+        var encoder = RESPEncoder()
+        encoder.append(args)
+        try send(encoder, during: name)
         return try readReply(during: { name })
     }
 
+    /// Parses the next reply, reading from the socket until hiredis' reader has a whole one.
     private func readReply(during name: () -> String) throws(RedisError) -> RedisReply {
-        var raw: UnsafeMutableRawPointer?
-        if redisGetReply(context, &raw) != REDIS_OK || raw == nil {
-            throw fail(during: name())
+        try ensureAlive()
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            if redisReaderGetReply(reader, &raw) != REDIS_OK {
+                let message = withUnsafeBytes(of: &reader.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                throw markDead(.wrongServer(server: config.description, reason: "it does not speak the Redis protocol (\(message))"))
+            }
+            if let raw {
+                // Copy out at once; free the top-level reply only (it owns its elements).
+                let reply = raw.withMemoryRebound(to: redisReply.self, capacity: 1) { RedisConnection.copy($0) }
+                freeReplyObject(raw)
+                return reply
+            }
+            let count: Int
+            do throws(RedisError) {
+                count = try transport.read(into: readBuffer, during: { "to \(name())" })
+            } catch {
+                throw markDead(error)
+            }
+            guard count > 0 else {
+                throw markDead(.connectionLost(server: config.description, reason: "the server closed the connection during \(name())"))
+            }
+            let fed = redisReaderFeed(reader, readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), count)
+            if fed != REDIS_OK {
+                throw markDead(.connectionLost(server: config.description, reason: "out of memory buffering a reply"))
+            }
         }
-        // Copy out at once; free the top-level reply only (it owns its elements).
-        let reply = raw!.withMemoryRebound(to: redisReply.self, capacity: 1) { RedisConnection.copy($0) }
-        freeReplyObject(raw)
-        return reply
     }
 
     private func ensureAlive() throws(RedisError) {
@@ -247,34 +244,8 @@ public final class RedisConnection {
     }
 
     private func markDead(_ error: RedisError) -> RedisError {
-        dead = error
+        if dead == nil { dead = error }
         return error
-    }
-
-    private func fail(during name: String) -> RedisError {
-        let server = config.description
-        let err = context.pointee.err
-        let message = RedisConnection.errstr(context)
-        let savedErrno = errno
-        let error: RedisError
-        if err == REDIS_ERR_IO && (savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || message.contains("temporarily unavailable")) {
-            error = .timeout(server: server, during: "to \(name)", seconds: config.commandTimeout)
-        } else if err == REDIS_ERR_PROTOCOL {
-            error = .wrongServer(server: server, reason: "it does not speak the Redis protocol (\(message))")
-        } else if err == REDIS_ERR_EOF {
-            error = .connectionLost(server: server, reason: "the server closed the connection during \(name)")
-        } else {
-            error = .connectionLost(server: server, reason: message.isEmpty ? "error \(err) during \(name)" : message)
-        }
-        return markDead(error)
-    }
-
-    private static func connectError(_ ctx: UnsafeMutablePointer<redisContext>, server: String, timeout: Double) -> RedisError {
-        let message = errstr(ctx)
-        if message.localizedCaseInsensitiveContains("timed out") || message.contains("temporarily unavailable") {
-            return .timeout(server: server, during: "to connect", seconds: timeout)
-        }
-        return .unreachable(server: server, reason: message)
     }
 
     /// Maps an error reply to the matching error: auth and ACL failures get their own kinds.
@@ -296,13 +267,6 @@ public final class RedisConnection {
         return word == "ERR" ? message : word
     }
 
-    private static func errstr(_ ctx: UnsafeMutablePointer<redisContext>) -> String {
-        withUnsafeBytes(of: &ctx.pointee.errstr) { raw in
-            let bytes = raw.prefix { $0 != 0 }
-            return String(decoding: bytes, as: UTF8.self)
-        }
-    }
-
     private static func name(_ args: [[UInt8]]) -> String {
         guard let first = args.first else { return "(empty command)" }
         var name = String(decoding: first, as: UTF8.self).uppercased()
@@ -311,36 +275,6 @@ public final class RedisConnection {
             name += " " + String(decoding: args[1], as: UTF8.self).uppercased()
         }
         return name
-    }
-
-    private static func timeval(_ seconds: Double) -> Foundation.timeval {
-        let whole = Int(seconds)
-        return Foundation.timeval(tv_sec: whole, tv_usec: Int((seconds - Double(whole)) * 1_000_000))
-    }
-
-    /// Lays the arguments out as hiredis' argv/argvlen arrays for the duration of `body`.
-    private static func withArgv<R>(
-        _ args: [[UInt8]], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R
-    ) -> R {
-        var flat: [UInt8] = []
-        flat.reserveCapacity(args.reduce(0) { $0 + $1.count } + 1)
-        var offsets: [Int] = []
-        var lengths: [Int] = []
-        for a in args {
-            offsets.append(flat.count)
-            lengths.append(a.count)
-            flat.append(contentsOf: a)
-        }
-        flat.append(0)  // a valid address even when every argument is empty
-        return flat.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-            var argv: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
-            return argv.withUnsafeMutableBufferPointer { argvBuffer in
-                lengths.withUnsafeBufferPointer { lens in
-                    body(Int32(args.count), argvBuffer.baseAddress!, lens.baseAddress!)
-                }
-            }
-        }
     }
 
     private static func copy(_ r: UnsafeMutablePointer<redisReply>) -> RedisReply {

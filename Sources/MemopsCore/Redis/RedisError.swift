@@ -12,6 +12,8 @@ public enum RedisError: MemopsError, Equatable {
     case wrongServer(server: String, reason: String)
     /// The connection broke after it was established.
     case connectionLost(server: String, reason: String)
+    /// The TLS handshake failed or the server's certificate was not accepted.
+    case tls(server: String, reason: String)
     /// Redis answered a command with an error reply.
     case command(server: String, command: String, message: String)
 
@@ -22,6 +24,7 @@ public enum RedisError: MemopsError, Equatable {
         case .authentication: return .authentication
         case .permission: return .permission
         case .wrongServer: return .wrongServer
+        case .tls: return .tls
         case .command: return .failed
         }
     }
@@ -40,6 +43,8 @@ public enum RedisError: MemopsError, Equatable {
             return "the server at \(s) is not a usable Redis: \(r)"
         case .connectionLost(let s, let r):
             return "connection to Redis at \(s) was lost: \(r); nothing was retried"
+        case .tls(let s, let r):
+            return "TLS to \(s) failed: \(r)"
         case .command(let s, let c, let m):
             return "Redis at \(s) refused \(c): \(m)"
         }

@@ -13,6 +13,7 @@
 /// | 8 | authentication failed (NOAUTH, WRONGPASS) |
 /// | 9 | permission denied by an ACL (NOPERM) |
 /// | 10 | wrong server: the peer is not Redis, or too old for what was asked |
+/// | 11 | TLS failed: the handshake, or the server's certificate was not accepted |
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     case success = 0
     case findings = 1
@@ -25,6 +26,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case authentication = 8
     case permission = 9
     case wrongServer = 10
+    case tls = 11
 
     /// One line for the exit-code table in help, man pages and the README.
     public var summary: String {
@@ -40,6 +42,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .authentication: return "authentication failed (NOAUTH, WRONGPASS)"
         case .permission: return "permission denied by an ACL (NOPERM)"
         case .wrongServer: return "wrong server: not Redis, or too old"
+        case .tls: return "TLS failed (handshake, or the server's certificate)"
         }
     }
 }
