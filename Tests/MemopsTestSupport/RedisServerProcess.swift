@@ -9,16 +9,45 @@ public final class RedisServerProcess: @unchecked Sendable {
     public let port: Int
     public let directory: URL
     public let binary: String
+    /// How the server takes TLS, when it listens only on a TLS port.
+    public struct TLS: Sendable {
+        public var certificates: TestCertificates
+        /// `tls-auth-clients yes`: clients must present a certificate the CA signed.
+        public var requireClientCertificate: Bool
+        /// The server's own certificate and key (the valid one unless a test picks another).
+        public var serverCert: String
+        public var serverKey: String
+
+        public init(_ certificates: TestCertificates, requireClientCertificate: Bool = false, serverCert: String? = nil) {
+            self.certificates = certificates
+            self.requireClientCertificate = requireClientCertificate
+            self.serverCert = serverCert ?? certificates.serverCert
+            // Each certificate was made with its own key, beside it.
+            self.serverKey = String(self.serverCert.dropLast(".crt".count)) + ".key"
+        }
+    }
+
+    public let tls: TLS?
     private let process: Process
     private var stopped = false
 
-    /// The URL memops' `-u` takes for this server.
-    public var url: String { "redis://127.0.0.1:\(port)" }
+    /// The URL memops' `-u` takes for this server (`rediss://` when it listens with TLS).
+    public var url: String { "\(tls == nil ? "redis" : "rediss")://127.0.0.1:\(port)" }
+
+    /// memops' TLS options for this server: the test CA, and the client certificate when the
+    /// server requires one. Empty for a plain server.
+    public var tlsArguments: [String] {
+        guard let tls else { return [] }
+        var args = ["--tls", "--cacert", tls.certificates.caCert]
+        if tls.requireClientCertificate { args += ["--cert", tls.certificates.clientCert, "--key", tls.certificates.clientKey] }
+        return args
+    }
 
     /// Starts a server and waits until it answers PING. `arguments` are extra redis-server
     /// options, e.g. `["--appendonly", "yes"]`; `binary` picks another server (valkey-server…).
-    public init(arguments: [String] = [], binary: String = "redis-server", directory: URL? = nil, port: Int? = nil) throws {
+    public init(arguments: [String] = [], binary: String = "redis-server", directory: URL? = nil, port: Int? = nil, tls: TLS? = nil) throws {
         self.binary = binary
+        self.tls = tls
         self.port = try port ?? RedisServerProcess.freePort()
         let base = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory
@@ -30,8 +59,15 @@ public final class RedisServerProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         process = Process()
         process.executableURL = try RedisServerProcess.locate(binary)
-        process.arguments = [
-            "--port", String(self.port), "--bind", "127.0.0.1", "--dir", self.directory.path,
+        var listen = ["--port", String(self.port)]
+        if let tls {
+            // Only the TLS port: a plain client must not get in by another door.
+            listen = ["--port", "0", "--tls-port", String(self.port), "--tls-cert-file", tls.serverCert,
+                      "--tls-key-file", tls.serverKey, "--tls-ca-cert-file", tls.certificates.caCert,
+                      "--tls-auth-clients", tls.requireClientCertificate ? "yes" : "no"]
+        }
+        process.arguments = listen + [
+            "--bind", "127.0.0.1", "--dir", self.directory.path,
             "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
             "--logfile", self.directory.appendingPathComponent("server.log").path,
         ] + arguments
@@ -75,7 +111,13 @@ public final class RedisServerProcess: @unchecked Sendable {
     public func cli(_ args: [String], stdin: Data? = nil) throws -> String {
         let p = Process()
         p.executableURL = try RedisServerProcess.locate("redis-cli")
-        p.arguments = ["-h", "127.0.0.1", "-p", String(port)] + args
+        var connection = ["-h", "127.0.0.1", "-p", String(port)]
+        if let tls {
+            connection += ["--tls", "--cacert", tls.certificates.caCert, "--cert", tls.certificates.clientCert, "--key", tls.certificates.clientKey]
+            // The test's own tool reaches a server whose certificate is bad on purpose.
+            if tls.serverCert != tls.certificates.serverCert { connection.append("--insecure") }
+        }
+        p.arguments = connection + args
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

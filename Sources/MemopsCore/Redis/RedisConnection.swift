@@ -27,9 +27,13 @@ public final class RedisConnection {
 
         do throws(RedisError) {
             try handshake(server: server)
-        } catch .connectionLost(_, let reason) where config.tls == nil && !reason.contains("TLS") {
+        } catch .connectionLost(_, let reason) where config.tls == nil {
             // A TLS port drops a plain client at its first bytes, so the first reply never comes.
             throw .connectionLost(server: server, reason: "\(reason) before answering; is this a TLS port? try --tls")
+        } catch .connectionLost(_, let reason) where config.tls?.certFile == nil {
+            // With TLS 1.3 the server checks the client's certificate after the handshake has
+            // completed here; it then closes, often before its alert can be read.
+            throw .tls(server: server, reason: "the server closed the connection after the handshake (\(reason)); it may require a client certificate (tls-auth-clients): pass --cert FILE and --key FILE")
         }
     }
 

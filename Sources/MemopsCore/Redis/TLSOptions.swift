@@ -38,7 +38,7 @@ public struct TLSOptions: Sendable, Equatable {
     /// certificate and key come as a pair, and the key is private to its owner.
     public func checkFiles() throws(TLSFileError) {
         if (certFile == nil) != (keyFile == nil) {
-            throw .unpaired(certFile == nil ? "--key" : "--cert")
+            throw .unpaired(certFile == nil ? "--cert" : "--key")
         }
         for (option, path) in [("--cacert", caCertFile), ("--cert", certFile), ("--key", keyFile)] {
             guard let path else { continue }

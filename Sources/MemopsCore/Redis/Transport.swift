@@ -188,6 +188,13 @@ private final class TLSSession {
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw .tls(server: server, reason: "OpenSSL could not create a TLS context (\(TLSSession.queuedError()))")
         }
+        // The session copies the context's settings when it is made, so they come first.
+        do throws(RedisError) {
+            try TLSSession.configure(context, options: options, server: server)
+        } catch {
+            SSL_CTX_free(context)
+            throw error
+        }
         self.context = context
         guard let ssl = SSL_new(context) else {
             SSL_CTX_free(context)
@@ -195,7 +202,7 @@ private final class TLSSession {
         }
         self.ssl = ssl
         // From here deinit frees both.
-        try configure(options: options, host: host)
+        try setName(options: options, host: host)
         SSL_set_fd(ssl, fd)
         ERR_clear_error()
         let rc = SSL_connect(ssl)
@@ -209,7 +216,7 @@ private final class TLSSession {
         SSL_CTX_free(context)
     }
 
-    private func configure(options: TLSOptions, host: String?) throws(RedisError) {
+    private static func configure(_ context: OpaquePointer, options: TLSOptions, server: String) throws(RedisError) {
         _ = memops_ssl_ctx_set_min_tls12(context)
         if options.insecure {
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
@@ -240,8 +247,11 @@ private final class TLSSession {
         if let suites = options.cipherSuites, SSL_CTX_set_ciphersuites(context, suites) != 1 {
             throw .tls(server: server, reason: "--tls-ciphersuites \"\(suites)\" names no TLS 1.3 suite OpenSSL knows")
         }
-        let name = options.serverName ?? host
-        if let name {
+    }
+
+    /// SNI, and the name (or address) the certificate must hold.
+    private func setName(options: TLSOptions, host: String?) throws(RedisError) {
+        if let name = options.serverName ?? host {
             // SNI carries names only; an IP address is checked against the certificate's IP SANs.
             let isAddress = TLSSession.isIPAddress(name)
             if !isAddress { _ = memops_ssl_set_sni(ssl, name) }
@@ -310,13 +320,14 @@ private final class TLSSession {
             }
             return .tls(server: server, reason: "the server's certificate was not accepted: \(what); \(fix) (or --insecure to skip the check)")
         }
+        // A plain Redis port takes the ClientHello for the start of an inline command and waits
+        // for its end, so the handshake gets no answer at all.
+        let silent = RedisError.tls(server: server, reason: "no answer to the TLS handshake within \(timeout) s; is this a plain port? drop --tls (or raise --connect-timeout)")
         switch kind {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-            return .timeout(server: server, during: "to the TLS handshake", seconds: timeout)
+            return silent
         case SSL_ERROR_SYSCALL:
-            if savedErrno == EAGAIN || savedErrno == EWOULDBLOCK {
-                return .timeout(server: server, during: "to the TLS handshake", seconds: timeout)
-            }
+            if savedErrno == EAGAIN || savedErrno == EWOULDBLOCK { return silent }
             return .tls(server: server, reason: "the server closed the connection during the TLS handshake; is this a TLS port? drop --tls for a plain one")
         default:
             let reason = ERR_GET_REASON(ERR_peek_error())
