@@ -11,7 +11,7 @@ public struct MemopsCommand: ParsableCommand {
         version: memopsVersion,
         subcommands: [
             Backup.self, Verify.self, Restore.self, Inspect.self, Estimate.self, Schema.self, Audit.self, Prune.self,
-            Config.self, SampleData.self,
+            Config.self, SampleData.self, ACL.self,
         ]
     )
 

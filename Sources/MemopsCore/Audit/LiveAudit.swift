@@ -129,6 +129,8 @@ public final class LiveAudit {
         var replies: [RedisReply] = []
         replies.reserveCapacity(batch.encoded.commandCount)
         for _ in 0..<batch.encoded.commandCount { replies.append(try connection.receive(during: "the audit pipeline")) }
+        // A refused check must fail the audit, not make a key look vanished or unreferenced.
+        try connection.throwIfDenied(replies)
         return replies
     }
 
@@ -178,7 +180,7 @@ public final class LiveAudit {
     }
 
     private func scanStep(_ reply: RedisReply) throws(RedisError) -> (cursor: UInt64, keys: [[UInt8]]) {
-        if let m = reply.errorMessage { throw RedisConnection.classify(m, server: connection.config.description, command: "SCAN") }
+        if let m = reply.errorMessage { throw connection.refusal(m, command: "SCAN") }
         return try connection.scanStep(reply)
     }
 
@@ -191,7 +193,7 @@ public final class LiveAudit {
             // A refused TYPE or PTTL (ACL, renamed command) must fail the audit, not make every
             // key look vanished and the keyspace look clean.
             for (reply, name) in zip(replies[i..<i + 2], ["TYPE", "PTTL"]) {
-                if let e = reply.errorMessage { throw RedisConnection.classify(e, server: connection.config.description, command: name) }
+                if let e = reply.errorMessage { throw connection.refusal(e, command: name) }
             }
             let type = next().string ?? "none"
             let pttl = next().integer ?? -2

@@ -306,8 +306,10 @@ public struct BackupEngine {
             refused = error
         }
         if let refused {
-            guard refused.exitStatus == .permission else { throw refused }
-            throw BackupError.dumpNotFound(reason: "CONFIG GET is not allowed or renamed; pass --rdb-path PATH or use --source replication")
+            // An ACL that forbids it is the user's to grant (exit 9, with the rule); a command
+            // renamed away leaves --rdb-path or replication.
+            guard case .permission(_, _, let message, _, _) = refused, !message.hasPrefix("NOPERM") else { throw refused }
+            throw BackupError.dumpNotFound(reason: "CONFIG GET is renamed or disabled; pass --rdb-path PATH or use --source replication")
         }
         guard let dir, let file else {
             throw BackupError.dumpNotFound(reason: "CONFIG GET dir/dbfilename returned nothing; pass --rdb-path PATH")

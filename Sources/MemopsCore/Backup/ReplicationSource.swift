@@ -24,8 +24,8 @@ public final class ReplicationSource: ByteSource {
         let server = connection.config.description
         for (option, value) in [("capa", "eof"), ("rdb-only", "1")] {
             let reply = try connection.pipeline([["REPLCONF", option, value].map { Array($0.utf8) }])[0]
-            if let message = reply.errorMessage, message.hasPrefix("NOPERM") || message.hasPrefix("NOAUTH") {
-                throw RedisConnection.classify(message, server: server, command: "REPLCONF")
+            if let error = reply.replyError, error.isAccessDenied {
+                throw connection.refusal(error.message, command: "REPLCONF")
             }
             // Older servers refuse rdb-only; they still send the snapshot first, which is all
             // memops reads before it closes the connection.
@@ -51,8 +51,8 @@ public final class ReplicationSource: ByteSource {
         }
         switch header! {
         case .refused(let message):
-            if message.hasPrefix("NOPERM") || message.hasPrefix("NOAUTH") {
-                throw RedisConnection.classify(message, server: server, command: "SYNC")
+            if ReplyError(message).isAccessDenied {
+                throw connection.refusal(message, command: "SYNC")
             }
             throw BackupError.replication(server: server, reason: "SYNC was refused: \(message)")
         case .endMark(let mark):

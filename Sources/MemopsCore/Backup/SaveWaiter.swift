@@ -76,7 +76,7 @@ public struct SaveWaiter {
                     try sleep(&delay, until: deadline, server: server)
                     continue
                 }
-                let classified = RedisConnection.classify(message, server: server, command: "BGSAVE")
+                let classified = redis.refusal(message, command: "BGSAVE")
                 if case .command = classified { throw BackupError.bgsaveRefused(server: server, message: message) }
                 throw classified
             }

@@ -328,12 +328,16 @@ public final class Pruner {
             limiter.spent(batch.count)
             // A failed script fails the prune, but only after the replies after it are counted:
             // those scripts ran too.
-            var failure: PruneError?
+            var failure: (any Error)?
             for (n, (action, reply)) in zip(batch, replies).enumerated() {
                 // Every script checks before it writes, so an error or a 0 means nothing changed.
                 if reply.errorMessage != nil || reply.integer != 1 { records[n].forEach { journal?.cancel($0) } }
                 if let e = reply.errorMessage {
-                    if failure == nil { failure = .script(message: e, action: action.describe) }
+                    if failure == nil {
+                        failure = ReplyError(e).isAccessDenied
+                            ? connection.refusal(e, command: "EVAL", grant: Pruner.scriptRules(action))
+                            : PruneError.script(message: e, action: action.describe)
+                    }
                     continue
                 }
                 switch action {
@@ -427,13 +431,14 @@ public final class Pruner {
             }
             try connection.send(read, during: "WATCH")
             if let m = try connection.receive(during: "WATCH").errorMessage {
-                throw RedisConnection.classify(m, server: connection.config.description, command: "WATCH")
+                throw connection.refusal(m, command: "WATCH")
             }
             var chosen: [(key: [UInt8], expireAtMs: Int64, payload: [UInt8], memory: Int)] = []
             var changed = 0
             for case .key(let k, let digest, let expire, let memory, _) in batch {
                 let dump = try connection.receive(during: "DUMP")
                 let at = try connection.receive(during: "PEXPIRETIME")
+                try connection.throwIfDenied([dump, at])
                 if let m = dump.errorMessage ?? at.errorMessage {
                     throw PruneError.script(message: m, action: "DUMP \(AuditChecker.text(k))")
                 }
@@ -466,6 +471,7 @@ public final class Pruner {
             let failed = replies.lazy.compactMap(\.errorMessage).first ?? replies.last?.elements?.first?.errorMessage
             if failed != nil || (!chosen.isEmpty && replies.last == .null) { records.forEach { journal?.cancel($0) } }
             if let m = failed {
+                if ReplyError(m).isAccessDenied { throw connection.refusal(m, command: "UNLINK") }
                 throw PruneError.script(message: m, action: "UNLINK of \(chosen.count) keys")
             }
             if !chosen.isEmpty, replies.last == .null { continue }  // a watched key was written: read again
@@ -501,6 +507,21 @@ public final class Pruner {
             hex.append(B.hexDigits[Int(byte & 15)])
         }
         return String(decoding: hex, as: UTF8.self)
+    }
+
+    /// The ACL rules the script of an action needs: Redis 7.0 does not say which of its calls
+    /// the ACL refused, so a refusal suggests them all.
+    static func scriptRules(_ action: PruneAction) -> String {
+        let commands: [String]
+        switch action {
+        case .member(_, .zsetMembers): commands = ["exists", "zscore", "zrem"]
+        case .member(_, .setMembers): commands = ["exists", "srem"]
+        case .member(_, .hashValues): commands = ["exists", "hget", "hdel"]
+        case .key: commands = ["dump", "pexpiretime", "zscore", "unlink", "zrem"]
+        case .ttl: commands = ["pexpiretime", "persist", "expire"]
+        case .trim: commands = ["xtrim"]
+        }
+        return commands.map { "+" + $0 }.joined(separator: " ")
     }
 
     /// The EVAL for one action. Each script re-checks what the scan saw and changes nothing when

@@ -295,7 +295,7 @@ public final class PruneJournal {
             guard !commands.isEmpty else { return }
             for (kind, reply) in zip(kinds, try connection.pipeline(commands)) {
                 if let e = reply.errorMessage {
-                    if e.hasPrefix("BUSYKEY") { result.keysSkipped += 1 } else { result.errors.append(e) }
+                    if reply.replyError?.code == .busykey { result.keysSkipped += 1 } else { result.errors.append(e) }
                     continue
                 }
                 switch kind {

@@ -48,21 +48,22 @@ public final class RedisConnection {
             }
         }
         let pong = try roundTrip([Array("PING".utf8)], name: "PING")
-        switch pong {
-        case .status("PONG"): break
-        case .error(let m) where m.hasPrefix("NOAUTH"):
-            throw .authentication(server: server, message: "NOAUTH: a password is required")
-        case .error(let m) where m.hasPrefix("NOPERM"):
-            throw .permission(server: server, command: "PING", message: m)
-        case .error(let m) where m.hasPrefix("LOADING"):
-            throw .unreachable(server: server, reason: "it is still loading its dataset into memory; retry when it has finished")
-        default:
-            throw .wrongServer(server: server, reason: "PING was answered with \(pong), not PONG")
+        if pong != .status("PONG") {
+            switch pong.replyError?.code {
+            case .noauth?:
+                throw .authentication(server: server, message: "NOAUTH: a password is required")
+            case .noperm?:
+                throw .permission(server: server, command: "PING", message: pong.errorMessage ?? "", user: config.user)
+            case .loading?:
+                throw .unreachable(server: server, reason: "it is still loading its dataset into memory; retry when it has finished")
+            default:
+                throw .wrongServer(server: server, reason: "PING was answered with \(pong), not PONG")
+            }
         }
         if config.db != 0 {
             let reply = try roundTrip([Array("SELECT".utf8), Array(String(config.db).utf8)], name: "SELECT")
             if let m = reply.errorMessage {
-                throw RedisConnection.classify(m, server: server, command: "SELECT \(config.db)")
+                throw refusal(m, command: "SELECT")
             }
         }
     }
@@ -83,13 +84,15 @@ public final class RedisConnection {
     public func command(_ args: [[UInt8]]) throws(RedisError) -> RedisReply {
         let reply = try roundTrip(args, name: RedisConnection.name(args))
         if let m = reply.errorMessage {
-            throw RedisConnection.classify(m, server: config.description, command: RedisConnection.name(args))
+            throw refusal(m, command: RedisConnection.name(args))
         }
         return reply
     }
 
     /// Sends all commands at once and reads all replies in order. Error replies are returned,
-    /// not thrown, so one failing command does not hide the others' results.
+    /// not thrown, so one failing command does not hide the others' results; the exception is
+    /// a refusal of access (NOAUTH, NOPERM), which no caller can take for an answer about a key:
+    /// it is thrown once every reply has been read.
     public func pipeline(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
         var encoder = RESPEncoder()
         for args in commands { encoder.append(args) }
@@ -99,7 +102,20 @@ public final class RedisConnection {
         for args in commands {
             replies.append(try receive(during: RedisConnection.name(args)))
         }
+        for (args, reply) in zip(commands, replies) {
+            if let error = reply.replyError, error.isAccessDenied { throw refusal(error.message, command: RedisConnection.name(args)) }
+        }
         return replies
+    }
+
+    /// Throws the first refusal of access among replies read with `receive`, naming the command
+    /// Redis names in it (a pipelined batch does not keep its commands' names).
+    func throwIfDenied(_ replies: some Collection<RedisReply>) throws(RedisError) {
+        for reply in replies {
+            guard let error = reply.replyError, error.isAccessDenied else { continue }
+            let named = ACLRule.named(in: error.message)?.uppercased().replacingOccurrences(of: "|", with: " ")
+            throw refusal(error.message, command: named ?? "a pipelined command")
+        }
     }
 
     /// Writes encoded commands to the socket; their replies are read with `receive` (one each,
@@ -254,16 +270,13 @@ public final class RedisConnection {
 
     /// Maps an error reply to the matching error: auth and ACL failures get their own kinds.
     static func classify(_ message: String, server: String, command: String) -> RedisError {
-        if message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") {
-            return .authentication(server: server, message: firstWord(message))
-        }
-        if message.hasPrefix("NOPERM") {
-            return .permission(server: server, command: command, message: message)
-        }
-        if message.hasPrefix("ERR unknown command") {
-            return .permission(server: server, command: command, message: "unknown command: renamed or disabled (rename-command)")
-        }
-        return .command(server: server, command: command, message: message)
+        RedisError(ReplyError(message), server: server, command: command)
+    }
+
+    /// The error an error reply to `command` on this connection becomes (a NOPERM names the
+    /// ACL user this connection logged in as).
+    func refusal(_ message: String, command: String, grant: String? = nil) -> RedisError {
+        RedisError(ReplyError(message), server: config.description, command: command, user: config.user, grant: grant)
     }
 
     private static func firstWord(_ message: String) -> String {

@@ -6,8 +6,9 @@ public enum RedisError: MemopsError, Equatable {
     case timeout(server: String, during: String, seconds: Double)
     /// NOAUTH or WRONGPASS.
     case authentication(server: String, message: String)
-    /// An ACL forbids a command memops needs (NOPERM).
-    case permission(server: String, command: String, message: String)
+    /// An ACL forbids a command memops needs (NOPERM); `user` is the ACL user memops logged in
+    /// as (nil: `default`).
+    case permission(server: String, command: String, message: String, user: String? = nil, grant: String? = nil)
     /// The peer does not speak RESP, or is not a Redis server memops can work with.
     case wrongServer(server: String, reason: String)
     /// The connection broke after it was established.
@@ -37,8 +38,11 @@ public enum RedisError: MemopsError, Equatable {
             return "Redis at \(s) did not answer \(during) within \(RedisError.format(seconds)) s; raise --timeout or check the server's load"
         case .authentication(let s, let m):
             return "authentication to Redis at \(s) failed (\(m)); set REDISCLI_AUTH, --pass-file or --user"
-        case .permission(let s, let c, let m):
-            return "Redis at \(s) refused \(c) (\(m)); grant it to this ACL user, e.g. ACL SETUSER <user> +\(c.lowercased())"
+        case .permission(let s, let c, let m, let user, let grant):
+            if ReplyError(m).code == .unknownCommand || m.hasPrefix("unknown command") {
+                return "Redis at \(s) does not know \(c) (\(m)); undo its rename-command, or use a memops option that avoids it"
+            }
+            return "Redis at \(s) refused \(c) (\(m)); grant it: ACL SETUSER \(user ?? "default") \(ACLRule.named(in: m).map { "+" + $0 } ?? grant ?? ACLRule.missing(in: m, command: c))"
         case .wrongServer(let s, let r):
             return "the server at \(s) is not a usable Redis: \(r)"
         case .connectionLost(let s, let r):

@@ -125,7 +125,7 @@ extension RestoreVisitor {
         for (command, reply) in zip(commands, try redis.pipeline(commands)) {
             if let m = reply.errorMessage {
                 if LiveRestore.isFatal(m) {
-                    throw RedisConnection.classify(m, server: redis.config.description, command: String(decoding: command[0], as: UTF8.self))
+                    throw redis.refusal(m, command: String(decoding: command[0], as: UTF8.self))
                 }
                 rebuild!.failure = "\(String(decoding: command[0], as: UTF8.self)) failed: \(m)"
                 break

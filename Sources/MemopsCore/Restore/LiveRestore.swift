@@ -136,7 +136,7 @@ public struct LiveRestore {
     /// Error replies that no later key would escape (a read-only replica, out of memory, a
     /// failing disk, missing rights): the restore stops at the first instead of failing every key.
     static func isFatal(_ message: String) -> Bool {
-        ["NOPERM", "NOAUTH", "READONLY", "OOM", "MISCONF", "LOADING", "MASTERDOWN"].contains { message.hasPrefix($0) }
+        ReplyError(message).isServerWide
     }
 
     /// The uncompressed size of the backup for progress: the file's size for a plain RDB, the
@@ -317,7 +317,7 @@ struct PlanVisitor: RestorePassVisitor {
         for item in pending {
             if item.db != currentDB {
                 if let m = replies[index].errorMessage {
-                    throw RedisConnection.classify(m, server: redis.config.description, command: "SELECT \(item.db)")
+                    throw redis.refusal(m, command: "SELECT")
                 }
                 index += 1
                 currentDB = item.db
@@ -649,7 +649,7 @@ struct RestoreVisitor: RestorePassVisitor {
         let policy = options.functions == .replace ? "REPLACE" : "APPEND"
         let reply = try redis.pipeline([[Array("FUNCTION".utf8), Array("RESTORE".utf8), payload, Array(policy.utf8)]])[0]
         if let m = reply.errorMessage, LiveRestore.isFatal(m) {
-            throw RedisConnection.classify(m, server: redis.config.description, command: "FUNCTION RESTORE")
+            throw redis.refusal(m, command: "FUNCTION RESTORE")
         } else if let m = reply.errorMessage {
             result.functionsRefused = true
             result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; --functions replace overwrites them" : "")

@@ -1,0 +1,93 @@
+/// ACL rules: the one a NOPERM asks for, and the least each memops command needs.
+public enum ACLRule {
+    /// The command a NOPERM names, as ACL spells it (`config|get`), when it names one.
+    static func named(in message: String) -> String? {
+        guard let open = message.firstIndex(of: "'"), let close = message[message.index(after: open)...].firstIndex(of: "'") else {
+            return nil
+        }
+        let named = message[message.index(after: open)..<close]
+        return named.isEmpty || named.contains(" ") ? nil : named.lowercased()
+    }
+
+    /// The rule that grants what a NOPERM refused, in `ACL SETUSER` syntax: the command Redis
+    /// names in its message (`'config|get'` → `+config|get`), key or channel access, or, for a
+    /// message that names nothing, `command` itself (`CONFIG GET` → `+config|get`).
+    static func missing(in message: String, command: String) -> String {
+        let lower = message.lowercased()
+        if let named = named(in: message) { return "+" + named }
+        if lower.contains("key") { return "~*" }
+        if lower.contains("channel") { return "&*" }
+        let words = command.split(separator: " ").map { $0.lowercased() }
+        guard let first = words.first else { return "+@all" }
+        let containers: Set<String> = ["config", "client", "xinfo", "xgroup", "memory", "function", "acl", "object", "cluster", "command"]
+        if containers.contains(first), words.count > 1 { return "+\(first)|\(words[1])" }
+        return "+" + first
+    }
+}
+
+/// What each memops command sends to Redis, as ACL rules: the least a user needs to run it.
+/// Checked by a test that runs every command as a user with exactly these rules (it must
+/// succeed) and with each one taken away (it must stop with exit 9 naming that rule).
+public struct LeastPrivilege: Sendable, Equatable {
+    /// What memops does against a server, as the user names it to `memops acl`.
+    public enum Task: String, CaseIterable, Sendable {
+        case backup
+        case backupReplication = "backup-replication"
+        case audit, estimate, prune
+        case pruneUndo = "prune-undo"
+        case restore
+        case configLint = "config-lint"
+        case sampleData = "sample-data"
+
+        /// The commands memops sends for this task; `ping` is how every connection starts.
+        public var commands: [String] {
+            let scan = ["scan", "type", "pttl", "exists", "memory|usage"]
+            let references = ["hstrlen", "sismember", "zscan", "zscore", "hscan", "sscan", "xinfo|stream", "xinfo|groups", "xinfo|consumers"]
+            switch self {
+            case .backup: return ["ping", "info", "time", "bgsave", "config|get"]
+            case .backupReplication: return ["ping", "info", "replconf", "sync"]
+            case .audit: return ["ping", "time"] + scan + references
+            case .estimate: return ["ping", "info", "time", "config|get", "dbsize", "scan", "memory|usage", "pttl", "xlen", "xrange", "xrevrange", "zcard", "zcount", "zrandmember"]
+            case .prune:
+                return ["ping", "time"] + scan + references
+                    + ["dump", "pexpiretime", "watch", "unwatch", "multi", "exec", "unlink", "eval", "zrem", "srem", "hget", "hdel", "xtrim", "expire", "persist"]
+            case .pruneUndo: return ["ping", "restore", "zadd", "sadd", "hsetnx", "pexpireat", "persist"]
+            case .restore: return ["ping", "info", "select", "exists", "restore", "function|restore"]
+            case .configLint: return ["ping", "info", "config|get"]
+            case .sampleData:
+                return ["ping", "dbsize", "flushdb", "set", "setex", "hset", "sadd", "zadd", "xadd", "xgroup|create", "xreadgroup", "expire"]
+            }
+        }
+
+        /// Key access: none for the tasks that only talk to the server, read-only for audit and
+        /// estimate, read and write for the rest.
+        public var keys: String? {
+            switch self {
+            case .backup, .backupReplication, .configLint: return nil
+            case .audit, .estimate: return "%R~*"
+            case .prune, .pruneUndo, .restore, .sampleData: return "~*"
+            }
+        }
+    }
+
+    public let tasks: [Task]
+
+    public init(_ tasks: [Task]) { self.tasks = tasks }
+
+    /// Every rule of the tasks, each once, in the order first needed.
+    public var rules: [String] {
+        var seen: Set<String> = []
+        var rules: [String] = []
+        // Read-and-write access makes read-only access redundant.
+        let keys = tasks.compactMap(\.keys)
+        if let key = keys.contains("~*") ? "~*" : keys.first { rules.append(key) }
+        for command in tasks.flatMap(\.commands) where seen.insert(command).inserted { rules.append("+" + command) }
+        return rules
+    }
+
+    /// `ACL SETUSER` for a user that may do exactly these tasks and nothing else. The password
+    /// is left out: add `>password` (or `#sha256`) to the line, or set it after.
+    public func setUser(_ name: String) -> String {
+        (["ACL", "SETUSER", name, "reset", "on", "-@all"] + rules).joined(separator: " ")
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import MemopsCore
+import MemopsTestSupport
+import Testing
+
+/// `memops acl`'s rules, against a real ACL user: with exactly the rules of a task its commands
+/// succeed; with any one rule taken away they stop with exit 9 and one line that names the rule
+/// in a valid `ACL SETUSER` command. A rule memops does not need fails the second half.
+@Suite struct LeastPrivilegeTests {
+    /// One task: the memops runs that make it up (connection options are added), what to load
+    /// before each attempt, and the exit codes that count as success (1: findings were reported).
+    struct Case: Sendable, CustomStringConvertible {
+        var task: LeastPrivilege.Task
+        var runs: [[String]]
+        var ok: Set<Int32> = [0]
+        var description: String { task.rawValue }
+    }
+
+    static let sample = ["--sessions", "40", "--embeddings", "40", "--cache", "20", "--queue", "50", "--nodes", "2", "--seed", "9"]
+    static let faults = ["--inject", "orphan-index-member=4", "--inject", "session-without-ttl=3", "--inject", "cache-without-ttl=3"]
+
+    static let cases: [Case] = [
+        Case(task: .backup, runs: [["backup", "--dest", "DEST"]]),
+        Case(task: .backupReplication, runs: [["backup", "--source", "replication", "--dest", "DEST"]]),
+        Case(task: .audit, runs: [["audit"]], ok: [0, 1]),
+        Case(task: .estimate, runs: [["estimate"]]),
+        Case(task: .configLint, runs: [["config", "lint", "--no-host-checks"]], ok: [0, 1]),
+        Case(task: .sampleData, runs: [["sample-data"] + sample, ["sample-data", "--flush"] + sample]),
+        Case(task: .restore, runs: [["restore", "BACKUP", "--dry-run"], ["restore", "BACKUP"]]),
+        Case(task: .prune, runs: [
+            ["prune", "--orphans", "--yes", "--journal", "DEST/j1"],
+            ["prune", "--expired-policy", "--fix-ttl", "--yes", "--journal", "DEST/j2"],
+            ["prune", "--expired-policy", "--yes", "--journal", "DEST/j3"],
+            ["prune", "--older-than", "1s", "--namespace", "embedding", "--yes", "--journal", "DEST/j4"],
+            ["prune", "--pattern", "tool:*", "--yes", "--journal", "DEST/j5"],
+            ["prune", "--trim-streams", "--yes", "--journal", "DEST/j6"],
+        ]),
+        Case(task: .pruneUndo, runs: [1, 2, 3].map { ["prune", "--undo", "JOURNAL\($0)"] }),
+    ]
+
+    @Test(arguments: cases)
+    func exactlyTheseRulesAreEnough(_ c: Case) throws {
+        let server = try RedisServerProcess()
+        let base = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"] ?? NSTemporaryDirectory()
+        let dir = base + "/acl-\(c.task.rawValue)-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let passFile = dir + "/pass"
+        try "s3cret\n".write(toFile: passFile, atomically: true, encoding: .utf8)
+        chmod(passFile, 0o600)
+        let admin = ["-p", String(server.port)]
+        let user = "t-\(c.task.rawValue)"
+        let rules = LeastPrivilege([c.task]).rules
+        #expect(try MemopsProcess.run(["acl", c.task.rawValue, "--user", user]).stdoutText == LeastPrivilege([c.task]).setUser(user) + "\n")
+        try server.cli(LeastPrivilege([c.task]).setUser(user).split(separator: " ").map(String.init) + [">s3cret"])
+
+        // A backup of the dataset (for restore) and a journal of a prune (for its undo), made as
+        // the admin, once.
+        var backup = "", journal = ""
+        func prepare() throws {
+            try FileManager.default.removeItem(atPath: dir + "/dest")
+            try FileManager.default.createDirectory(atPath: dir + "/dest", withIntermediateDirectories: true)
+            let load = try MemopsProcess.run(["sample-data", "--flush"] + Self.sample + Self.faults + admin)
+            #expect(load.status == 0, "\(load.stderr)")
+            if c.task == .restore {
+                if backup.isEmpty {
+                    try server.cli("FUNCTION", "LOAD", "#!lua name=acltest\nredis.register_function('f', function() return 1 end)")
+                    let made = try MemopsProcess.run(["backup", "--dest", dir] + admin)
+                    #expect(made.status == 0, "\(made.stderr)")
+                    backup = dir + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".rdb.zst") } ?? "")
+                }
+                try server.cli("FLUSHALL")
+                try server.cli("FUNCTION", "FLUSH")
+            }
+            if c.task == .sampleData { try server.cli("FLUSHALL") }
+            if c.task == .pruneUndo {
+                // Journals of every kind of record: members, TTLs, whole keys.
+                journal = dir + "/undo"
+                for (n, mode) in [["--orphans"], ["--expired-policy", "--fix-ttl"], ["--pattern", "session:*"]].enumerated() {
+                    try? FileManager.default.removeItem(atPath: journal + "\(n + 1)")
+                    let pruned = try MemopsProcess.run(["prune"] + mode + ["--yes", "--journal", journal + "\(n + 1)"] + admin)
+                    #expect(pruned.status == 0, "\(pruned.stderr)")
+                }
+            }
+        }
+        try FileManager.default.createDirectory(atPath: dir + "/dest", withIntermediateDirectories: true)
+        func runAll() throws -> (status: Int32, stderr: String)? {
+            for run in c.runs {
+                let args = run.map { $0.replacingOccurrences(of: "DEST", with: dir + "/dest").replacingOccurrences(of: "BACKUP", with: backup).replacingOccurrences(of: "JOURNAL", with: journal) }
+                let outcome = try MemopsProcess.run(args + admin + ["--user", user, "--pass-file", passFile])
+                if !c.ok.contains(outcome.status) { return (outcome.status, outcome.stderr) }
+            }
+            return nil
+        }
+
+        for rule in rules {
+            try prepare()
+            let (take, give) = rule.hasPrefix("+") ? ("-" + rule.dropFirst(), rule) : ("resetkeys", rule)
+            try server.cli("ACL", "SETUSER", user, take)
+            let failure = try runAll()
+            try server.cli("ACL", "SETUSER", user, give)
+            guard let failure else {
+                Issue.record("\(c.task): without \(rule) every run still succeeded, so the rule is not needed")
+                continue
+            }
+            // One error line (prune names its journal first), whose ACL SETUSER grants the rule.
+            let errors = failure.stderr.split(separator: "\n").filter { $0.hasPrefix("memops: error: ") }
+            let grant = errors.first.flatMap { $0.range(of: "ACL SETUSER \(user) ").map { line in line.upperBound } }
+                .map { errors[0][$0...].split(separator: " ").map(String.init) } ?? []
+            #expect(failure.status == 9 && errors.count == 1 && grant.contains(rule.hasPrefix("+") ? rule : "~*"),
+                    "\(c.task) without \(rule): exit \(failure.status): \(failure.stderr)")
+        }
+        try prepare()
+        let failure = try runAll()
+        #expect(failure == nil, "\(c.task) with exactly \(rules.joined(separator: " ")): \(failure.map { "exit \($0.status): \($0.stderr)" } ?? "")")
+    }
+}
