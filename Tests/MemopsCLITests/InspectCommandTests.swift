@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCLI
 import MemopsCore
 import MemopsTestSupport
 import Testing
@@ -60,10 +61,10 @@ private let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func inspectReadsStandardInputAndRefusesGarbage() throws {
-        let garbage = try MemopsProcess.run(["inspect", corpus.appendingPathComponent("README.md").path])
-        #expect(garbage.status == 6, "\(garbage.stderr)")
-        let missing = try MemopsProcess.run(["inspect", "/nonexistent.rdb"])
-        #expect(missing.status == 2, "\(missing.stderr)")
+        let garbage = MemopsCommand.runCaptured(["inspect", corpus.appendingPathComponent("README.md").path])
+        #expect(garbage.status == 6 && garbage.stdout.isEmpty, "\(garbage.stderr)")
+        let missing = MemopsCommand.runCaptured(["inspect", "/nonexistent.rdb"])
+        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent.rdb"), "\(missing.stderr)")
     }
 }
 
