@@ -69,10 +69,11 @@ extension MemopsCommand {
                 report = try BackupAudit(path: fromBackup, schema: schema, options: options, db: connection.db ?? 0).run()
             } else {
                 let redis = try RedisConnection(try connection.resolve())
+                let bar = ProgressBar("audit:")
+                defer { bar.finish() }
                 report = try LiveAudit(connection: redis, schema: schema, options: options).run { n in
-                    if Terminal.stderrIsTTY { Terminal.writeErr("\r\u{1b}[Kaudit: \(n) keys") }
+                    bar.update(count: n, of: "keys")
                 }
-                if Terminal.stderrIsTTY { Terminal.writeErr("\r\u{1b}[K") }
             }
             switch format {
             case .text:
