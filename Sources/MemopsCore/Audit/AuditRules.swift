@@ -82,3 +82,13 @@ public enum AuditRule: String, Sendable, CaseIterable {
     /// Every audit rule, for SARIF's rule table.
     public static var descriptors: [RuleDescriptor] { allCases.map(\.descriptor) }
 }
+
+extension Diagnostic {
+    /// An audit finding, at the rule's severity.
+    public init(_ rule: AuditRule, message: String, key: String? = nil) {
+        self.init(severity: rule.severity, rule: rule.rawValue, message: message, key: key)
+    }
+
+    /// The audit rule of this finding; nil for another tool's.
+    public var auditRule: AuditRule? { AuditRule(rawValue: rule) }
+}

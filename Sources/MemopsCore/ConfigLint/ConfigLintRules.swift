@@ -236,3 +236,13 @@ public enum ConfigLintRules {
         RuleDescriptor(id: rule.rawValue, severity: s, title: title, why: why, fix: fix)
     }
 }
+
+extension Diagnostic {
+    /// A `config lint` finding, at the rule's own severity unless `severity` says otherwise.
+    public init(_ rule: ConfigRule, severity: Severity? = nil, message: String, location: SourceLocation? = nil, key: String? = nil) {
+        self.init(severity: severity ?? rule.descriptor.severity, rule: rule.rawValue, message: message, location: location, key: key)
+    }
+
+    /// The `config lint` rule of this finding; nil for another tool's.
+    public var configRule: ConfigRule? { ConfigRule(rawValue: rule) }
+}

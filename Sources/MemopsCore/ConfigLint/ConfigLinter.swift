@@ -197,7 +197,7 @@ public struct ConfigLinter: Sendable {
             } else {
                 message = "\(spec.name) is '\(running)' on the running server but \(where_) '\(expected)'; a restart would change it (CONFIG REWRITE saves the running value)"
             }
-            out.append(Diagnostic(severity: .warning, rule: ConfigRule.drift.rawValue, message: message,
+            out.append(Diagnostic(.drift, severity: .warning, message: message,
                                   location: fileConfig.location(spec.name) ?? SourceLocation(file: fileName, line: nil), key: spec.name))
         }
         return filter(out, disables: [:])
