@@ -52,7 +52,7 @@ extension MemopsCommand {
         @Option(help: "Output: text (summary on stdout, findings on stderr), json or sarif (stdout).")
         var format: OutputFormat = .text
 
-        @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity.")
+        @Option(name: .customLong(CLIFlag.failOn.rawValue), help: "Exit 1 when a finding is at or above this severity.")
         var failOn: SeverityOption = .warning
 
         func validate() throws {

@@ -162,7 +162,7 @@ public struct BackupEngine {
             do {
                 file = try FileSource(path: path)
             } catch {
-                throw BackupError.dumpNotFound(reason: "\(path) cannot be opened (\(error)); if Redis runs on another host use --source replication")
+                throw BackupError.dumpNotFound(reason: "\(path) cannot be opened (\(error)); if Redis runs on another host use \(CLIFlag.source) replication")
             }
             guard let status = file.status() else {
                 throw BackupError.staleDump(path: path, reason: "it is not a regular file")
@@ -307,10 +307,10 @@ public struct BackupEngine {
         }
         if let refused {
             guard refused.exitStatus == .permission else { throw refused }
-            throw BackupError.dumpNotFound(reason: "CONFIG GET is not allowed or renamed; pass --rdb-path PATH or use --source replication")
+            throw BackupError.dumpNotFound(reason: "CONFIG GET is not allowed or renamed; pass \(CLIFlag.rdbPath) PATH or use \(CLIFlag.source) replication")
         }
         guard let dir, let file else {
-            throw BackupError.dumpNotFound(reason: "CONFIG GET dir/dbfilename returned nothing; pass --rdb-path PATH")
+            throw BackupError.dumpNotFound(reason: "CONFIG GET dir/dbfilename returned nothing; pass \(CLIFlag.rdbPath) PATH")
         }
         // config.c answers CONFIG GET dir with getcwd(), empty when the directory was removed.
         guard !dir.isEmpty else {
@@ -318,7 +318,7 @@ public struct BackupEngine {
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw BackupError.dumpNotFound(reason: "the server's dir \(dir) does not exist on this host; if Redis runs elsewhere use --source replication")
+            throw BackupError.dumpNotFound(reason: "the server's dir \(dir) does not exist on this host; if Redis runs elsewhere use \(CLIFlag.source) replication")
         }
         return URL(fileURLWithPath: dir).appendingPathComponent(file).path
     }

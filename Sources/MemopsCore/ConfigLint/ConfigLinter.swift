@@ -17,7 +17,7 @@ public enum ConfigLintError: MemopsError, Equatable {
             return "cannot read \(p): \(r); check the path and that memops may read it"
         case .unknownVersion(let v):
             let known = RedisConfigTables.versions.map(\.version).joined(separator: ", ")
-            return "no directive table for Redis \(v); --target-version takes one of \(known) (or a patch release of them)"
+            return "no directive table for Redis \(v); \(CLIFlag.targetVersion) takes one of \(known) (or a patch release of them)"
         case .unknownRule(let id):
             return "no rule \(id); `memops config rules` lists them"
         }

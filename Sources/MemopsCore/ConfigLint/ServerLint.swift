@@ -38,7 +38,7 @@ extension ConfigLinter {
         } catch {
             guard case .permission = error else { throw error }
             var warnings: [String] = []
-            if let drift { warnings.append("--drift \(drift) needs CONFIG GET, which this server does not allow; drift not checked") }
+            if let drift { warnings.append("\(CLIFlag.drift) \(drift) needs CONFIG GET, which this server does not allow; drift not checked") }
             let unavailable = Diagnostic(
                 .configUnavailable,
                 message: "CONFIG GET is not available on \(connection.description) (\(error.description)); linting only what INFO shows", key: "CONFIG")
