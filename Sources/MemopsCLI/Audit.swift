@@ -52,7 +52,7 @@ extension MemopsCommand {
         @Option(help: "Output: text (summary on stdout, findings on stderr), json or sarif (stdout).")
         var format: OutputFormat = .text
 
-        @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity.")
+        @Option(name: .customLong(CLIFlag.failOn.rawValue), help: "Exit 1 when a finding is at or above this severity.")
         var failOn: SeverityOption = .warning
 
         func validate() throws {
@@ -69,10 +69,11 @@ extension MemopsCommand {
                 report = try BackupAudit(path: fromBackup, schema: schema, options: options, db: connection.db ?? 0).run()
             } else {
                 let redis = try RedisConnection(try connection.resolve())
+                let bar = ProgressBar("audit:")
+                defer { bar.finish() }
                 report = try LiveAudit(connection: redis, schema: schema, options: options).run { n in
-                    if Terminal.stderrIsTTY { Terminal.writeErr("\r\u{1b}[Kaudit: \(n) keys") }
+                    bar.update(count: n, of: "keys")
                 }
-                if Terminal.stderrIsTTY { Terminal.writeErr("\r\u{1b}[K") }
             }
             switch format {
             case .text:

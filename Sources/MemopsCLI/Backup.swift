@@ -39,16 +39,16 @@ extension MemopsCommand.Backup {
 
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
 
-        @Option(help: ArgumentHelp("Backup folder (for example a NAS mount).", valueName: "dir"))
+        @Option(name: .customLong(CLIFlag.dest.rawValue), help: ArgumentHelp("Backup folder (for example a NAS mount).", valueName: "dir"))
         var dest: String
 
-        @Option(help: "Where the RDB comes from: bgsave (the server's own file) or replication (SYNC, for another host).")
+        @Option(name: .customLong(CLIFlag.source.rawValue), help: "Where the RDB comes from: bgsave (the server's own file) or replication (SYNC, for another host).")
         var source: SourceKind = .bgsave
 
-        @Option(name: .customLong("rdb-path"), help: ArgumentHelp("The server's RDB file, when CONFIG GET is renamed away.", valueName: "path"))
+        @Option(name: .customLong(CLIFlag.rdbPath.rawValue), help: ArgumentHelp("The server's RDB file, when CONFIG GET is renamed away.", valueName: "path"))
         var rdbPath: String?
 
-        @Option(help: "Name prefix of backup files.")
+        @Option(name: .customLong(CLIFlag.prefix.rawValue), help: "Name prefix of backup files.")
         var prefix = "redis"
 
         @Option(parsing: .unconditional, help: "zstd compression level (1-19).")
@@ -57,10 +57,10 @@ extension MemopsCommand.Backup {
         @Option(parsing: .unconditional, help: "zstd worker threads (default: all cores; 0 compresses on the main thread).")
         var threads: Int32 = Int32(ProcessInfo.processInfo.activeProcessorCount)
 
-        @Option(name: .customLong("save-timeout"), parsing: .unconditional, help: "Seconds to wait for the background save.")
+        @Option(name: .customLong(CLIFlag.saveTimeout.rawValue), parsing: .unconditional, help: "Seconds to wait for the background save.")
         var saveTimeout: Double = 3600
 
-        @Option(name: .customLong("lock-wait"), parsing: .unconditional, help: "Seconds to wait for another run's lock (default: fail at once).")
+        @Option(name: .customLong(CLIFlag.lockWait.rawValue), parsing: .unconditional, help: "Seconds to wait for another run's lock (default: fail at once).")
         var lockWait: Double = 0
 
         @Option(name: .customLong("keep-last"), parsing: .unconditional, help: "Retention: keep the newest N backups.")

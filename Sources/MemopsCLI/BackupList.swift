@@ -10,10 +10,10 @@ extension MemopsCommand.Backup {
             abstract: "List backups: time, sizes, ratio, keys, server version, verified or not."
         )
 
-        @Option(help: ArgumentHelp("Backup folder.", valueName: "dir"))
+        @Option(name: .customLong(CLIFlag.dest.rawValue), help: ArgumentHelp("Backup folder.", valueName: "dir"))
         var dest: String
 
-        @Option(help: "Only backups with this name prefix.")
+        @Option(name: .customLong(CLIFlag.prefix.rawValue), help: "Only backups with this name prefix.")
         var prefix: String?
 
         @Flag(help: "JSON output (an array of objects; stable schema, see the README).")

@@ -41,22 +41,22 @@ extension MemopsCommand.Config {
         @Option(help: "Show findings at or above this severity: error, warning, info, style.")
         var severity: SeverityOption = .style
 
-        @Option(name: .customLong("fail-on"), help: "Exit 1 when a shown finding is at or above this severity.")
+        @Option(name: .customLong(CLIFlag.failOn.rawValue), help: "Exit 1 when a shown finding is at or above this severity.")
         var failOn: SeverityOption = .style
 
-        @Option(name: .customLong("enable"), parsing: .singleValue, help: ArgumentHelp("Turn on a rule that is off by default (repeatable, comma-separated).", valueName: "RCxxx"))
+        @Option(name: .customLong(CLIFlag.enable.rawValue), parsing: .singleValue, help: ArgumentHelp("Turn on a rule that is off by default (repeatable, comma-separated).", valueName: "RCxxx"))
         var enable: [String] = []
 
         @Option(name: .customLong("disable"), parsing: .singleValue, help: ArgumentHelp("Turn a rule off (repeatable, comma-separated).", valueName: "RCxxx"))
         var disable: [String] = []
 
-        @Option(name: .customLong("target-version"), help: "Redis version to check against: 6.2, 7.0, 7.2, 7.4, 8.0, or valkey-8.0 (default: the server's with -u, else 7.0).")
+        @Option(name: .customLong(CLIFlag.targetVersion.rawValue), help: "Redis version to check against: 6.2, 7.0, 7.2, 7.4, 8.0, or valkey-8.0 (default: the server's with -u, else 7.0).")
         var targetVersion: String?
 
         @Flag(name: .customLong("no-host-checks"), help: "Do not look at this machine (paths, vm.overcommit_memory, transparent huge pages, RAM).")
         var noHostChecks = false
 
-        @Option(help: ArgumentHelp("With a server: also report where its running configuration differs from this file.", valueName: "file"))
+        @Option(name: .customLong(CLIFlag.drift.rawValue), help: ArgumentHelp("With a server: also report where its running configuration differs from this file.", valueName: "file"))
         var drift: String?
 
         /// Whether a server was named at all (otherwise lint files).

@@ -63,9 +63,7 @@ extension MemopsCommand {
             }
             let summary = try InspectInput.reading(file) { try RDBSummary.read(source, now: now, top: top) }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                Terminal.write(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+                Terminal.write(try InspectJSON.summary(summary))
             } else {
                 Terminal.write(InspectReport.text(summary, file: file))
             }
@@ -80,13 +78,10 @@ extension MemopsCommand {
                 _ = try InspectInput.reading(file) { try readRDB(source, into: &lister) }
                 return
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var rows = [["DB", "KEY", "TYPE", "ENCODING", "ELEMENTS", "BYTES", "TTL"]]
             var lister = KeyLister(db: db, pattern: pattern.map(Glob.init), now: now, values: false) { row, _ in
                 if json {
-                    let line = (try? encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                    Terminal.write(line + "\n")
+                    (InspectJSON.line(row) + [UInt8(ascii: "\n")]).withUnsafeBytes { Terminal.write(bytes: $0) }
                 } else {
                     rows.append([String(row.db), row.key, row.type, row.encoding, String(row.elements), String(row.bytes), row.ttlMs.map(InspectReport.ttl) ?? "-"])
                     if rows.count >= 1000 {

@@ -28,18 +28,35 @@ final class ProgressBar {
             line = "\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(Int(fraction * 100))% \(Format.bytes(done))/\(Format.bytes(total))"
         }
         line += " \(Format.bytes(UInt64(rate)))/s"
-        if interruptCleanup == nil {
-            interruptCleanup = Interruption.shared.onInterrupt { _ in Terminal.writeErr("\r\u{1b}[K") }
-        }
-        Terminal.writeErr("\r\u{1b}[K" + line)
+        draw(line)
     }
 
+    /// Draws `count` after the label (`audit: 5000 keys`), every time it is called: for work
+    /// counted in items, not bytes, and reported once per batch.
+    func update(count: Int, of unit: String) {
+        guard enabled else { return }
+        lastDraw = Date()
+        draw("\(label) \(count) \(unit)")
+    }
+
+    /// Clears the bar if it was drawn.
     func finish() {
         if let interruptCleanup { Interruption.shared.remove(interruptCleanup) }
         interruptCleanup = nil
         guard enabled, lastDraw != .distantPast else { return }
-        Terminal.writeErr("\r\u{1b}[K")
+        Terminal.writeErr(Self.clearLine)
     }
+
+    /// Replaces the line on the terminal with `line`.
+    private func draw(_ line: String) {
+        if interruptCleanup == nil {
+            interruptCleanup = Interruption.shared.onInterrupt { _ in Terminal.writeErr(Self.clearLine) }
+        }
+        Terminal.writeErr(Self.clearLine + line)
+    }
+
+    /// Back to the start of the line, then erase it (ECMA-48 CR and EL).
+    private static let clearLine = "\r\u{1b}[K"
 }
 
 /// Human-readable numbers for tables.

@@ -36,19 +36,19 @@ extension MemopsCommand {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var schema: SchemaOption
 
-        @Flag(help: "Remove index members whose key does not exist.")
+        @Flag(name: .customLong(CLIFlag.orphans.rawValue), help: "Remove index members whose key does not exist.")
         var orphans = false
-        @Flag(name: .customLong("expired-policy"), help: "Remove keys breaking their TTL policy (or fix them with --fix-ttl).")
+        @Flag(name: .customLong(CLIFlag.expiredPolicy.rawValue), help: "Remove keys breaking their TTL policy (or fix them with --fix-ttl).")
         var expiredPolicy = false
-        @Flag(name: .customLong("fix-ttl"), help: "With --expired-policy: apply the policy's TTL instead of removing.")
+        @Flag(name: .customLong(CLIFlag.fixTTL.rawValue), help: "With --expired-policy: apply the policy's TTL instead of removing.")
         var fixTTL = false
-        @Option(name: .customLong("older-than"), help: ArgumentHelp("Entities older than this by index score: 90s, 30m, 12h, 30d.", valueName: "age"))
+        @Option(name: .customLong(CLIFlag.olderThan.rawValue), help: ArgumentHelp("Entities older than this by index score: 90s, 30m, 12h, 30d.", valueName: "age"))
         var olderThan: String?
-        @Option(help: "With --older-than: the entity namespace (e.g. embedding).")
+        @Option(name: .customLong(CLIFlag.namespace.rawValue), help: "With --older-than: the entity namespace (e.g. embedding).")
         var namespace: String?
-        @Option(help: ArgumentHelp("Remove every key matching this SCAN glob.", valueName: "glob"))
+        @Option(name: .customLong(CLIFlag.pattern.rawValue), help: ArgumentHelp("Remove every key matching this SCAN glob.", valueName: "glob"))
         var pattern: String?
-        @Flag(name: .customLong("trim-streams"), help: "XTRIM streams to their policy.")
+        @Flag(name: .customLong(CLIFlag.trimStreams.rawValue), help: "XTRIM streams to their policy.")
         var trimStreams = false
 
         @Flag(help: "Act. Without it, only print what would change.")

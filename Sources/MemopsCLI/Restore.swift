@@ -60,19 +60,19 @@ extension MemopsCommand {
         @Option(name: .customLong("target-db"), help: ArgumentHelp("Write every key into this database (default: its own).", valueName: "n"))
         var targetDB: Int?
 
-        @Option(name: .customLong("on-conflict"), help: "When a key exists: skip (counted), replace, or fail before writing anything.")
+        @Option(name: .customLong(CLIFlag.onConflict.rawValue), help: "When a key exists: skip (counted), replace, or fail before writing anything.")
         var onConflict: ConflictPolicy = .skip
 
         @Flag(name: .customLong("keep-expired"), help: "Restore keys whose TTL has passed (without a TTL) instead of skipping them.")
         var keepExpired = false
 
-        @Option(help: "Function libraries: skip, append (FUNCTION RESTORE APPEND), or replace.")
+        @Option(name: .customLong(CLIFlag.functions.rawValue), help: "Function libraries: skip, append (FUNCTION RESTORE APPEND), or replace.")
         var functions: FunctionPolicy = .append
 
         @Flag(name: .customLong("dry-run"), help: "Show what would be written (keys, bytes, conflicts, steps) without writing.")
         var dryRun = false
 
-        @Option(help: "Live: how the backup is checked before the first key is written: auto (digest for a backup whose manifest records a checked CRC64, else deep), digest (size and SHA-256 against the manifest: the file is intact, its keys are parsed as they are restored), deep (a full pass first: every key's structure and the CRC64), none.")
+        @Option(name: .customLong(CLIFlag.verify.rawValue), help: "Live: how the backup is checked before the first key is written: auto (digest for a backup whose manifest records a checked CRC64, else deep), digest (size and SHA-256 against the manifest: the file is intact, its keys are parsed as they are restored), deep (a full pass first: every key's structure and the CRC64), none.")
         var verify: RestoreCheck = .auto
 
         @Flag(name: .customLong("no-verify"), help: "Live: same as --verify none; damage is then found only after earlier keys (perhaps the damaged one: the CRC64 is checked at the end) were written.")
@@ -84,13 +84,13 @@ extension MemopsCommand {
         @Option(name: .customLong("data-dir"), help: ArgumentHelp("Offline: restore into this Redis data directory.", valueName: "dir"))
         var dataDir: String?
 
-        @Option(name: .customLong("config"), help: ArgumentHelp("Offline: the server's redis.conf (dbfilename, appendonly, appenddirname).", valueName: "file"))
+        @Option(name: .customLong(CLIFlag.config.rawValue), help: ArgumentHelp("Offline: the server's redis.conf (dbfilename, appendonly, appenddirname).", valueName: "file"))
         var config: String?
 
-        @Option(name: .customLong("server-version"), help: ArgumentHelp("Offline: the version of the server that will load DIR (default: from -u, else redis-server --version).", valueName: "x.y.z"))
+        @Option(name: .customLong(CLIFlag.serverVersion.rawValue), help: ArgumentHelp("Offline: the version of the server that will load DIR (default: from -u, else redis-server --version).", valueName: "x.y.z"))
         var serverVersion: String?
 
-        @Flag(help: "Offline: restore even though a server seems to run on the directory.")
+        @Flag(name: .customLong(CLIFlag.force.rawValue), help: "Offline: restore even though a server seems to run on the directory.")
         var force = false
 
         @Flag(name: .shortAndLong, help: "Quiet: no summary on success.")

@@ -36,7 +36,7 @@ extension MemopsCommand {
 
 /// `--schema FILE`, shared by schema show, audit and prune.
 struct SchemaOption: ParsableArguments {
-    @Option(name: .customLong("schema"), help: ArgumentHelp("A JSON schema file replacing the built-in seed schema.", valueName: "file"))
+    @Option(name: .customLong(CLIFlag.schema.rawValue), help: ArgumentHelp("A JSON schema file replacing the built-in seed schema.", valueName: "file"))
     var path: String?
 
     /// The schema to use: the file's, or the seed.

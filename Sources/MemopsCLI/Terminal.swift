@@ -2,16 +2,24 @@ import Foundation
 import MemopsCore
 
 /// Where memops writes for people: stderr for messages and progress, colour only on a terminal
-/// and never with NO_COLOR.
+/// and never with NO_COLOR. Inside `TerminalCapture.capture` (an in-process run, for tests) both
+/// streams go to the capture instead, and neither is a terminal.
 enum Terminal {
-    static let stderrIsTTY = isatty(STDERR_FILENO) == 1
-    static let stdoutIsTTY = isatty(STDOUT_FILENO) == 1
+    private static let processStderrIsTTY = isatty(STDERR_FILENO) == 1
+    private static let processStdoutIsTTY = isatty(STDOUT_FILENO) == 1
+    static var stderrIsTTY: Bool { TerminalCapture.current == nil && processStderrIsTTY }
+    static var stdoutIsTTY: Bool { TerminalCapture.current == nil && processStdoutIsTTY }
     static let colorAllowed = ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
     /// `memops: error: …` on stderr, one line.
     static func error(_ message: String) {
+        writeErr(errorLine(message))
+    }
+
+    /// The text `error(_:)` writes: `memops: error: …` and a newline.
+    static func errorLine(_ message: String) -> String {
         let label = stderrIsTTY && colorAllowed ? "\u{1b}[1;31merror:\u{1b}[0m" : "error:"
-        writeErr("memops: \(label) \(message)\n")
+        return "memops: \(label) \(message)\n"
     }
 
     /// `memops: warning: …` on stderr, one line.
@@ -23,6 +31,7 @@ enum Terminal {
     /// Writes to stderr; a failed write is dropped (there is nowhere left to say so).
     static func writeErr(_ text: String) {
         var text = text
+        if let capture = TerminalCapture.current { return capture.appendErr(text) }
         _ = text.withUTF8 { writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
     }
 
@@ -37,7 +46,16 @@ enum Terminal {
 
     /// Writes bytes to stdout, as `write(_:)` does.
     static func write(bytes: UnsafeRawBufferPointer) {
+        if let capture = TerminalCapture.current { return capture.appendOut(bytes) }
         if !writeAll(STDOUT_FILENO, bytes) && errno == EPIPE { Interruption.shared.exit(status: stdoutClosedStatus) }
+    }
+
+    /// Writes the last words of a run (help, version) to stdout; a failed write is dropped, as
+    /// argument-parser's `print` drops it: the run is over and exits with its own status.
+    static func writeLast(_ text: String) {
+        var text = text
+        if let capture = TerminalCapture.current { return text.withUTF8 { capture.appendOut(UnsafeRawBufferPointer($0)) } }
+        _ = text.withUTF8 { writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
     }
 
     /// 128 + SIGPIPE.
@@ -56,4 +74,26 @@ enum Terminal {
         }
         return true
     }
+}
+
+/// What an in-process run wrote to stdout and stderr through `Terminal`, in place of the
+/// process's own streams: tests run commands with one bound (`MemopsCommand.runCaptured`).
+/// Writes from the command's own thread are captured; a thread it starts writes to the process.
+public final class TerminalCapture: @unchecked Sendable {
+    /// The capture of the running task, if any.
+    @TaskLocal static var current: TerminalCapture?
+
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = ""
+
+    public init() {}
+
+    /// Everything written to stdout.
+    public var stdout: Data { lock.withLock { out } }
+    /// Everything written to stderr.
+    public var stderr: String { lock.withLock { err } }
+
+    func appendOut(_ bytes: UnsafeRawBufferPointer) { lock.withLock { out.append(contentsOf: bytes) } }
+    func appendErr(_ text: String) { lock.withLock { err += text } }
 }

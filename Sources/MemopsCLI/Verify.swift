@@ -20,13 +20,13 @@ extension MemopsCommand {
         @Argument(help: ArgumentHelp("Backup files (.rdb.zst) or plain RDB files.", valueName: "file"))
         var files: [String] = []
 
-        @Option(help: ArgumentHelp("Backup folder, with --latest or --all.", valueName: "dir"))
+        @Option(name: .customLong(CLIFlag.dest.rawValue), help: ArgumentHelp("Backup folder, with --latest or --all.", valueName: "dir"))
         var dest: String?
 
-        @Flag(help: "Verify the newest backup in --dest.")
+        @Flag(name: .customLong(CLIFlag.latest.rawValue), help: "Verify the newest backup in --dest.")
         var latest = false
 
-        @Flag(help: "Verify every backup in --dest.")
+        @Flag(name: .customLong(CLIFlag.all.rawValue), help: "Verify every backup in --dest.")
         var all = false
 
         @Flag(help: "Also parse every key (structure, not only checksums).")

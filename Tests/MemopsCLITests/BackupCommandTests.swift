@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCLI
 import MemopsCore
 import MemopsTestSupport
 import Testing
@@ -86,9 +87,9 @@ private func isOneLineError(_ stderr: String) -> Bool {
     }
 
     @Test func usageErrorsExitTwo() throws {
-        let run = try MemopsProcess.run(["backup", "--dest", "/tmp", "--level", "40"])
-        #expect(run.status == 2, "\(run.stderr)")
-        let missing = try MemopsProcess.run(["backup", "--dest", "/nonexistent/memops-\(UUID().uuidString)"])
+        let run = MemopsCommand.runCaptured(["backup", "--dest", "/tmp", "--level", "40"])
+        #expect(run.status == 2 && isOneLineError(run.stderr) && run.stderr.contains("--level"), "\(run.stderr)")
+        let missing = MemopsCommand.runCaptured(["backup", "--dest", "/nonexistent/memops-\(UUID().uuidString)"])
         #expect(missing.status == 2 && isOneLineError(missing.stderr) && missing.stderr.contains("mkdir"), "\(missing.stderr)")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCLI
 import MemopsTestSupport
 import Testing
 
@@ -7,6 +8,7 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 
 /// man/ and completions/ are generated from the CLI and committed; these fail when they are
 /// stale (scripts/gen-docs --check in scripts/test compares the man pages byte for byte too).
+/// The completion scripts come from the built binary, the option list from an in-process run.
 @Suite struct DocsTests {
     @Test(arguments: [("bash", "memops.bash"), ("zsh", "_memops"), ("fish", "memops.fish")])
     func completionScriptsAreCurrent(shell: String, file: String) throws {
@@ -17,7 +19,7 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
     }
 
     @Test func everyCommandHasAManPageNamingEveryOption() throws {
-        let dump = try MemopsProcess.run(["--experimental-dump-help"])
+        let dump = MemopsCommand.runCaptured(["--experimental-dump-help"])
         let info = try #require(try JSONSerialization.jsonObject(with: dump.stdout) as? [String: Any])
         var missing: [String] = []
         func visit(_ command: [String: Any], path: [String]) {

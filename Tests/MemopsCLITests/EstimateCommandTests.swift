@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCLI
 import MemopsCore
 import MemopsTestSupport
 import Testing
@@ -41,8 +42,8 @@ private func memops(_ arguments: [String]) throws -> (status: Int32, stdout: Dat
     }
 
     @Test(arguments: [["--maxmemory", "8tb"], ["--scenario", "week", "-p", "1"], ["--cow-margin", "1.5"], ["--samples", "0"]])
-    func usageErrors(arguments: [String]) throws {
-        let run = try memops(["estimate"] + arguments)
+    func usageErrors(arguments: [String]) {
+        let run = MemopsCommand.runCaptured(["estimate"] + arguments)
         #expect(run.status == 2, "stderr: \(run.stderr)")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCLI
 import MemopsCore
 import MemopsTestSupport
 import Testing
@@ -318,14 +319,14 @@ import Testing
         let dir = try Self.scratch("bad-input")
         let file = dir + "/a-file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
-        let asDest = try MemopsProcess.run(["backup", "-p", "1", "--dest", file])
+        let asDest = MemopsCommand.runCaptured(["backup", "-p", "1", "--dest", file])
         #expect(asDest.status == 2 && Self.isOneLineError(asDest.stderr) && asDest.stderr.contains("not a directory"), "\(asDest.stderr)")
         for prefix in ["../../etc/x", "", ".hidden", "a/b", "-dash"] {
-            let run = try MemopsProcess.run(["backup", "-p", "1", "--dest", dir] + (prefix.hasPrefix("-") ? ["--prefix=\(prefix)"] : ["--prefix", prefix]))
+            let run = MemopsCommand.runCaptured(["backup", "-p", "1", "--dest", dir] + (prefix.hasPrefix("-") ? ["--prefix=\(prefix)"] : ["--prefix", prefix]))
             #expect(run.status == 2 && Self.isOneLineError(run.stderr) && run.stderr.contains("--prefix"), "'\(prefix)': \(run.status) \(run.stderr)")
         }
         #expect(Self.names(dir) == ["a-file"])
-        let verifyDir = try MemopsProcess.run(["verify", dir])
+        let verifyDir = MemopsCommand.runCaptured(["verify", dir])
         #expect(verifyDir.status == 2 && Self.isOneLineError(verifyDir.stderr) && verifyDir.stderr.contains("--dest"), "\(verifyDir.stderr)")
     }
 

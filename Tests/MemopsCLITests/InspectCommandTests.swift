@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCLI
 import MemopsCore
 import MemopsTestSupport
 import Testing
@@ -60,10 +61,77 @@ private let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func inspectReadsStandardInputAndRefusesGarbage() throws {
-        let garbage = try MemopsProcess.run(["inspect", corpus.appendingPathComponent("README.md").path])
-        #expect(garbage.status == 6, "\(garbage.stderr)")
-        let missing = try MemopsProcess.run(["inspect", "/nonexistent.rdb"])
-        #expect(missing.status == 2, "\(missing.stderr)")
+        let garbage = MemopsCommand.runCaptured(["inspect", corpus.appendingPathComponent("README.md").path])
+        #expect(garbage.status == 6 && garbage.stdout.isEmpty, "\(garbage.stderr)")
+        let missing = MemopsCommand.runCaptured(["inspect", "/nonexistent.rdb"])
+        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent.rdb"), "\(missing.stderr)")
+    }
+
+    /// The JSON forms, byte for byte (keys sorted, slashes unescaped, pretty summary with " : "),
+    /// for a file with no expiries; the summary's "now" is the time of the run.
+    @Test func jsonIsByteStable() throws {
+        let file = corpus.appendingPathComponent("redis-tests-assets/hash-zipmap.rdb").path
+        let keys = MemopsCommand.runCaptured(["inspect", file, "--keys", "--json"])
+        #expect(keys.status == 0 && keys.stdoutText == #"{"bytes":17,"db":0,"elements":2,"encoding":"zipmap","key":"hash","type":"hash"}"# + "\n")
+        let values = MemopsCommand.runCaptured(["inspect", file, "--keys", "--json", "--values"])
+        #expect(values.stdoutText == #"{"bytes":17,"db":0,"elements":2,"encoding":"zipmap","key":"hash","type":"hash","value":[["f1","v1"],["f2","v2"]]}"# + "\n")
+        let summary = MemopsCommand.runCaptured(["inspect", file, "--json"])
+        let masked = summary.stdoutText.replacingOccurrences(of: #""now" : [0-9]+"#, with: #""now" : NOW"#, options: .regularExpression)
+        #expect(summary.status == 0 && masked == #"""
+            {
+              "aux" : [
+
+              ],
+              "biggestKeys" : [
+                {
+                  "bytes" : 23,
+                  "db" : 0,
+                  "elements" : 2,
+                  "encoding" : "zipmap",
+                  "key" : [
+                    104,
+                    97,
+                    115,
+                    104
+                  ],
+                  "type" : "hash"
+                }
+              ],
+              "checksum" : "absent",
+              "databases" : {
+                "0" : {
+                  "alreadyExpired" : 0,
+                  "bytesByType" : {
+                    "hash" : 23
+                  },
+                  "elementsByType" : {
+                    "hash" : 2
+                  },
+                  "expires" : 0,
+                  "keys" : 1,
+                  "keysByEncoding" : {
+                    "zipmap" : 1
+                  },
+                  "keysByType" : {
+                    "hash" : 1
+                  }
+                }
+              },
+              "fileBytes" : 35,
+              "flavor" : "redis",
+              "functions" : [
+
+              ],
+              "modules" : [
+
+              ],
+              "now" : NOW,
+              "slotInfoRecords" : 0,
+              "top" : 10,
+              "version" : 3
+            }
+
+            """#, "\(summary.stdoutText)")
     }
 }
 

@@ -1,9 +1,11 @@
 import Foundation
+import MemopsCLI
 import MemopsTestSupport
 import Testing
 
 /// Every numeric option at 0, -1, huge, nan and inf: one clear line and exit 2 when the value
 /// is out of range, or the run goes on (here: to an unreachable port, exit 3), never a trap.
+/// In process (`MemopsCommand.runCaptured`): a trap stops the test run, which fails it.
 @Suite struct NumericOptionTests {
     /// A command that stops early (port 1 refuses at once), and the option to vary.
     struct Case: CustomTestStringConvertible, Sendable {
@@ -35,7 +37,7 @@ import Testing
     func neverATrap(_ c: Case) throws {
         for value in Self.values {
             let v = c.option == "--older-than" ? value + "d" : value
-            let run = try MemopsProcess.run(c.arguments + [c.option, v])
+            let run = MemopsCommand.runCaptured(c.arguments + [c.option, v])
             let context = "\(c.testDescription) \(v): status \(run.status), \(run.stderr)"
             #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Backtrac"), "\(context)")
             #expect([0, 2, 3].contains(run.status), "\(context)")
@@ -52,7 +54,7 @@ import Testing
     /// The values the campaign found accepted or trapping, each refused by name.
     @Test func theCampaignsNonsenseIsRefused() throws {
         for args in [["--threads", "100000"], ["--save-timeout", "nan"], ["--lock-wait", "inf"], ["--timeout", "-1"]] {
-            let run = try MemopsProcess.run(["backup", "-p", "1", "--dest", Self.dest] + args)
+            let run = MemopsCommand.runCaptured(["backup", "-p", "1", "--dest", Self.dest] + args)
             #expect(run.status == 2 && run.stderr.contains(args[0]), "\(args): \(run.status) \(run.stderr)")
         }
     }
@@ -102,7 +104,7 @@ import Testing
 /// Every option of every command, found in the CLI's own description (so a new option is
 /// walked the day it is added), at 0, -1, huge, nan and inf: never a trap, always one line when
 /// it fails. Numeric options (a numeric default or value name) must refuse the huge and
-/// non-finite values by name, exit 2.
+/// non-finite values by name, exit 2. In process, as `NumericOptionTests`.
 @Suite struct EveryOptionWalkTests {
     struct Option: CustomTestStringConvertible, Sendable {
         var command: [String]
@@ -138,7 +140,7 @@ import Testing
     static let pathValueNames: Set<String> = ["file", "path", "dir", "file.svg", "socket", "files"]
 
     static func options() throws -> [Option] {
-        let dump = try MemopsProcess.run(["--experimental-dump-help"])
+        let dump = MemopsCommand.runCaptured(["--experimental-dump-help"])
         let root = try #require(try JSONSerialization.jsonObject(with: dump.stdout) as? [String: Any])
         var out: [Option] = []
         func walk(_ command: [String: Any], _ path: [String]) {
@@ -171,7 +173,7 @@ import Testing
                 continue
             }
             for value in ["0", "-1", "1e30", "99999999999999999999", "nan", "inf"] {
-                let run = try MemopsProcess.run(option.command + base + ["--" + option.name, value])
+                let run = MemopsCommand.runCaptured(option.command + base + ["--" + option.name, value])
                 let context = "\(option.testDescription) \(value): status \(run.status), \(run.stderr.prefix(300))"
                 // Warnings (a password in argv) come before the error; findings (exit 1) are reports.
                 let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("memops: warning: ") }

@@ -1,4 +1,5 @@
 import Foundation
+import MemopsCLI
 import MemopsCore
 import MemopsTestSupport
 import Testing
@@ -74,8 +75,8 @@ private let now: Int64 = 1_769_947_200
         ["--flush", "--merge", "-p", "1"],
         ["--scale", "0", "-p", "1"],
     ])
-    func usageErrorsExitTwo(arguments: [String]) throws {
-        let run = try memops(["sample-data"] + arguments)
+    func usageErrorsExitTwo(arguments: [String]) {
+        let run = MemopsCommand.runCaptured(["sample-data"] + arguments)
         #expect(run.status == 2, "stderr: \(run.stderr)")
         #expect(run.stdout.isEmpty)
     }

@@ -214,9 +214,9 @@ struct AuditStreamTests {
         schema.patterns[queue].stream = StreamPolicy(maxLength: 2, slack: 1, maxAgeDays: nil, requiredGroups: ["training_pipeline", "analytics"],
                                                      maxPending: 2, maxIdleSeconds: 1)
         let live = try LiveAudit(connection: redis, schema: schema).run()
-        let rules = live.diagnostics.map(\.rule).sorted()
-        #expect(rules == ["AUD011", "AUD012", "AUD013", "AUD014"])
-        #expect(live.diagnostics.first { $0.rule == "AUD014" }?.message.contains("\"w1\"") == true)
+        let rules = live.diagnostics.compactMap(\.auditRule).sorted { $0.rawValue < $1.rawValue }
+        #expect(rules == [.streamTooLong, .groupMissing, .pendingTooMany, .consumerIdle])
+        #expect(live.diagnostics.first { $0.auditRule == .consumerIdle }?.message.contains("\"w1\"") == true)
         try redis.command("SAVE")
         let offline = try BackupAudit(path: server.directory.appendingPathComponent("dump.rdb").path, schema: schema).run()
         #expect(offline.diagnostics == live.diagnostics)

@@ -5,9 +5,9 @@ import Testing
 /// The shared diagnostic printers, as `config lint` uses them.
 @Suite struct ConfigLintDiagnosticTests {
     static let sample = [
-        Diagnostic(severity: .error, rule: "RC105", message: "appendonly takes yes or no", location: SourceLocation(file: "r.conf", line: 3, column: 12)),
-        Diagnostic(severity: .warning, rule: "RC401", message: "maxmemory is not set", location: SourceLocation(file: "r.conf", line: nil), key: "maxmemory"),
-        Diagnostic(severity: .info, rule: "RC802", message: "CONFIG is renamed", key: "CONFIG"),
+        Diagnostic(.badBoolean, severity: .error, message: "appendonly takes yes or no", location: SourceLocation(file: "r.conf", line: 3, column: 12)),
+        Diagnostic(.maxmemoryUnset, severity: .warning, message: "maxmemory is not set", location: SourceLocation(file: "r.conf", line: nil), key: "maxmemory"),
+        Diagnostic(.configUnavailable, severity: .info, message: "CONFIG is renamed", key: "CONFIG"),
     ]
 
     @Test func compilerStyleText() {

@@ -65,15 +65,15 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         let inc = dir.appendingPathComponent("extra.conf").path
         try "# extra\n\nappendonly maybe\n".write(toFile: inc, atomically: true, encoding: .utf8)
         let d = try lint("port 6380\ninclude \(inc)\nhz 10\n")
-        let bad = try #require(d.first { $0.rule == "RC105" })
+        let bad = try #require(d.first { $0.configRule == .badBoolean })
         #expect(bad.location == SourceLocation(file: inc, line: 3, column: 12))
         // Relative includes resolve against the directory redis-server runs in, not the file's.
         let rel = try lint("include extra.conf", cwd: dir.path)
-        #expect(!rel.contains { $0.rule == "RC112" })
-        #expect(try lint("include extra.conf", cwd: "/").contains { $0.rule == "RC112" })
+        #expect(!rel.contains { $0.configRule == .missingInclude })
+        #expect(try lint("include extra.conf", cwd: "/").contains { $0.configRule == .missingInclude })
         // An include of itself is a loop, not an endless recursion.
         try "include \(dir.path)/self.conf\n".write(toFile: dir.path + "/self.conf", atomically: true, encoding: .utf8)
-        #expect(try lint("include \(dir.path)/self.conf").contains { $0.rule == "RC112" && $0.message.contains("loops") })
+        #expect(try lint("include \(dir.path)/self.conf").contains { $0.configRule == .missingInclude && $0.message.contains("loops") })
     }
 
     @Test func globIncludeReadsEveryMatchInOrder() throws {
@@ -86,7 +86,7 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         o.host = HostFacts()
         let report = try ConfigLinter(options: o).lint(text: "include \(dir.path)/*.conf\n", name: "t.conf")
         #expect(report.config.value("maxmemory") == "2gb")
-        let dup = try #require(report.diagnostics.first { $0.rule == "RC201" })
+        let dup = try #require(report.diagnostics.first { $0.configRule == .duplicate })
         #expect(dup.location?.file == dir.path + "/b.conf" && dup.location?.line == 1)
     }
 
@@ -116,22 +116,22 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
 
     @Test func inlineDisableSilencesTheNextLineOnly() throws {
         let d = try lint("# memops disable=RC201\nmaxmemory 1gb\n# memops disable=RC201,RC202\nmaxmemory 2g\nmaxmemory 3gb\n")
-        let dups = d.filter { $0.rule == "RC201" }
+        let dups = d.filter { $0.configRule == .duplicate }
         #expect(dups.count == 1 && dups[0].location?.line == 5)
-        #expect(!d.contains { $0.rule == "RC202" })
+        #expect(!d.contains { $0.configRule == .decimalUnit })
     }
 
     @Test func versionAwareness() throws {
-        let typo = try #require(try lint("maxmemroy 1gb").first { $0.rule == "RC101" })
+        let typo = try #require(try lint("maxmemroy 1gb").first { $0.configRule == .unknownDirective })
         #expect(typo.message.contains("did you mean maxmemory"))
-        #expect(try lint("locale-collate \"\"", version: "7.0").contains { $0.rule == "RC113" && $0.message.contains("7.2") })
+        #expect(try lint("locale-collate \"\"", version: "7.0").contains { $0.configRule == .newerThanTarget && $0.message.contains("7.2") })
         #expect(!(try lint("locale-collate \"\"", version: "7.2")).contains { $0.severity == .error })
-        #expect(try lint("gopher-enabled no", version: "7.0").contains { $0.rule == "RC101" && $0.message.contains("removed after Redis 6.2") })
+        #expect(try lint("gopher-enabled no", version: "7.0").contains { $0.configRule == .unknownDirective && $0.message.contains("removed after Redis 6.2") })
         // hash-max-ziplist-value is the real name in 6.2 and an alias from 7.0 on.
-        #expect(!(try lint("hash-max-ziplist-value 64", version: "6.2")).contains { $0.rule == "RC205" })
-        let alias = try #require(try lint("hash-max-ziplist-value 64", version: "7.0").first { $0.rule == "RC205" })
+        #expect(!(try lint("hash-max-ziplist-value 64", version: "6.2")).contains { $0.configRule == .oldName })
+        let alias = try #require(try lint("hash-max-ziplist-value 64", version: "7.0").first { $0.configRule == .oldName })
         #expect(alias.message.contains("hash-max-listpack-value"))
-        #expect(try lint("lua-replicate-commands yes", version: "7.4").contains { $0.rule == "RC206" })
+        #expect(try lint("lua-replicate-commands yes", version: "7.4").contains { $0.configRule == .ignored })
         #expect(RedisConfigTables.table(for: "7.0.15")?.version == "7.0")
         #expect(RedisConfigTables.table(for: "7.2.4")?.version == "7.2")
         #expect(RedisConfigTables.table(for: "9.1")?.version == "8.0")
@@ -139,9 +139,9 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         #expect(RedisConfigTables.table(for: "valkey-8.0.1")?.version == "valkey-8.0")
         #expect(RedisConfigTables.table(for: "8.0.1")?.version == "8.0")
         // Valkey renamed master* to primary* and keeps the old names as aliases.
-        let valkeyAlias = try #require(try lint("masterauth secret", version: "valkey-8.0").first { $0.rule == "RC205" })
+        let valkeyAlias = try #require(try lint("masterauth secret", version: "valkey-8.0").first { $0.configRule == .oldName })
         #expect(valkeyAlias.message.contains("primaryauth"))
-        #expect(try lint("primaryauth secret", version: "7.2").contains { $0.rule == "RC101" })
+        #expect(try lint("primaryauth secret", version: "7.2").contains { $0.configRule == .unknownDirective })
         #expect(try lint("dual-channel-replication-enabled yes", version: "valkey-8.0").allSatisfy { $0.severity != .error })
         #expect(throws: ConfigLintError.self) { try ConfigLinter(options: { var o = ConfigLintOptions(); o.targetVersion = "5.0"; return o }()) }
     }
@@ -154,21 +154,21 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         // 6.2 takes one pair per save line and silently ignores others (after dropping the defaults).
         let several = linter.lint(text: "save 900 1 300 10\n")
         #expect(several.config.effectiveSave?.isEmpty == true)
-        #expect(several.diagnostics.contains { $0.rule == "RC110" && $0.severity == .warning })
+        #expect(several.diagnostics.contains { $0.configRule == .badSave && $0.severity == .warning })
         #expect(!linter.lint(text: "save 900 1\nsave 300 10\n").isFatal)
-        #expect(linter.lint(text: "client-output-buffer-limit normal 0 0\n").diagnostics.contains { $0.rule == "RC103" })
+        #expect(linter.lint(text: "client-output-buffer-limit normal 0 0\n").diagnostics.contains { $0.configRule == .argumentCount })
         #expect(!linter.lint(text: "unixsocketperm 7x\n").isFatal)  // strtol stops at 'x'; 6.2 checks only errno and the range
     }
 
     @Test func byteOrderMarkIsNamed() throws {
         let d = try lint("\u{FEFF}port 6379\n")
-        #expect(d.contains { $0.rule == "RC101" && $0.message.contains("byte-order mark") })
+        #expect(d.contains { $0.configRule == .unknownDirective && $0.message.contains("byte-order mark") })
     }
 
     @Test func columnsPointAtTheProblem() throws {
         let d = try lint("  maxmemory 1gb # note\nhz \"10")
-        #expect(d.first { $0.rule == "RC102" }?.location?.column == 17)
-        #expect(d.first { $0.rule == "RC104" }?.location == SourceLocation(file: "t.conf", line: 2, column: 4))
+        #expect(d.first { $0.configRule == .inlineComment }?.location?.column == 17)
+        #expect(d.first { $0.configRule == .unbalancedQuotes }?.location == SourceLocation(file: "t.conf", line: 2, column: 4))
     }
 
     /// The stock redis.conf of each release (from redis's source at its tag) and Debian's.
@@ -191,7 +191,7 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
         o.hostChecks = false
         let path = packageRoot.appendingPathComponent("Tests/MemopsCoreTests/Fixtures/redis-7.4.1.conf").path
         let report = try ConfigLinter(options: o).lint(file: path)
-        #expect(report.diagnostics.contains { $0.rule == "RC113" })
+        #expect(report.diagnostics.contains { $0.configRule == .newerThanTarget })
     }
 
     @Test func unreadableFileIsAnError() {

@@ -40,9 +40,9 @@ import Testing
         var options = ConfigLintOptions()
         options.host = HostFacts(overcommitMemory: 1)
         let report = try ConfigLinter(options: options).lint(running: try configGetAll(server), isLocal: true)
-        let rules = Set(report.diagnostics.map(\.rule))
-        #expect(rules.isSuperset(of: ["RC301", "RC401", "RC403", "RC502"]))
-        #expect(!rules.contains("RC501") && !rules.contains("RC601") && !report.isFatal)
+        let rules = Set(report.diagnostics.compactMap(\.configRule))
+        #expect(rules.isSuperset(of: [.noPersistence, .maxmemoryUnset, .allkeysEviction, .protectedModeOff]))
+        #expect(!rules.contains(.openWithoutPassword) && !rules.contains(.overcommit) && !report.isFatal)
         #expect(report.diagnostics.allSatisfy { $0.location == nil && $0.key != nil })
     }
 
@@ -73,7 +73,7 @@ import Testing
         let drift = linter.drift(file: fileReport, running: try configGetAll(server), fileName: file).filter { $0.key != "maxclients" }
         #expect(Set(drift.compactMap(\.key)) == ["maxmemory", "maxmemory-policy"])
         let mm = try #require(drift.first { $0.key == "maxmemory" })
-        #expect(mm.rule == "RC801" && mm.location == SourceLocation(file: file, line: 6, column: 1))
+        #expect(mm.configRule == .drift && mm.location == SourceLocation(file: file, line: 6, column: 1))
         #expect(mm.message.contains("209715200") && mm.message.contains("104857600"))
     }
 }

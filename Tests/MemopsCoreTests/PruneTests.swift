@@ -211,8 +211,8 @@ struct PruneTests {
         #expect(try redis.command("EXISTS", "session:" + String(decoding: SampleDataGenerator.sessionID(7, 0), as: UTF8.self)).integer == 0)
         // The per-session embedding indexes lost the removed embeddings too: no dangling members.
         let audit = try LiveAudit(connection: redis).run()
-        #expect(!audit.diagnostics.contains { $0.rule == "AUD009" && ($0.key ?? "").hasPrefix("embeddings:") })
-        #expect(audit.diagnostics.contains { $0.rule == "AUD009" && $0.key == "sessions:recent" })
+        #expect(!audit.diagnostics.contains { $0.auditRule == .danglingMember && ($0.key ?? "").hasPrefix("embeddings:") })
+        #expect(audit.diagnostics.contains { $0.auditRule == .danglingMember && $0.key == "sessions:recent" })
         let undo = try PruneJournal.undo(path: path, into: redis)
         #expect(undo.keysRestored == result.keysRemoved)
         #expect(undo.errors.isEmpty)

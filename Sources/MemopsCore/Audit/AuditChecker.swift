@@ -291,7 +291,7 @@ public struct AuditChecker {
     }
 
     private mutating func add(_ rule: AuditRule, _ key: String, _ message: String, bucket: String) {
-        diagnostics.append(Diagnostic(severity: rule.severity, rule: rule.rawValue, message: message, key: key))
+        diagnostics.append(Diagnostic(rule, message: message, key: key))
         stats[bucket, default: PatternStats(pattern: bucket)].findings += 1
     }
 

@@ -162,7 +162,7 @@ public struct BackupEngine {
             do {
                 file = try FileSource(path: path)
             } catch {
-                throw BackupError.dumpNotFound(reason: "\(path) cannot be opened (\(error)); if Redis runs on another host use --source replication")
+                throw BackupError.dumpNotFound(reason: "\(path) cannot be opened (\(error)); if Redis runs on another host use \(CLIFlag.source) replication")
             }
             guard let status = file.status() else {
                 throw BackupError.staleDump(path: path, reason: "it is not a regular file")
@@ -309,10 +309,10 @@ public struct BackupEngine {
             // An ACL that forbids it is the user's to grant (exit 9, with the rule); a command
             // renamed away leaves --rdb-path or replication.
             guard case .permission(_, _, let message, _, _) = refused, !message.hasPrefix("NOPERM") else { throw refused }
-            throw BackupError.dumpNotFound(reason: "CONFIG GET is renamed or disabled; pass --rdb-path PATH or use --source replication")
+            throw BackupError.dumpNotFound(reason: "CONFIG GET is renamed or disabled; pass \(CLIFlag.rdbPath) PATH or use \(CLIFlag.source) replication")
         }
         guard let dir, let file else {
-            throw BackupError.dumpNotFound(reason: "CONFIG GET dir/dbfilename returned nothing; pass --rdb-path PATH")
+            throw BackupError.dumpNotFound(reason: "CONFIG GET dir/dbfilename returned nothing; pass \(CLIFlag.rdbPath) PATH")
         }
         // config.c answers CONFIG GET dir with getcwd(), empty when the directory was removed.
         guard !dir.isEmpty else {
@@ -320,7 +320,7 @@ public struct BackupEngine {
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw BackupError.dumpNotFound(reason: "the server's dir \(dir) does not exist on this host; if Redis runs elsewhere use --source replication")
+            throw BackupError.dumpNotFound(reason: "the server's dir \(dir) does not exist on this host; if Redis runs elsewhere use \(CLIFlag.source) replication")
         }
         return URL(fileURLWithPath: dir).appendingPathComponent(file).path
     }

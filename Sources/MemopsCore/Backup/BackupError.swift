@@ -44,19 +44,19 @@ public enum BackupError: MemopsError, Equatable {
         case .serverLost(let s, let seconds, let reason):
             return "lost Redis at \(s) during the save and could not reconnect within \(Int(seconds)) s (\(reason)); its save died with it; no backup was published"
         case .saveTimeout(let s, let seconds):
-            return "the background save on \(s) did not finish within \(Int(seconds)) s; raise --save-timeout; no backup was published"
+            return "the background save on \(s) did not finish within \(Int(seconds)) s; raise \(CLIFlag.saveTimeout); no backup was published"
         case .bgsaveRefused(let s, let m):
             return "Redis at \(s) refused BGSAVE: \(m)"
         case .corruptDump(let p, let r):
             return "the dump \(p) is not a complete RDB (\(r)); it was not published as a backup"
         case .staleDump(let p, let r):
-            return "\(p) is not the file this save wrote (\(r)); check --rdb-path, or use --source replication"
+            return "\(p) is not the file this save wrote (\(r)); check \(CLIFlag.rdbPath), or use \(CLIFlag.source) replication"
         case .dumpNotFound(let r):
             return "cannot find the server's dump file: \(r)"
         case .replication(let s, let r):
             return "replication from \(s) failed: \(r); no backup was published"
         case .locked(let d, let h):
-            return "another memops backup is running in \(d) (\(h)); wait for it, or pass --lock-wait SECONDS"
+            return "another memops backup is running in \(d) (\(h)); wait for it, or pass \(CLIFlag.lockWait) SECONDS"
         case .destination(let p, let r):
             return "cannot use \(p) as the backup destination: \(r)"
         case .badPrefix(let message):

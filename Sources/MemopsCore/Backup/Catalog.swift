@@ -85,7 +85,7 @@ public enum BackupName {
         let startsWell = first.map { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) } ?? false
         guard allowed, startsWell, prefix.utf8.count <= 100 else {
             let shown = prefix.isEmpty ? "an empty prefix" : "'\(prefix)'"
-            throw BackupError.badPrefix("--prefix takes letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100), not \(shown); backups are named PREFIX-YYYYMMDDTHHMMSSZ.rdb.zst inside --dest")
+            throw BackupError.badPrefix("\(CLIFlag.prefix) takes letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100), not \(shown); backups are named PREFIX-YYYYMMDDTHHMMSSZ.rdb.zst inside \(CLIFlag.dest)")
         }
     }
 

@@ -78,10 +78,10 @@ public enum Verifier {
         let name = URL(fileURLWithPath: path).lastPathComponent
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw VerificationError.missing("\(path) does not exist; list backups with `memops backup list --dest DIR`")
+            throw VerificationError.missing("\(path) does not exist; list backups with `memops backup list \(CLIFlag.dest) DIR`")
         }
         guard !isDirectory.boolValue else {
-            throw VerificationError.missing("\(path) is a directory; verify its backups with `memops verify --dest \(path) --latest` (or --all)")
+            throw VerificationError.missing("\(path) is a directory; verify its backups with `memops verify \(CLIFlag.dest) \(path) \(CLIFlag.latest)` (or \(CLIFlag.all))")
         }
         let file = try FileSource(path: path)
         let stored = MessageDigest()

@@ -25,7 +25,7 @@ struct ConfigChecks {
     /// A finding about `key`, placed where the directive was set, else on the file as a whole.
     private func finding(_ rule: ConfigRule, _ message: String, key: String) -> Diagnostic {
         let location = config.location(key) ?? (key == "save" ? config.saveLocation : nil) ?? file.map { SourceLocation(file: $0, line: nil) }
-        return Diagnostic(severity: rule.descriptor.severity, rule: rule.rawValue, message: message, location: location, key: key)
+        return Diagnostic(rule, message: message, location: location, key: key)
     }
 
     private var durableNames: String {
@@ -153,11 +153,11 @@ struct ConfigChecks {
     private func hostKernel(_ out: inout [Diagnostic]) {
         guard let host else { return }
         if let oc = host.overcommitMemory, oc != 1 {
-            out.append(Diagnostic(severity: .warning, rule: ConfigRule.overcommit.rawValue, message: "vm.overcommit_memory is \(oc), not 1: the fork for BGSAVE or AOF rewrite can fail under memory pressure",
+            out.append(Diagnostic(.overcommit, severity: .warning, message: "vm.overcommit_memory is \(oc), not 1: the fork for BGSAVE or AOF rewrite can fail under memory pressure",
                                   location: file.map { SourceLocation(file: $0, line: nil) }, key: "vm.overcommit_memory"))
         }
         if host.transparentHugePages == "always" {
-            out.append(Diagnostic(severity: .warning, rule: ConfigRule.transparentHugePages.rawValue, message: "transparent huge pages are 'always': latency spikes and memory growth during saves",
+            out.append(Diagnostic(.transparentHugePages, severity: .warning, message: "transparent huge pages are 'always': latency spikes and memory growth during saves",
                                   location: file.map { SourceLocation(file: $0, line: nil) }, key: "transparent_hugepage"))
         }
     }

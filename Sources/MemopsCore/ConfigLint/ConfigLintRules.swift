@@ -104,7 +104,7 @@ public enum ConfigLintRules {
           "Fix the path, create the file, or use a glob (e.g. /etc/redis/conf.d/*.conf) when the file is optional."),
         r(.newerThanTarget, .error, "Directive newer than the target version",
           "The directive exists only in a later Redis release; the target version refuses it as unknown.",
-          "Remove it, or upgrade Redis (or pass the right --target-version)."),
+          "Remove it, or upgrade Redis (or pass the right \(CLIFlag.targetVersion))."),
         r(.invalidValue, .error, "Invalid value",
           "The value fails a directive-specific check in config.c (client-output-buffer-limit, notify-keyspace-events, oom-score-adj-values, replicaof, bind, latency percentiles, shutdown flags, hostnames, templates).",
           "Correct the value as the message says."),
@@ -205,7 +205,7 @@ public enum ConfigLintRules {
           "protected-mode refuses outside connections when no password is set; turning it off removes the last guard.",
           "Keep `protected-mode yes`, or set a password first."),
         r(.passwordInFile, .info, "Password in the config file",
-          "requirepass/masterauth in plain text: anyone who can read the file (backups, config repos) has the password. Off by default; --enable RC503.",
+          "requirepass/masterauth in plain text: anyone who can read the file (backups, config repos) has the password. Off by default; \(CLIFlag.enable) \(ConfigRule.passwordInFile.rawValue).",
           "Keep the file mode 0640 owned by redis, or use an ACL file with hashed passwords."),
         r(.overcommit, .warning, "vm.overcommit_memory is not 1",
           "With overcommit 0 the kernel may refuse the fork for BGSAVE/AOF rewrite under memory pressure; Redis logs a warning at start.",
@@ -235,4 +235,14 @@ public enum ConfigLintRules {
     private static func r(_ rule: ConfigRule, _ s: Severity, _ title: String, _ why: String, _ fix: String) -> RuleDescriptor {
         RuleDescriptor(id: rule.rawValue, severity: s, title: title, why: why, fix: fix)
     }
+}
+
+extension Diagnostic {
+    /// A `config lint` finding, at the rule's own severity unless `severity` says otherwise.
+    public init(_ rule: ConfigRule, severity: Severity? = nil, message: String, location: SourceLocation? = nil, key: String? = nil) {
+        self.init(severity: severity ?? rule.descriptor.severity, rule: rule.rawValue, message: message, location: location, key: key)
+    }
+
+    /// The `config lint` rule of this finding; nil for another tool's.
+    public var configRule: ConfigRule? { ConfigRule(rawValue: rule) }
 }

@@ -17,7 +17,7 @@ public enum ConfigLintError: MemopsError, Equatable {
             return "cannot read \(p): \(r); check the path and that memops may read it"
         case .unknownVersion(let v):
             let known = RedisConfigTables.versions.map(\.version).joined(separator: ", ")
-            return "no directive table for Redis \(v); --target-version takes one of \(known) (or a patch release of them)"
+            return "no directive table for Redis \(v); \(CLIFlag.targetVersion) takes one of \(known) (or a patch release of them)"
         case .unknownRule(let id):
             return "no rule \(id); `memops config rules` lists them"
         }
@@ -197,7 +197,7 @@ public struct ConfigLinter: Sendable {
             } else {
                 message = "\(spec.name) is '\(running)' on the running server but \(where_) '\(expected)'; a restart would change it (CONFIG REWRITE saves the running value)"
             }
-            out.append(Diagnostic(severity: .warning, rule: ConfigRule.drift.rawValue, message: message,
+            out.append(Diagnostic(.drift, severity: .warning, message: message,
                                   location: fileConfig.location(spec.name) ?? SourceLocation(file: fileName, line: nil), key: spec.name))
         }
         return filter(out, disables: [:])

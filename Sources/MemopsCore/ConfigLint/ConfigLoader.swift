@@ -126,8 +126,7 @@ final class ConfigLoader {
 
     /// Records a finding with the rule's default severity unless one is given.
     private func report(_ rule: ConfigRule, _ message: String, _ file: String, _ line: Int, _ column: Int?, severity: Severity? = nil, key: String? = nil) {
-        let s = severity ?? rule.descriptor.severity
-        diagnostics.append(Diagnostic(severity: s, rule: rule.rawValue, message: message,
+        diagnostics.append(Diagnostic(rule, severity: severity, message: message,
                                       location: SourceLocation(file: file, line: line, column: column), key: key))
     }
 

@@ -38,9 +38,9 @@ extension ConfigLinter {
         } catch {
             guard case .permission = error else { throw error }
             var warnings: [String] = []
-            if let drift { warnings.append("--drift \(drift) needs CONFIG GET, which this server does not allow; drift not checked") }
+            if let drift { warnings.append("\(CLIFlag.drift) \(drift) needs CONFIG GET, which this server does not allow; drift not checked") }
             let unavailable = Diagnostic(
-                severity: ConfigRule.configUnavailable.descriptor.severity, rule: ConfigRule.configUnavailable.rawValue,
+                .configUnavailable,
                 message: "CONFIG GET is not available on \(connection.description) (\(error.description)); linting only what INFO shows", key: "CONFIG")
             let report = linter.lint(running: configFromInfo(info), isLocal: isLocal, complete: false)
             return ServerLintReport(diagnostics: ([unavailable] + report.diagnostics).filter { !options.disabled.contains($0.rule) }, warnings: warnings)

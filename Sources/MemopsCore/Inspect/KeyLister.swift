@@ -91,7 +91,6 @@ public struct KeyValueJSONLister: RDBVisitor {
     /// Told once when no spool file can be used: values are then held in memory.
     private let warn: (String) -> Void
 
-    private let encoder = JSONEncoder()
     private var selected = false
     private var value: [UInt8] = []
     private var first = true
@@ -107,7 +106,6 @@ public struct KeyValueJSONLister: RDBVisitor {
         self.now = now
         self.write = write
         self.warn = warn
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     public mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery {
@@ -185,7 +183,8 @@ public struct KeyValueJSONLister: RDBVisitor {
             db: info.db, key: info.keyText, type: info.type.rawValue, encoding: summary.encoding.rawValue,
             elements: summary.elementCount, bytes: summary.valueBytes, expireAtMs: info.expireAtMs,
             ttlMs: info.expireAtMs.map { $0 - now })
-        var line = (try? encoder.encode(row)).map { Array($0) } ?? Array("{}".utf8)
+        // The row's object, reopened for the value: `{…}` loses its `}`, gains `,"value":…}`.
+        var line = InspectJSON.line(row)
         line.removeLast()
         line += Array(",\"value\":".utf8)
         if info.type == .string {

@@ -599,7 +599,7 @@ public enum PruneError: MemopsError, Equatable {
     public var description: String {
         switch self {
         case .noIndex(let ns):
-            return "no sorted-set index in the schema lists \(ns):{…} keys with a reverse reference; --older-than needs one (e.g. --namespace embedding)"
+            return "no sorted-set index in the schema lists \(ns):{…} keys with a reverse reference; \(CLIFlag.olderThan) needs one (e.g. \(CLIFlag.namespace) embedding)"
         case .script(let m, let a):
             return "the server refused \(a): \(m); what was removed before it stopped is in the journal"
         }

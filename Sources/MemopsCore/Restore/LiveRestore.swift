@@ -73,7 +73,7 @@ public struct LiveRestore {
         var check = options.check
         if check == .auto { check = RestoreCheck.automatic(for: manifest) }
         if check == .digest && manifest == nil {
-            throw RestoreError.invalid("\(options.backup) has no manifest beside it to check its digest against; use --verify deep")
+            throw RestoreError.invalid("\(options.backup) has no manifest beside it to check its digest against; use \(CLIFlag.verify) deep")
         }
         if check == .digest && !checkConflicts, let manifest {
             do {
@@ -640,7 +640,7 @@ struct RestoreVisitor: RestorePassVisitor {
         functionsDone = true
         guard !functionRecords.isEmpty else { return }
         guard options.functions != .skip else {
-            result.functionsOutcome = "\(functionRecords.count) librar\(functionRecords.count == 1 ? "y" : "ies") skipped (--functions skip)"
+            result.functionsOutcome = "\(functionRecords.count) librar\(functionRecords.count == 1 ? "y" : "ies") skipped (\(CLIFlag.functions) skip)"
             return
         }
         let version = target.accepts(payloadVersion: header.dumpVersion, from: header.flavor) ? header.dumpVersion : target.rdbVersion
@@ -652,7 +652,7 @@ struct RestoreVisitor: RestorePassVisitor {
             throw redis.refusal(m, command: "FUNCTION RESTORE")
         } else if let m = reply.errorMessage {
             result.functionsRefused = true
-            result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; --functions replace overwrites them" : "")
+            result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; \(CLIFlag.functions) replace overwrites them" : "")
         } else {
             result.functionsOutcome = "\(functionRecords.count) librar\(functionRecords.count == 1 ? "y" : "ies") restored (\(policy))"
         }

@@ -147,11 +147,11 @@ public struct OfflineRestore {
                 throw RestoreError.rdbTooNew(file: result.header.version, target: target.rdbVersion, targetVersion: target.description)
             }
         } else {
-            result.warnings.append("the target server's version is unknown (no -u, no --server-version, no redis-server on PATH); the RDB version was not checked")
+            result.warnings.append("the target server's version is unknown (no -u, no \(CLIFlag.serverVersion), no redis-server on PATH); the RDB version was not checked")
         }
         if let evidence = try OfflineRestore.runningServer(on: dir, settings: result.settings, redis: redis) {
             guard options.force else { throw RestoreError.serverRunning(directory: dir, evidence: evidence) }
-            result.warnings.append("--force: restoring although \(evidence); that server will not load the restored data until it restarts, "
+            result.warnings.append("\(CLIFlag.force): restoring although \(evidence); that server will not load the restored data until it restarts, "
                 + "and its next save or shutdown overwrites dump.rdb (stop it with SHUTDOWN NOSAVE before restarting)")
         }
 
@@ -223,7 +223,7 @@ public struct OfflineRestore {
             result.nextSteps.append("start the server (appendonly no): it loads \(result.settings.dbfilename)")
             result.nextSteps.append("to turn AOF on afterwards: redis-cli CONFIG SET appendonly yes (it rewrites the AOF from memory), then set appendonly yes in redis.conf")
         } else {
-            result.warnings.append("appendonly is unknown (pass --config or -u): if the server runs with appendonly yes it would start EMPTY, "
+            result.warnings.append("appendonly is unknown (pass \(CLIFlag.config) or -u): if the server runs with appendonly yes it would start EMPTY, "
                 + "ignoring \(result.settings.dbfilename); in that case start it once with appendonly no, then CONFIG SET appendonly yes, then set it in redis.conf")
             result.nextSteps.append("start the server; with appendonly no it loads \(result.settings.dbfilename)")
         }
@@ -240,7 +240,7 @@ public struct OfflineRestore {
             mutating func beginKey(_ info: RDBKeyInfo) -> RDBDelivery { .summary }
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            throw RestoreError.invalid("backup \(path) does not exist; list backups with memops backup list --dest DIR")
+            throw RestoreError.invalid("backup \(path) does not exist; list backups with memops backup list \(CLIFlag.dest) DIR")
         }
         var visitor = Header()
         do {

@@ -34,10 +34,10 @@ public enum RestoreError: MemopsError, Equatable {
             return "backup \(path) failed verification, nothing was restored: \(reason)"
         case .corruptAfterWriting(let path, let reason, let keys):
             return "backup \(path) is corrupt: \(reason); \(keys) key(s) before that point were restored, each whole; "
-                + "with --verify deep a corrupt backup is refused before anything is written"
+                + "with \(CLIFlag.verify) deep a corrupt backup is refused before anything is written"
         case .conflicts(let count, let examples):
             return "\(count) key(s) already exist on the target (\(RestoreError.list(examples, total: count))); nothing was written; "
-                + "use --on-conflict skip or replace"
+                + "use \(CLIFlag.onConflict) skip or replace"
         case .keysFailed(let count, let examples):
             return "\(count) key(s) could not be restored (\(RestoreError.list(examples, total: count))); the other keys were, "
                 + "each whole; the summary says why for each"
@@ -46,7 +46,7 @@ public enum RestoreError: MemopsError, Equatable {
                 + "restore it live with memops restore -u (which re-stamps payloads), or upgrade the target"
         case .serverRunning(let directory, let evidence):
             return "a server is running on \(directory) (\(evidence)); stop it first: a running server would not load the "
-                + "restored file and would overwrite it at its next save or shutdown (--force restores anyway)"
+                + "restored file and would overwrite it at its next save or shutdown (\(CLIFlag.force) restores anyway)"
         case .invalid(let message):
             return message
         case .spool(let error):

@@ -32,7 +32,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     public var summary: String {
         switch self {
         case .success: return "success"
-        case .findings: return "findings at or above the --fail-on threshold"
+        case .findings: return "findings at or above the \(CLIFlag.failOn) threshold"
         case .usage: return "usage: bad option, argument or input file"
         case .connection: return "cannot connect (refused, unreachable, connection lost)"
         case .failed: return "backup or restore failed"

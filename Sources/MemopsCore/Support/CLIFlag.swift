@@ -1,0 +1,40 @@
+/// The command-line options that memops' messages tell a person to use ("raise --save-timeout",
+/// "use --on-conflict skip or replace"), named once: a message interpolates the case
+/// (`"\(CLIFlag.saveTimeout)"` is `--save-timeout`), the CLI declares the option with the case's
+/// long name, and a CLI test checks every case against the commands' real options, so renaming
+/// an option cannot leave a message naming the old one.
+public enum CLIFlag: String, CaseIterable, Sendable, CustomStringConvertible {
+    // backup, backup list, verify
+    case dest
+    case source
+    case rdbPath = "rdb-path"
+    case saveTimeout = "save-timeout"
+    case lockWait = "lock-wait"
+    case prefix
+    case latest
+    case all
+    // restore
+    case verify
+    case onConflict = "on-conflict"
+    case functions
+    case config
+    case serverVersion = "server-version"
+    case force
+    // audit, config lint
+    case failOn = "fail-on"
+    case schema
+    case drift
+    case targetVersion = "target-version"
+    case enable
+    // prune
+    case pattern
+    case orphans
+    case expiredPolicy = "expired-policy"
+    case fixTTL = "fix-ttl"
+    case trimStreams = "trim-streams"
+    case olderThan = "older-than"
+    case namespace
+
+    /// The long name, as typed: `--save-timeout`.
+    public var description: String { "--" + rawValue }
+}
