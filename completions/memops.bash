@@ -173,13 +173,13 @@ _memops() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    backup|verify|restore|inspect|estimate|schema|audit|prune|config|sample-data|help)
+    backup|verify|restore|inspect|estimate|schema|audit|prune|config|sample-data|acl|help)
         # Offer subcommand argument completions
         "_memops_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'backup verify restore inspect estimate schema audit prune config sample-data help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'backup verify restore inspect estimate schema audit prune config sample-data acl help' -- "${cur}"))
         ;;
     esac
 }
@@ -209,9 +209,9 @@ _memops_backup() {
 
 _memops_backup_run() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --dry-run --verbose -v --version --help)
+    non_repeating_flags=(--no-auth-warning --tls --insecure --dry-run --verbose -v --version --help)
     repeating_options=()
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --dest --source --rdb-path --prefix --level --threads --save-timeout --lock-wait --keep-last --keep-daily --keep-weekly --keep-monthly --verify --metrics-file)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --dest --source --rdb-path --prefix --level --threads --save-timeout --lock-wait --keep-last --keep-daily --keep-weekly --keep-monthly --verify --metrics-file)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -244,6 +244,27 @@ _memops_backup_run() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sni')
+        return
+        ;;
+    '--cacert')
+        return
+        ;;
+    '--cacertdir')
+        return
+        ;;
+    '--cert')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--tls-ciphers')
+        return
+        ;;
+    '--tls-ciphersuites')
         return
         ;;
     '--dest')
@@ -328,9 +349,9 @@ _memops_verify() {
 
 _memops_restore() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --keep-expired --dry-run --no-verify --force --quiet -q --verbose -v --version --help)
-    repeating_options=(--pattern --key)
-    non_repeating_options=(--journal -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --target-db --on-conflict --functions --verify --batch --data-dir --config --server-version)
+    non_repeating_flags=(--no-auth-warning --tls --insecure --keep-expired --dry-run --no-verify --force --quiet -q --verbose -v --version --help)
+    repeating_options=(--pattern --only-key)
+    non_repeating_options=(--journal -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --target-db --on-conflict --functions --verify --batch --data-dir --config --server-version)
     __memops_offer_flags_options 1
 
     # Offer option value completions
@@ -368,10 +389,31 @@ _memops_restore() {
     '--timeout')
         return
         ;;
-    '--pattern')
+    '--sni')
+        return
+        ;;
+    '--cacert')
+        return
+        ;;
+    '--cacertdir')
+        return
+        ;;
+    '--cert')
         return
         ;;
     '--key')
+        return
+        ;;
+    '--tls-ciphers')
+        return
+        ;;
+    '--tls-ciphersuites')
+        return
+        ;;
+    '--pattern')
+        return
+        ;;
+    '--only-key')
         return
         ;;
     '--target-db')
@@ -427,9 +469,9 @@ _memops_inspect() {
 
 _memops_estimate() {
     repeating_flags=()
-    non_repeating_flags=(--json --no-auth-warning --version --help)
+    non_repeating_flags=(--json --no-auth-warning --tls --insecure --version --help)
     repeating_options=()
-    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
+    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -534,6 +576,27 @@ _memops_estimate() {
     '--timeout')
         return
         ;;
+    '--sni')
+        return
+        ;;
+    '--cacert')
+        return
+        ;;
+    '--cacertdir')
+        return
+        ;;
+    '--cert')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--tls-ciphers')
+        return
+        ;;
+    '--tls-ciphersuites')
+        return
+        ;;
     esac
 }
 
@@ -577,9 +640,9 @@ _memops_schema_show() {
 
 _memops_audit() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --version --help)
+    non_repeating_flags=(--no-auth-warning --tls --insecure --version --help)
     repeating_options=()
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --schema --count --rate --match --top --from-backup --format --fail-on)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --count --rate --match --top --from-backup --format --fail-on)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -612,6 +675,27 @@ _memops_audit() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sni')
+        return
+        ;;
+    '--cacert')
+        return
+        ;;
+    '--cacertdir')
+        return
+        ;;
+    '--cert')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--tls-ciphers')
+        return
+        ;;
+    '--tls-ciphersuites')
         return
         ;;
     '--schema')
@@ -645,9 +729,9 @@ _memops_audit() {
 
 _memops_prune() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --orphans --expired-policy --fix-ttl --trim-streams --yes --no-journal --replace --verbose -v --version --help)
+    non_repeating_flags=(--no-auth-warning --tls --insecure --orphans --expired-policy --fix-ttl --trim-streams --yes --no-journal --replace --verbose -v --version --help)
     repeating_options=()
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --schema --older-than --namespace --pattern --journal --undo --count --rate)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --older-than --namespace --pattern --journal --undo --count --rate)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -680,6 +764,27 @@ _memops_prune() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sni')
+        return
+        ;;
+    '--cacert')
+        return
+        ;;
+    '--cacertdir')
+        return
+        ;;
+    '--cert')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--tls-ciphers')
+        return
+        ;;
+    '--tls-ciphersuites')
         return
         ;;
     '--schema')
@@ -734,9 +839,9 @@ _memops_config() {
 
 _memops_config_lint() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --no-host-checks --version -h --help)
+    non_repeating_flags=(--no-auth-warning --tls --insecure --no-host-checks --version -h --help)
     repeating_options=(--enable --disable)
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --schema --format --severity --fail-on --target-version --drift)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --format --severity --fail-on --target-version --drift)
     __memops_offer_flags_options -1
 
     # Offer option value completions
@@ -769,6 +874,27 @@ _memops_config_lint() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sni')
+        return
+        ;;
+    '--cacert')
+        return
+        ;;
+    '--cacertdir')
+        return
+        ;;
+    '--cert')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--tls-ciphers')
+        return
+        ;;
+    '--tls-ciphersuites')
         return
         ;;
     '--schema')
@@ -819,9 +945,9 @@ _memops_config_explain() {
 
 _memops_sample-data() {
     repeating_flags=()
-    non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --version --help)
+    non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --tls --insecure --version --help)
     repeating_options=(--inject)
-    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
+    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -900,6 +1026,53 @@ _memops_sample-data() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sni')
+        return
+        ;;
+    '--cacert')
+        return
+        ;;
+    '--cacertdir')
+        return
+        ;;
+    '--cert')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--tls-ciphers')
+        return
+        ;;
+    '--tls-ciphersuites')
+        return
+        ;;
+    esac
+}
+
+_memops_acl() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--user --schema)
+    __memops_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--user')
+        return
+        ;;
+    '--schema')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __memops_add_completions -W 'backup'$'\n''backup-replication'$'\n''audit'$'\n''estimate'$'\n''prune'$'\n''prune-undo'$'\n''restore'$'\n''config-lint'$'\n''sample-data'
         return
         ;;
     esac

@@ -4,13 +4,25 @@ import MemopsCore
 extension LeastPrivilege.Task: ExpressibleByArgument {}
 
 extension MemopsCommand {
+    /// The ACL section of a command's help and man page: the least rules for each of its tasks.
+    static func aclSection(_ tasks: LeastPrivilege.Task...) -> String {
+        var lines = ["ACL (the least rules for the seed schema; memops acl TASK prints the ACL SETUSER line)"]
+        for task in tasks {
+            lines.append("  \(task.rawValue): \(LeastPrivilege([task]).rules.joined(separator: " "))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension MemopsCommand {
     /// `memops acl TASK…`: the ACL SETUSER line for a user that may run exactly those tasks.
     struct ACL: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "acl",
             abstract: "Print the ACL SETUSER line for a user that may run exactly the given memops tasks.",
             discussion: """
-                Each task is what one memops command sends; the rules are the least it needs, and a \
+                Each task is what one memops command sends; the rules are the least it needs (for the \
+                schema's indexes: --schema names another), and a \
                 user with exactly them can run it (the test suite checks each rule against a real \
                 server). The line has no password: append >password (or #sha256-of-it) before running \
                 it, or set one after with ACL SETUSER NAME >password.
@@ -33,13 +45,15 @@ extension MemopsCommand {
         @Option(help: ArgumentHelp("The ACL user's name.", valueName: "name"))
         var user: String = "memops"
 
+        @OptionGroup var schemaOption: SchemaOption
+
         func validate() throws {
             if tasks.isEmpty { throw ValidationError("name at least one task: \(LeastPrivilege.Task.allCases.map(\.rawValue).joined(separator: ", "))") }
             if user.isEmpty || user.contains(where: \.isWhitespace) { throw ValidationError("--user must be one word, not \"\(user)\"") }
         }
 
         func run() throws {
-            Terminal.write(LeastPrivilege(tasks).setUser(user) + "\n")
+            Terminal.write(LeastPrivilege(tasks, schema: try schemaOption.load()).setUser(user) + "\n")
         }
     }
 }

@@ -26,6 +26,8 @@ extension MemopsCommand {
                 EXIT STATUS
                   0   no finding at or above --fail-on
                   1   findings at or above --fail-on
+
+                \(MemopsCommand.aclSection(.audit))
                 """,
             // -h is --host here, as in redis-cli; help stays --help.
             helpNames: [.long]

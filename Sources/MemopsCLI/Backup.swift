@@ -18,6 +18,8 @@ extension MemopsCommand {
                 runs from overlapping. Silent on success unless -v; one line on stderr on failure.
 
                 \(MemopsCommand.exitCodeTable)
+
+                \(MemopsCommand.aclSection(.backup, .backupReplication))
                 """,
             subcommands: [Run.self, List.self],
             defaultSubcommand: Run.self,

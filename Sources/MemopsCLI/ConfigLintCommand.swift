@@ -24,6 +24,8 @@ extension MemopsCommand.Config {
                   1   findings at or above --fail-on
                   2   a file could not be read, or a bad option
                   3+  connection problems, as in `memops --help`
+
+                \(MemopsCommand.aclSection(.configLint))
                 """
         )
 

@@ -46,6 +46,8 @@ extension MemopsCommand {
                   memops estimate --scenario month --embeddings-per-day 1500 --plot growth.svg
                   memops estimate -u redis://nas:6379 --json
                   memops estimate --from-backup /nas/backups/redis-20260201.rdb.zst
+
+                \(MemopsCommand.aclSection(.estimate))
                 """,
             // -h is --host here, as in redis-cli; help stays --help.
             helpNames: [.long]

@@ -29,6 +29,8 @@ extension MemopsCommand {
                 `memops prune --undo FILE` puts it all back: RESTORE … ABSTTL \
                 (a key written since is kept unless --replace), ZADD NX, SADD, HSETNX, PEXPIREAT/PERSIST. Stream \
                 trims are not journalled and cannot be undone.
+
+                \(MemopsCommand.aclSection(.prune, .pruneUndo))
                 """,
             helpNames: [.long]
         )

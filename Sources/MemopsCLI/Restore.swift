@@ -39,6 +39,8 @@ extension MemopsCommand {
                 a fresh multi-part AOF (appendonlydir, manifest) so Redis 7 loads it. --dry-run prints the steps.
 
                 \(MemopsCommand.exitCodeTable)
+
+                \(MemopsCommand.aclSection(.restore, .pruneUndo))
                 """,
             helpNames: [.long]
         )

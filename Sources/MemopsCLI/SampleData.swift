@@ -53,6 +53,8 @@ extension MemopsCommand {
                   memops sample-data --sessions 50 --embeddings 500 --resp > sample.resp
                   memops sample-data --scenario week --inject orphan-index-member=5 --faults-file faults.txt -p 6380
                   memops sample-data --scenario week --heartbeats-only -p 6380
+
+                \(MemopsCommand.aclSection(.sampleData))
                 """,
             // -h is --host here, as in redis-cli; help stays --help.
             helpNames: [.long]

@@ -13,6 +13,10 @@ import Testing
         var task: LeastPrivilege.Task
         var runs: [[String]]
         var ok: Set<Int32> = [0]
+        /// Rules the command can do without, and what it must print instead of failing.
+        var degraded: [String: String] = [:]
+        /// Rules only a rare path needs, which the test's data cannot reach, and why.
+        var rare: [String: String] = [:]
         var description: String { task.rawValue }
     }
 
@@ -24,7 +28,8 @@ import Testing
         Case(task: .backupReplication, runs: [["backup", "--source", "replication", "--dest", "DEST"]]),
         Case(task: .audit, runs: [["audit"]], ok: [0, 1]),
         Case(task: .estimate, runs: [["estimate"]]),
-        Case(task: .configLint, runs: [["config", "lint", "--no-host-checks"]], ok: [0, 1]),
+        Case(task: .configLint, runs: [["config", "lint", "--no-host-checks"]], ok: [0, 1],
+             degraded: ["+config|get": "linting only what INFO shows"]),
         Case(task: .sampleData, runs: [["sample-data"] + sample, ["sample-data", "--flush"] + sample]),
         Case(task: .restore, runs: [["restore", "BACKUP", "--dry-run"], ["restore", "BACKUP"]]),
         Case(task: .prune, runs: [
@@ -34,7 +39,7 @@ import Testing
             ["prune", "--older-than", "1s", "--namespace", "embedding", "--yes", "--journal", "DEST/j4"],
             ["prune", "--pattern", "tool:*", "--yes", "--journal", "DEST/j5"],
             ["prune", "--trim-streams", "--yes", "--journal", "DEST/j6"],
-        ]),
+        ], rare: ["+unwatch": "sent only when every key of a batch was written between its read and its removal"]),
         Case(task: .pruneUndo, runs: [1, 2, 3].map { ["prune", "--undo", "JOURNAL\($0)"] }),
     ]
 
@@ -61,6 +66,13 @@ import Testing
             try FileManager.default.createDirectory(atPath: dir + "/dest", withIntermediateDirectories: true)
             let load = try MemopsProcess.run(["sample-data", "--flush"] + Self.sample + Self.faults + admin)
             #expect(load.status == 0, "\(load.stderr)")
+            // Orphans in the set and hash indexes too, a TTL longer than its policy allows, and
+            // one where the policy forbids any.
+            try server.cli("SADD", "nodes:active", "ghost-node")
+            try server.cli("HSET", "models:active", "ghost-node", "ghost-model")
+            let session = try #require(try server.cli("ZRANGE", "sessions:recent", "0", "0").split(separator: "\n").first)
+            try server.cli("EXPIRE", "session:\(session)", "9999999")
+            try server.cli("EXPIRE", "tool:stats", "99999")
             if c.task == .restore {
                 if backup.isEmpty {
                     try server.cli("FUNCTION", "LOAD", "#!lua name=acltest\nredis.register_function('f', function() return 1 end)")
@@ -83,10 +95,12 @@ import Testing
             }
         }
         try FileManager.default.createDirectory(atPath: dir + "/dest", withIntermediateDirectories: true)
+        var lastOutput = ""
         func runAll() throws -> (status: Int32, stderr: String)? {
             for run in c.runs {
                 let args = run.map { $0.replacingOccurrences(of: "DEST", with: dir + "/dest").replacingOccurrences(of: "BACKUP", with: backup).replacingOccurrences(of: "JOURNAL", with: journal) }
                 let outcome = try MemopsProcess.run(args + admin + ["--user", user, "--pass-file", passFile])
+                lastOutput = outcome.stdoutText + outcome.stderr
                 if !c.ok.contains(outcome.status) { return (outcome.status, outcome.stderr) }
             }
             return nil
@@ -98,8 +112,12 @@ import Testing
             try server.cli("ACL", "SETUSER", user, take)
             let failure = try runAll()
             try server.cli("ACL", "SETUSER", user, give)
+            if let expected = c.degraded[rule] {
+                #expect(failure == nil && lastOutput.contains(expected), "\(c.task) without \(rule): \(failure.map { "exit \($0.status): \($0.stderr)" } ?? lastOutput)")
+                continue
+            }
             guard let failure else {
-                Issue.record("\(c.task): without \(rule) every run still succeeded, so the rule is not needed")
+                if c.rare[rule] == nil { Issue.record("\(c.task): without \(rule) every run still succeeded, so the rule is not needed") }
                 continue
             }
             // One error line (prune names its journal first), whose ACL SETUSER grants the rule.

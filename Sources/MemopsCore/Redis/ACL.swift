@@ -39,19 +39,37 @@ public struct LeastPrivilege: Sendable, Equatable {
         case configLint = "config-lint"
         case sampleData = "sample-data"
 
-        /// The commands memops sends for this task; `ping` is how every connection starts.
-        public var commands: [String] {
-            let scan = ["scan", "type", "pttl", "exists", "memory|usage"]
-            let references = ["hstrlen", "sismember", "zscan", "zscore", "hscan", "sscan", "xinfo|stream", "xinfo|groups", "xinfo|consumers"]
+        /// The commands memops sends for this task under `schema`; `ping` is how every
+        /// connection starts. The index commands follow the schema's references: a sorted-set
+        /// index is read with ZSCAN and ZSCORE and pruned with ZREM, a set with SSCAN,
+        /// SISMEMBER and SREM, a hash with HSCAN, HGET and HDEL.
+        public func commands(for schema: Schema) -> [String] {
+            let refs = schema.references
+            func via(_ v: Reference.Via, reverse: Bool = false) -> Bool { refs.contains { $0.via == v && (!reverse || $0.reverse == true) } }
+            var read = ["ping", "time", "scan", "type", "pttl", "exists", "memory|usage", "hstrlen"]
+            if via(.zsetMembers) { read += ["zscan", "zscore"] }
+            if via(.setMembers) { read.append("sscan") }
+            if via(.setMembers, reverse: true) { read.append("sismember") }
+            if via(.hashValues) { read.append("hscan") }
+            read += ["xinfo|stream", "xinfo|groups", "xinfo|consumers"]
             switch self {
             case .backup: return ["ping", "info", "time", "bgsave", "config|get"]
             case .backupReplication: return ["ping", "info", "replconf", "sync"]
-            case .audit: return ["ping", "time"] + scan + references
+            case .audit: return read
             case .estimate: return ["ping", "info", "time", "config|get", "dbsize", "scan", "memory|usage", "pttl", "xlen", "xrange", "xrevrange", "zcard", "zcount", "zrandmember"]
             case .prune:
-                return ["ping", "time"] + scan + references
-                    + ["dump", "pexpiretime", "watch", "unwatch", "multi", "exec", "unlink", "eval", "zrem", "srem", "hget", "hdel", "xtrim", "expire", "persist"]
-            case .pruneUndo: return ["ping", "restore", "zadd", "sadd", "hsetnx", "pexpireat", "persist"]
+                var write = ["dump", "pexpiretime", "watch", "unwatch", "multi", "exec", "unlink", "eval", "xtrim", "expire", "persist"]
+                if via(.zsetMembers) { write.append("zrem") }
+                if via(.setMembers) { write.append("srem") }
+                if via(.hashValues) || refs.contains(where: { $0.ownerField != nil }) { write.append("hget") }
+                if via(.hashValues) { write.append("hdel") }
+                return read + write
+            case .pruneUndo:
+                var undo = ["ping", "restore", "pexpireat", "persist"]
+                if via(.zsetMembers) { undo.append("zadd") }
+                if via(.setMembers) { undo.append("sadd") }
+                if via(.hashValues) { undo.append("hsetnx") }
+                return undo
             case .restore: return ["ping", "info", "select", "exists", "restore", "function|restore"]
             case .configLint: return ["ping", "info", "config|get"]
             case .sampleData:
@@ -71,8 +89,12 @@ public struct LeastPrivilege: Sendable, Equatable {
     }
 
     public let tasks: [Task]
+    public let schema: Schema
 
-    public init(_ tasks: [Task]) { self.tasks = tasks }
+    public init(_ tasks: [Task], schema: Schema = .seed) {
+        self.tasks = tasks
+        self.schema = schema
+    }
 
     /// Every rule of the tasks, each once, in the order first needed.
     public var rules: [String] {
@@ -81,7 +103,7 @@ public struct LeastPrivilege: Sendable, Equatable {
         // Read-and-write access makes read-only access redundant.
         let keys = tasks.compactMap(\.keys)
         if let key = keys.contains("~*") ? "~*" : keys.first { rules.append(key) }
-        for command in tasks.flatMap(\.commands) where seen.insert(command).inserted { rules.append("+" + command) }
+        for command in tasks.flatMap({ $0.commands(for: schema) }) where seen.insert(command).inserted { rules.append("+" + command) }
         return rules
     }
 

@@ -63,7 +63,8 @@ public struct ReplyError: Sendable, Equatable, CustomStringConvertible {
         case "CROSSSLOT": return .crossslot
         case "NOSCRIPT": return .noscript
         case "WRONGTYPE": return .wrongtype
-        case "EXECABORT": return .execabort
+        // MULTI's queued command refused by the ACL ends as "EXECABORT … because of: NOPERM …".
+        case "EXECABORT": return message.contains("because of: NOPERM") ? .noperm : .execabort
         case "MOVED", "ASK":
             // MOVED <slot> <host:port>, as cluster.c writes it.
             guard words.count >= 3, let slot = Int(words[1]) else { return .other }
