@@ -62,13 +62,10 @@ extension MemopsCommand.Config {
         var drift: String?
 
         /// Whether a server was named at all (otherwise lint files).
-        private var serverGiven: Bool {
-            connection.url != nil || connection.host != nil || connection.port != nil || connection.socket != nil
-        }
 
         func validate() throws {
-            if drift != nil && !serverGiven { throw ValidationError("--drift needs a server: -u redis://host:port") }
-            if serverGiven && !files.isEmpty { throw ValidationError("give either FILEs or a server (-u), not both; use --drift FILE to compare") }
+            if drift != nil && !connection.serverGiven { throw ValidationError("--drift needs a server: -u redis://host:port") }
+            if connection.serverGiven && !files.isEmpty { throw ValidationError("give either FILEs or a server (-u), not both; use --drift FILE to compare") }
         }
 
         /// Lints the files or the server, prints in the chosen format, and exits 2 (a file unread), 1 (findings at or above --fail-on) or 0.
@@ -82,7 +79,7 @@ extension MemopsCommand.Config {
 
             var diagnostics: [Diagnostic] = []
             var unreadable = false
-            if serverGiven {
+            if connection.serverGiven {
                 let report = try ConfigLinter.lintServer(try connection.resolve(), options: options, drift: drift)
                 for warning in report.warnings { Terminal.warning(warning) }
                 diagnostics = report.diagnostics

@@ -20,51 +20,51 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: [.customShort("n"), .customLong("db")], parsing: .unconditional, help: "Database number (default 0).")
     var db: Int?
 
-    @Option(name: .customLong("user"), help: "ACL user name (needs a password too).")
+    @Option(name: .customLong(CLIFlag.user.rawValue), help: "ACL user name (needs a password too).")
     var user: String?
 
     @Option(name: [.customShort("a"), .customLong("pass")],
             help: "Password. Unsafe: others can read argv; prefer REDISCLI_AUTH or --pass-file.")
     var password: String?
 
-    @Option(name: .customLong("pass-file"),
+    @Option(name: .customLong(CLIFlag.passFile.rawValue),
             help: ArgumentHelp("Read the password from this file's first line; refused when group- or world-readable.", valueName: "file"))
     var passwordFile: String?
 
     @Flag(name: .customLong("no-auth-warning"), help: "Do not warn about a password given on the command line.")
     var noAuthWarning = false
 
-    @Option(name: .customLong("connect-timeout"), parsing: .unconditional, help: "Seconds to wait for the connection.")
+    @Option(name: .customLong(CLIFlag.connectTimeout.rawValue), parsing: .unconditional, help: "Seconds to wait for the connection.")
     var connectTimeout: Double = 5
 
-    @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds to wait for any one reply.")
+    @Option(name: .customLong(CLIFlag.timeout.rawValue), parsing: .unconditional, help: "Seconds to wait for any one reply.")
     var commandTimeout: Double = 30
 
-    @Flag(name: .customLong("tls"), help: "Connect over TLS (implied by rediss:// and the other TLS options).")
+    @Flag(name: .customLong(CLIFlag.tls.rawValue), help: "Connect over TLS (implied by rediss:// and the other TLS options).")
     var tls = false
 
-    @Option(name: .customLong("sni"), help: ArgumentHelp("Server name for SNI and the certificate check (default: the host).", valueName: "host"))
+    @Option(name: .customLong(CLIFlag.sni.rawValue), help: ArgumentHelp("Server name for SNI and the certificate check (default: the host).", valueName: "host"))
     var sni: String?
 
-    @Option(name: .customLong("cacert"), help: ArgumentHelp("PEM file of the CAs that may sign the server's certificate (default: the system's).", valueName: "file"))
+    @Option(name: .customLong(CLIFlag.cacert.rawValue), help: ArgumentHelp("PEM file of the CAs that may sign the server's certificate (default: the system's).", valueName: "file"))
     var caCert: String?
 
-    @Option(name: .customLong("cacertdir"), help: ArgumentHelp("Directory of trusted CA certificates (hashed, as openssl rehash makes it).", valueName: "dir"))
+    @Option(name: .customLong(CLIFlag.cacertdir.rawValue), help: ArgumentHelp("Directory of trusted CA certificates (hashed, as openssl rehash makes it).", valueName: "dir"))
     var caCertDir: String?
 
-    @Option(name: .customLong("cert"), help: ArgumentHelp("Client certificate, for servers with tls-auth-clients.", valueName: "file"))
+    @Option(name: .customLong(CLIFlag.cert.rawValue), help: ArgumentHelp("Client certificate, for servers with tls-auth-clients.", valueName: "file"))
     var cert: String?
 
-    @Option(name: .customLong("key"), help: ArgumentHelp("The client certificate's private key; refused when group- or world-readable.", valueName: "file"))
+    @Option(name: .customLong(CLIFlag.key.rawValue), help: ArgumentHelp("The client certificate's private key; refused when group- or world-readable.", valueName: "file"))
     var key: String?
 
-    @Flag(name: .customLong("insecure"), help: "Do not verify the server's certificate or name (warns once).")
+    @Flag(name: .customLong(CLIFlag.insecure.rawValue), help: "Do not verify the server's certificate or name (warns once).")
     var insecure = false
 
-    @Option(name: .customLong("tls-ciphers"), help: ArgumentHelp("TLS 1.2 ciphers, in OpenSSL's syntax.", valueName: "list"))
+    @Option(name: .customLong(CLIFlag.tlsCiphers.rawValue), help: ArgumentHelp("TLS 1.2 ciphers, in OpenSSL's syntax.", valueName: "list"))
     var tlsCiphers: String?
 
-    @Option(name: .customLong("tls-ciphersuites"), help: ArgumentHelp("TLS 1.3 cipher suites, in OpenSSL's syntax.", valueName: "list"))
+    @Option(name: .customLong(CLIFlag.tlsCiphersuites.rawValue), help: ArgumentHelp("TLS 1.3 cipher suites, in OpenSSL's syntax.", valueName: "list"))
     var tlsCipherSuites: String?
 
     /// Whether any TLS option was given: each one implies --tls, as a forgotten --tls would
@@ -72,6 +72,12 @@ struct ConnectionOptions: ParsableArguments {
     private var tlsRequested: Bool {
         tls || sni != nil || caCert != nil || caCertDir != nil || cert != nil || key != nil || insecure
             || tlsCiphers != nil || tlsCipherSuites != nil
+    }
+
+    /// Whether the command line names a server (-u, -h, -p or -s): the one test of it, for the
+    /// commands that also work without one (config lint, estimate, restore, sample-data).
+    var serverGiven: Bool {
+        url != nil || host != nil || port != nil || socket != nil
     }
 
     func validate() throws {

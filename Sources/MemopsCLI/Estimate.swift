@@ -100,13 +100,10 @@ extension MemopsCommand {
         var connection: ConnectionOptions
 
         /// Whether the user named a server to measure.
-        private var serverGiven: Bool {
-            connection.url != nil || connection.host != nil || connection.port != nil || connection.socket != nil
-        }
 
         func validate() throws {
-            if serverGiven && fromBackup != nil { throw ValidationError("give a server (-u/-h/-p/-s) or --from-backup, not both") }
-            if scenario != nil && (serverGiven || fromBackup != nil) { throw ValidationError("--scenario is the offline model; drop it to measure a server or backup") }
+            if connection.serverGiven && fromBackup != nil { throw ValidationError("give a server (-u/-h/-p/-s) or --from-backup, not both") }
+            if scenario != nil && (connection.serverGiven || fromBackup != nil) { throw ValidationError("--scenario is the offline model; drop it to measure a server or backup") }
             for (name, n) in [("--sessions", sessions), ("--embeddings", embeddings), ("--queue", queue), ("--cache", cache), ("--nodes", nodes)] {
                 try Ranges.check(name, n, 0...1_000_000_000)
             }
@@ -130,7 +127,7 @@ extension MemopsCommand {
         /// The engine's options from the flags.
         private func options() throws -> EstimateOptions {
             var o = EstimateOptions()
-            o.scenario = scenario ?? (serverGiven || fromBackup != nil || [sessions, embeddings, queue, cache, nodes].contains { $0 != nil } ? nil : .week)
+            o.scenario = scenario ?? (connection.serverGiven || fromBackup != nil || [sessions, embeddings, queue, cache, nodes].contains { $0 != nil } ? nil : .week)
             o.counts = PartialCounts(sessions: sessions, embeddings: embeddings, queue: queue, cache: cache, nodes: nodes)
             o.maxmemory = try size(maxmemory, "--maxmemory")
             o.margins = SafetyMargins(copyOnWrite: cowMargin, fragmentation: fragmentationMargin, buffers: try size(buffersMargin, "--buffers-margin"))
@@ -149,7 +146,7 @@ extension MemopsCommand {
             let report: EstimateReport
             if let fromBackup {
                 report = Estimator.report(measured: try BackupEstimator.measure(path: fromBackup), options: o)
-            } else if serverGiven {
+            } else if connection.serverGiven {
                 let redis = try RedisConnection(try connection.resolve())
                 report = Estimator.report(measured: try LiveEstimator(connection: redis, samples: samples).run(), options: o)
             } else {

@@ -102,9 +102,6 @@ extension MemopsCommand {
         var verbose = false
 
         /// Whether any connection option was given (offline restore reads the server's config then).
-        var hasConnection: Bool {
-            connection.url != nil || connection.host != nil || connection.port != nil || connection.socket != nil
-        }
 
         func validate() throws {
             if (backup == nil) == (journal == nil) { throw ValidationError("name a backup to restore, or --journal FILE to undo a prune (not both)") }
@@ -172,7 +169,7 @@ extension MemopsCommand {
             guard let backup else { return }
             var options = OfflineRestoreOptions(backup: backup, dataDirectory: dataDir)
             options.configFile = config
-            options.connection = hasConnection ? try connection.resolve() : nil
+            options.connection = connection.serverGiven ? try connection.resolve() : nil
             options.serverVersion = serverVersion
             options.force = force
             options.dryRun = dryRun

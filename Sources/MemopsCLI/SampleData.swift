@@ -119,13 +119,10 @@ extension MemopsCommand {
         var connection: ConnectionOptions
 
         /// Whether the user named a server to load into.
-        private var serverGiven: Bool {
-            connection.url != nil || connection.host != nil || connection.port != nil || connection.socket != nil
-        }
 
         func validate() throws {
-            if resp && serverGiven { throw ValidationError("--resp writes to stdout; drop it to load into the server given with -u/-h/-p/-s") }
-            if !resp && !serverGiven && Terminal.stdoutIsTTY {
+            if resp && connection.serverGiven { throw ValidationError("--resp writes to stdout; drop it to load into the server given with -u/-h/-p/-s") }
+            if !resp && !connection.serverGiven && Terminal.stdoutIsTTY {
                 throw ValidationError("give -u/-h/-p/-s to load into a server, or pipe the RESP output: memops sample-data --scenario week | redis-cli --pipe")
             }
             if resp && (flush || merge) { throw ValidationError("--flush and --merge apply only when loading into a server") }
@@ -183,7 +180,7 @@ extension MemopsCommand {
         func run() throws {
             let generator = try SampleDataGenerator(try spec())
             if heartbeatsOnly {
-                if resp || !serverGiven {
+                if resp || !connection.serverGiven {
                     try SampleDataLoader.writeRESP(generator, to: STDOUT_FILENO, heartbeatsOnly: true)
                 } else {
                     try SampleDataLoader.beat(generator, into: RedisConnection(try connection.resolve()))
@@ -211,7 +208,7 @@ extension MemopsCommand {
                 Terminal.writeErr("memops: sample data, seed \(generator.spec.seed), period ending \(generator.spec.now):\n" + table)
             }
             let what = "\(generator.totalKeys) keys (\(c.sessions) sessions, \(c.embeddings) embeddings, \(generator.queueEntries) queue entries, \(c.cache) cache entries, \(c.nodes) nodes, \(c.events) events, \(generator.faults.count) faults)"
-            if resp || !serverGiven {
+            if resp || !connection.serverGiven {
                 let written = try SampleDataLoader.writeRESP(generator, to: STDOUT_FILENO)
                 if !quiet {
                     Terminal.writeErr("memops: wrote \(written.commands) commands (\(Self.megabytes(written.bytes))) of RESP for \(what)\n")

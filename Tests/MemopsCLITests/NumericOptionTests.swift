@@ -133,7 +133,7 @@ import Testing
     static let base: [String: [String]] = [
         "backup run": ["-p", "1", "--dest", dest], "backup list": ["--dest", dest], "verify": ["/nonexistent.rdb.zst"],
         "restore": ["/nonexistent.rdb.zst", "-p", "1"], "inspect": [rdb], "estimate": ["-p", "1"], "audit": ["-p", "1"],
-        "prune": ["-p", "1", "--orphans"], "config lint": [conf], "sample-data": ["-p", "1"], "schema show": [],
+        "prune": ["-p", "1", "--orphans"], "config lint": [conf], "sample-data": ["-p", "1"], "schema show": [], "acl": ["backup"],
         "config rules": [], "config explain": ["RC001"], "help": [],
     ]
     /// Options naming files or directories: walking them would write files named "0" and "inf".

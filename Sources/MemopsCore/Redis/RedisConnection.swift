@@ -29,11 +29,11 @@ public final class RedisConnection {
             try handshake(server: server)
         } catch .connectionLost(_, let reason) where config.tls == nil {
             // A TLS port drops a plain client at its first bytes, so the first reply never comes.
-            throw .connectionLost(server: server, reason: "\(reason) before answering; is this a TLS port? try --tls")
+            throw .connectionLost(server: server, reason: "\(reason) before answering; is this a TLS port? try \(CLIFlag.tls)")
         } catch .connectionLost(_, let reason) where config.tls?.certFile == nil {
             // With TLS 1.3 the server checks the client's certificate after the handshake has
             // completed here; it then closes, often before its alert can be read.
-            throw .tls(server: server, reason: "the server closed the connection after the handshake (\(reason)); it may require a client certificate (tls-auth-clients): pass --cert FILE and --key FILE")
+            throw .tls(server: server, reason: "the server closed the connection after the handshake (\(reason)); it may require a client certificate (tls-auth-clients): pass \(CLIFlag.cert) FILE and \(CLIFlag.key) FILE")
         }
     }
 

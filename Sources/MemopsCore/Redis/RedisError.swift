@@ -35,9 +35,9 @@ public enum RedisError: MemopsError, Equatable {
         case .unreachable(let s, let r):
             return "cannot connect to Redis at \(s): \(r); check that redis-server is running there, or pass -u/-h/-p/-s"
         case .timeout(let s, let during, let seconds):
-            return "Redis at \(s) did not answer \(during) within \(RedisError.format(seconds)) s; raise --timeout or check the server's load"
+            return "Redis at \(s) did not answer \(during) within \(RedisError.format(seconds)) s; raise \(CLIFlag.timeout) or check the server's load"
         case .authentication(let s, let m):
-            return "authentication to Redis at \(s) failed (\(m)); set REDISCLI_AUTH, --pass-file or --user"
+            return "authentication to Redis at \(s) failed (\(m)); set REDISCLI_AUTH, \(CLIFlag.passFile) or \(CLIFlag.user)"
         case .permission(let s, let c, let m, let user, let grant):
             if ReplyError(m).code == .unknownCommand || m.hasPrefix("unknown command") {
                 return "Redis at \(s) does not know \(c) (\(m)); undo its rename-command, or use a memops option that avoids it"

@@ -38,9 +38,9 @@ public struct TLSOptions: Sendable, Equatable {
     /// certificate and key come as a pair, and the key is private to its owner.
     public func checkFiles() throws(TLSFileError) {
         if (certFile == nil) != (keyFile == nil) {
-            throw .unpaired(certFile == nil ? "--cert" : "--key")
+            throw .unpaired(certFile == nil ? "\(CLIFlag.cert)" : "\(CLIFlag.key)")
         }
-        for (option, path) in [("--cacert", caCertFile), ("--cert", certFile), ("--key", keyFile)] {
+        for (option, path) in [("\(CLIFlag.cacert)", caCertFile), ("\(CLIFlag.cert)", certFile), ("\(CLIFlag.key)", keyFile)] {
             guard let path else { continue }
             guard access(path, R_OK) == 0 else {
                 throw .unreadable(option: option, path: path, reason: String(cString: strerror(errno)))
@@ -49,7 +49,7 @@ public struct TLSOptions: Sendable, Equatable {
         if let caCertDir {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: caCertDir, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw .unreadable(option: "--cacertdir", path: caCertDir, reason: "not a directory")
+                throw .unreadable(option: "\(CLIFlag.cacertdir)", path: caCertDir, reason: "not a directory")
             }
         }
         if let keyFile {
@@ -76,7 +76,7 @@ public enum TLSFileError: MemopsError, Equatable {
         case .keyTooOpen(let path, let mode):
             return "TLS key \(path) has mode \(String(mode, radix: 8)), readable by others; run chmod 600 \(path)"
         case .unpaired(let missing):
-            return "a client certificate needs both --cert and --key; add \(missing)"
+            return "a client certificate needs both \(CLIFlag.cert) and \(CLIFlag.key); add \(missing)"
         }
     }
 }

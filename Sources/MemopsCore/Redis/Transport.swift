@@ -224,28 +224,28 @@ private final class TLSSession {
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
             if options.caCertFile != nil || options.caCertDir != nil {
                 guard SSL_CTX_load_verify_locations(context, options.caCertFile, options.caCertDir) == 1 else {
-                    throw .tls(server: server, reason: "cannot load the CA certificates from \(options.caCertFile ?? options.caCertDir!) (\(TLSSession.queuedError())); pass a PEM file to --cacert")
+                    throw .tls(server: server, reason: "cannot load the CA certificates from \(options.caCertFile ?? options.caCertDir!) (\(TLSSession.queuedError())); pass a PEM file to \(CLIFlag.cacert)")
                 }
             } else if SSL_CTX_set_default_verify_paths(context) != 1 {
-                throw .tls(server: server, reason: "cannot load the system's CA certificates; pass --cacert FILE")
+                throw .tls(server: server, reason: "cannot load the system's CA certificates; pass \(CLIFlag.cacert) FILE")
             }
         }
         if let cert = options.certFile, let key = options.keyFile {
             guard SSL_CTX_use_certificate_chain_file(context, cert) == 1 else {
-                throw .tls(server: server, reason: "cannot load the client certificate \(cert) (\(TLSSession.queuedError())); --cert takes a PEM file")
+                throw .tls(server: server, reason: "cannot load the client certificate \(cert) (\(TLSSession.queuedError())); \(CLIFlag.cert) takes a PEM file")
             }
             guard SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1 else {
-                throw .tls(server: server, reason: "cannot load the client key \(key) (\(TLSSession.queuedError())); --key takes an unencrypted PEM key")
+                throw .tls(server: server, reason: "cannot load the client key \(key) (\(TLSSession.queuedError())); \(CLIFlag.key) takes an unencrypted PEM key")
             }
             guard SSL_CTX_check_private_key(context) == 1 else {
                 throw .tls(server: server, reason: "the key \(key) does not belong to the certificate \(cert)")
             }
         }
         if let ciphers = options.ciphers, SSL_CTX_set_cipher_list(context, ciphers) != 1 {
-            throw .tls(server: server, reason: "--tls-ciphers \"\(ciphers)\" names no cipher OpenSSL knows")
+            throw .tls(server: server, reason: "\(CLIFlag.tlsCiphers) \"\(ciphers)\" names no cipher OpenSSL knows")
         }
         if let suites = options.cipherSuites, SSL_CTX_set_ciphersuites(context, suites) != 1 {
-            throw .tls(server: server, reason: "--tls-ciphersuites \"\(suites)\" names no TLS 1.3 suite OpenSSL knows")
+            throw .tls(server: server, reason: "\(CLIFlag.tlsCiphersuites) \"\(suites)\" names no TLS 1.3 suite OpenSSL knows")
         }
     }
 
@@ -292,7 +292,7 @@ private final class TLSSession {
             let code = ERR_peek_error()
             let reason = ERR_GET_REASON(code)
             if reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED && !clientCertificate {
-                return .tls(server: server, reason: "the server requires a client certificate (tls-auth-clients); pass --cert FILE and --key FILE")
+                return .tls(server: server, reason: "the server requires a client certificate (tls-auth-clients); pass \(CLIFlag.cert) FILE and \(CLIFlag.key) FILE")
             }
             if reason == SSL_R_UNEXPECTED_EOF_WHILE_READING {
                 return .connectionLost(server: server, reason: "the server closed the TLS connection")
@@ -310,32 +310,32 @@ private final class TLSSession {
             let fix: String
             switch Int32(verify) {
             case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
-                fix = "connect by a name the certificate holds, or name it with --sni"
+                fix = "connect by a name the certificate holds, or name it with \(CLIFlag.sni)"
             case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
                 fix = "renew the server's certificate (tls-cert-file), or check this machine's clock"
             default:
                 fix = options.caCertFile == nil && options.caCertDir == nil
-                    ? "pass the CA that signed it with --cacert FILE"
-                    : "check that --cacert holds the CA that signed the server's certificate"
+                    ? "pass the CA that signed it with \(CLIFlag.cacert) FILE"
+                    : "check that \(CLIFlag.cacert) holds the CA that signed the server's certificate"
             }
-            return .tls(server: server, reason: "the server's certificate was not accepted: \(what); \(fix) (or --insecure to skip the check)")
+            return .tls(server: server, reason: "the server's certificate was not accepted: \(what); \(fix) (or \(CLIFlag.insecure) to skip the check)")
         }
         // A plain Redis port takes the ClientHello for the start of an inline command and waits
         // for its end, so the handshake gets no answer at all.
-        let silent = RedisError.tls(server: server, reason: "no answer to the TLS handshake within \(timeout) s; is this a plain port? drop --tls (or raise --connect-timeout)")
+        let silent = RedisError.tls(server: server, reason: "no answer to the TLS handshake within \(timeout) s; is this a plain port? drop \(CLIFlag.tls) (or raise \(CLIFlag.connectTimeout))")
         switch kind {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
             return silent
         case SSL_ERROR_SYSCALL:
             if savedErrno == EAGAIN || savedErrno == EWOULDBLOCK { return silent }
-            return .tls(server: server, reason: "the server closed the connection during the TLS handshake; is this a TLS port? drop --tls for a plain one")
+            return .tls(server: server, reason: "the server closed the connection during the TLS handshake; is this a plain port? drop \(CLIFlag.tls)")
         default:
             let reason = ERR_GET_REASON(ERR_peek_error())
             switch reason {
             case SSL_R_WRONG_VERSION_NUMBER, SSL_R_PACKET_LENGTH_TOO_LONG, SSL_R_HTTP_REQUEST, SSL_R_UNEXPECTED_EOF_WHILE_READING:
-                return .tls(server: server, reason: "the server did not answer the TLS handshake; is this a plain port? drop --tls")
+                return .tls(server: server, reason: "the server did not answer the TLS handshake; is this a plain port? drop \(CLIFlag.tls)")
             case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE where !clientCertificate, SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED where !clientCertificate:
-                return .tls(server: server, reason: "the server requires a client certificate (tls-auth-clients); pass --cert FILE and --key FILE")
+                return .tls(server: server, reason: "the server requires a client certificate (tls-auth-clients); pass \(CLIFlag.cert) FILE and \(CLIFlag.key) FILE")
             case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
                 return .tls(server: server, reason: "the server refused the client certificate \(options.certFile ?? ""); it must be signed by the server's tls-ca-cert-file")
             default:

@@ -27,7 +27,7 @@ public enum SampleDataError: MemopsError, Equatable {
         case .tooManyFaults(let kind, let asked, let room):
             return "cannot inject \(asked) \(kind.rawValue) faults: the dataset has room for \(room); generate more entities"
         case .databaseNotEmpty(let server, let keys):
-            return "the database at \(server) already holds \(keys) keys; pass --flush to empty it first or --merge to add to it"
+            return "the database at \(server) already holds \(keys) keys; pass \(CLIFlag.flush) to empty it first or \(CLIFlag.merge) to add to it"
         case .errorReplies(let server, let count, let command, let key, let message):
             return "Redis at \(server) refused \(count) sample-data commands; the first: \(command) \(key): \(message)"
         case .writeFailed(let why):

@@ -34,6 +34,23 @@ public enum CLIFlag: String, CaseIterable, Sendable, CustomStringConvertible {
     case trimStreams = "trim-streams"
     case olderThan = "older-than"
     case namespace
+    // sample-data
+    case flush
+    case merge
+    // the connection, on every command that talks to a server
+    case user
+    case passFile = "pass-file"
+    case connectTimeout = "connect-timeout"
+    case timeout
+    case tls
+    case sni
+    case cacert
+    case cacertdir
+    case cert
+    case key
+    case insecure
+    case tlsCiphers = "tls-ciphers"
+    case tlsCiphersuites = "tls-ciphersuites"
 
     /// The long name, as typed: `--save-timeout`.
     public var description: String { "--" + rawValue }
