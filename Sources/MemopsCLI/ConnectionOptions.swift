@@ -40,6 +40,10 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong(CLIFlag.timeout.rawValue), parsing: .unconditional, help: "Seconds to wait for any one reply.")
     var commandTimeout: Double = 30
 
+    @Flag(name: .customLong(CLIFlag.nodeOnly.rawValue),
+          help: "Work on this one node even when it is part of a Redis Cluster (which otherwise is refused: one node holds only its slots' keys).")
+    var nodeOnly = false
+
     @Flag(name: .customLong(CLIFlag.tls.rawValue), help: "Connect over TLS (implied by rediss:// and the other TLS options).")
     var tls = false
 
@@ -104,6 +108,7 @@ struct ConnectionOptions: ParsableArguments {
             config.address = .tcp(host: host ?? h, port: port ?? p)
         }
         if let db { config.db = db }
+        if nodeOnly { config.scope = .node }
         if tlsRequested {
             config.tls = TLSOptions(
                 serverName: sni, caCertFile: caCert, caCertDir: caCertDir, certFile: cert, keyFile: key,

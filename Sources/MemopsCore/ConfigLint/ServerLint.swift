@@ -13,7 +13,10 @@ extension ConfigLinter {
     /// and with `drift`, the differences between that file and the running values.
     public static func lintServer(_ connection: ConnectionConfig, options: ConfigLintOptions, drift: String? = nil) throws -> ServerLintReport {
         var options = options
-        let redis = try RedisConnection(connection)
+        // A node's configuration is its own, in a cluster too.
+        var node = connection
+        node.scope = .node
+        let redis = try RedisConnection(node)
         let info = try redis.info("all")
         if options.targetVersion == nil {
             // Valkey reports redis_version 7.2.4 for compatibility and its own valkey_version.

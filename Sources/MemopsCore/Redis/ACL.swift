@@ -39,14 +39,14 @@ public struct LeastPrivilege: Sendable, Equatable {
         case configLint = "config-lint"
         case sampleData = "sample-data"
 
-        /// The commands memops sends for this task under `schema`; `ping` is how every
-        /// connection starts. The index commands follow the schema's references: a sorted-set
+        /// The commands memops sends for this task under `schema`; `ping` and `info` (is this a
+        /// cluster node?) are how every connection starts. The index commands follow the schema's references: a sorted-set
         /// index is read with ZSCAN and ZSCORE and pruned with ZREM, a set with SSCAN,
         /// SISMEMBER and SREM, a hash with HSCAN, HGET and HDEL.
         public func commands(for schema: Schema) -> [String] {
             let refs = schema.references
             func via(_ v: Reference.Via, reverse: Bool = false) -> Bool { refs.contains { $0.via == v && (!reverse || $0.reverse == true) } }
-            var read = ["ping", "time", "scan", "type", "pttl", "exists", "memory|usage", "hstrlen"]
+            var read = ["ping", "info", "time", "scan", "type", "pttl", "exists", "memory|usage", "hstrlen"]
             if via(.zsetMembers) { read += ["zscan", "zscore"] }
             if via(.setMembers) { read.append("sscan") }
             if via(.setMembers, reverse: true) { read.append("sismember") }
@@ -65,7 +65,7 @@ public struct LeastPrivilege: Sendable, Equatable {
                 if via(.hashValues) { write.append("hdel") }
                 return read + write
             case .pruneUndo:
-                var undo = ["ping", "restore", "pexpireat", "persist"]
+                var undo = ["ping", "info", "restore", "pexpireat", "persist"]
                 if via(.zsetMembers) { undo.append("zadd") }
                 if via(.setMembers) { undo.append("sadd") }
                 if via(.hashValues) { undo.append("hsetnx") }
@@ -73,7 +73,7 @@ public struct LeastPrivilege: Sendable, Equatable {
             case .restore: return ["ping", "info", "select", "exists", "restore", "function|restore"]
             case .configLint: return ["ping", "info", "config|get"]
             case .sampleData:
-                return ["ping", "dbsize", "flushdb", "set", "setex", "hset", "sadd", "zadd", "xadd", "xgroup|create", "xreadgroup", "expire"]
+                return ["ping", "info", "dbsize", "flushdb", "set", "setex", "hset", "sadd", "zadd", "xadd", "xgroup|create", "xreadgroup", "expire"]
             }
         }
 

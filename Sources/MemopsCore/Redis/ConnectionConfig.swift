@@ -19,6 +19,14 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
     public var commandTimeout: Double
     /// TLS over the connection; nil for plain TCP or a unix socket.
     public var tls: TLSOptions?
+    /// What the command takes the server for: the whole dataset (the default: a Redis Cluster
+    /// node or a Sentinel is refused at connect, since either would make the command see only
+    /// part of the data, or none), or this one node alone (`--node-only`, and config lint).
+    public var scope: Scope = .dataset
+
+    public enum Scope: Sendable, Equatable {
+        case dataset, node
+    }
 
     public init(
         address: Address = .tcp(host: "127.0.0.1", port: 6379), db: Int = 0, user: String? = nil,

@@ -60,11 +60,32 @@ public final class RedisConnection {
                 throw .wrongServer(server: server, reason: "PING was answered with \(pong), not PONG")
             }
         }
+        // Before SELECT: a Sentinel has no databases, and its "unknown command" would read as an
+        // ACL problem.
+        if config.scope == .dataset { try refuseIfPartial(server: server) }
         if config.db != 0 {
             let reply = try roundTrip([Array("SELECT".utf8), Array(String(config.db).utf8)], name: "SELECT")
             if let m = reply.errorMessage {
                 throw refusal(m, command: "SELECT")
             }
+        }
+    }
+
+    /// Refuses a server whose keys are not the whole dataset: a Redis Cluster node holds only
+    /// its slots' keys (an audit there would report "0 findings" while missing every other
+    /// shard), and a Sentinel holds none.
+    private func refuseIfPartial(server: String) throws(RedisError) {
+        let reply = try roundTrip([Array("INFO".utf8), Array("server".utf8)], name: "INFO")
+        if let m = reply.errorMessage { throw refusal(m, command: "INFO") }
+        let mode = (reply.string ?? "").split(whereSeparator: \.isNewline).first { $0.hasPrefix("redis_mode:") }?
+            .dropFirst("redis_mode:".count).trimmingCharacters(in: .whitespaces)
+        switch mode {
+        case "cluster":
+            throw .partialDataset(server: server, reason: "it is a node of a Redis Cluster and holds only its own slots' keys, so this command would miss every other shard; pass \(CLIFlag.nodeOnly) to work on this node alone")
+        case "sentinel":
+            throw .partialDataset(server: server, reason: "it is a Sentinel, which monitors servers but holds no keys; connect to the master it names (redis-cli -p PORT SENTINEL get-master-addr-by-name NAME)")
+        default:
+            break
         }
     }
 

@@ -13,6 +13,8 @@ public enum RedisError: MemopsError, Equatable {
     case wrongServer(server: String, reason: String)
     /// The connection broke after it was established.
     case connectionLost(server: String, reason: String)
+    /// A Redis Cluster node or a Sentinel where the command needs the whole dataset.
+    case partialDataset(server: String, reason: String)
     /// The TLS handshake failed or the server's certificate was not accepted.
     case tls(server: String, reason: String)
     /// Redis answered a command with an error reply.
@@ -24,7 +26,7 @@ public enum RedisError: MemopsError, Equatable {
         case .timeout: return .timeout
         case .authentication: return .authentication
         case .permission: return .permission
-        case .wrongServer: return .wrongServer
+        case .wrongServer, .partialDataset: return .wrongServer
         case .tls: return .tls
         case .command: return .failed
         }
@@ -47,6 +49,8 @@ public enum RedisError: MemopsError, Equatable {
             return "the server at \(s) is not a usable Redis: \(r)"
         case .connectionLost(let s, let r):
             return "connection to Redis at \(s) was lost: \(r); nothing was retried"
+        case .partialDataset(let s, let r):
+            return "\(s) is not a whole dataset: \(r)"
         case .tls(let s, let r):
             return "TLS to \(s) failed: \(r)"
         case .command(let s, let c, let m):

@@ -38,6 +38,7 @@ public enum CLIFlag: String, CaseIterable, Sendable, CustomStringConvertible {
     case flush
     case merge
     // the connection, on every command that talks to a server
+    case nodeOnly = "node-only"
     case user
     case passFile = "pass-file"
     case connectTimeout = "connect-timeout"
