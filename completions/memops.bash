@@ -429,7 +429,7 @@ _memops_estimate() {
     repeating_flags=()
     non_repeating_flags=(--json --no-auth-warning --version --help)
     repeating_options=()
-    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
+    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples --schema -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -502,6 +502,9 @@ _memops_estimate() {
         return
         ;;
     '--samples')
+        return
+        ;;
+    '--schema')
         return
         ;;
     '-u'|'--url')
@@ -821,7 +824,7 @@ _memops_sample-data() {
     repeating_flags=()
     non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --version --help)
     repeating_options=(--inject)
-    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
+    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch --schema -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -870,6 +873,9 @@ _memops_sample-data() {
         return
         ;;
     '--batch')
+        return
+        ;;
+    '--schema')
         return
         ;;
     '-u'|'--url')

@@ -37,7 +37,7 @@ function __memops_parse_tokens -S
         case 'inspect'
             __memops_parse_subcommand 1 'keys' 'pattern=' 'db=' 'top=' 'values' 'json' 'version' 'h/help'
         case 'estimate'
-            __memops_parse_subcommand 0 'scenario=' 'sessions=' 'embeddings=' 'queue=' 'cache=' 'nodes=' 'session-size=' 'embedding-size=' 'queue-entry-size=' 'cache-size=' 'node-size=' 'maxmemory=' 'cow-margin=' 'fragmentation-margin=' 'buffers-margin=' 'sessions-per-day=' 'embeddings-per-day=' 'queue-per-day=' 'cache-per-day=' 'horizon=' 'plot=' 'from-backup=' 'samples=' 'json' 'u/url=' 'h/host=' 'p/port=' 's/socket=' 'n/db=' 'user=' 'a/pass=' 'pass-file=' 'no-auth-warning' 'connect-timeout=' 'timeout=' 'version' 'help'
+            __memops_parse_subcommand 0 'scenario=' 'sessions=' 'embeddings=' 'queue=' 'cache=' 'nodes=' 'session-size=' 'embedding-size=' 'queue-entry-size=' 'cache-size=' 'node-size=' 'maxmemory=' 'cow-margin=' 'fragmentation-margin=' 'buffers-margin=' 'sessions-per-day=' 'embeddings-per-day=' 'queue-per-day=' 'cache-per-day=' 'horizon=' 'plot=' 'from-backup=' 'samples=' 'json' 'schema=' 'u/url=' 'h/host=' 'p/port=' 's/socket=' 'n/db=' 'user=' 'a/pass=' 'pass-file=' 'no-auth-warning' 'connect-timeout=' 'timeout=' 'version' 'help'
         case 'schema'
             __memops_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -59,7 +59,7 @@ function __memops_parse_tokens -S
                 __memops_parse_subcommand 1 'version' 'h/help'
             end
         case 'sample-data'
-            __memops_parse_subcommand 0 'scenario=' 'scale=' 'sessions=' 'embeddings=' 'queue=' 'cache=' 'nodes=' 'events=' 'days=' 'seed=' 'now=' 'trim-queue' 'queue-maxlen=' 'inject=+' 'faults-file=' 'resp' 'heartbeats-only' 'flush' 'merge' 'batch=' 'q/quiet' 'v/verbose' 'u/url=' 'h/host=' 'p/port=' 's/socket=' 'n/db=' 'user=' 'a/pass=' 'pass-file=' 'no-auth-warning' 'connect-timeout=' 'timeout=' 'version' 'help'
+            __memops_parse_subcommand 0 'scenario=' 'scale=' 'sessions=' 'embeddings=' 'queue=' 'cache=' 'nodes=' 'events=' 'days=' 'seed=' 'now=' 'trim-queue' 'queue-maxlen=' 'inject=+' 'faults-file=' 'resp' 'heartbeats-only' 'flush' 'merge' 'batch=' 'q/quiet' 'v/verbose' 'schema=' 'u/url=' 'h/host=' 'p/port=' 's/socket=' 'n/db=' 'user=' 'a/pass=' 'pass-file=' 'no-auth-warning' 'connect-timeout=' 'timeout=' 'version' 'help'
         case 'help'
             __memops_parse_subcommand -r 1 'version'
         end
@@ -235,6 +235,7 @@ complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options 
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops estimate" from-backup' -l 'from-backup' -d 'Estimate from a backup (.rdb or .rdb.zst) instead of a server.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops estimate" samples' -l 'samples' -d 'Keys sampled per namespace with MEMORY USAGE (live).' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops estimate" json' -l 'json' -d 'Print JSON (fields documented above) instead of tables.'
+complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops estimate" schema' -l 'schema' -d 'A JSON schema file replacing the built-in seed schema.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops estimate" u url' -s 'u' -l 'url' -d 'Server URL: redis://[user[:password]@]host[:port][/db] or unix:///path/to/redis.sock[?db=N].' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops estimate" h host' -s 'h' -l 'host' -d 'Server hostname (default 127.0.0.1).' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops estimate" p port' -s 'p' -l 'port' -d 'Server port (default 6379).' -rfka ''
@@ -358,6 +359,7 @@ complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options 
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops sample-data" batch' -l 'batch' -d 'Commands per pipelined batch when loading.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops sample-data" q quiet' -s 'q' -l 'quiet' -d 'Print nothing on success.'
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops sample-data" v verbose' -s 'v' -l 'verbose' -d 'Also print the keys per schema pattern and the injected faults.'
+complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops sample-data" schema' -l 'schema' -d 'A JSON schema file replacing the built-in seed schema.' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops sample-data" u url' -s 'u' -l 'url' -d 'Server URL: redis://[user[:password]@]host[:port][/db] or unix:///path/to/redis.sock[?db=N].' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops sample-data" h host' -s 'h' -l 'host' -d 'Server hostname (default 127.0.0.1).' -rfka ''
 complete -c 'memops' -n '__memops_should_offer_completions_for_flags_or_options "memops sample-data" p port' -s 'p' -l 'port' -d 'Server port (default 6379).' -rfka ''

@@ -182,8 +182,20 @@ public struct DataRetention: Codable, Sendable, Equatable {
     public var queueMaxLength: Int = SampleDataSpec.schemaQueueMaxLength
     /// The cache's default TTL (1 h); read-only ops keep 2 h, writes 5 min, inference 24 h.
     public var cacheTTLHours: Double = 1
+    /// The queue's key, for notes (`learning:queue` in the seed).
+    public var queueName = "learning:queue"
 
     public init() {}
+
+    /// The seed's retention with what `schema` says instead where it says it: the session
+    /// pattern's TTL bound, the queue's name and trim length.
+    public init(schema: Schema) {
+        if let ttl = schema.pattern(role: .session)?.ttl.maxSeconds { sessionTTLDays = Double(ttl) / 86_400 }
+        if let queue = schema.pattern(role: .queue) {
+            queueName = queue.pattern
+            if let max = queue.stream?.maxLength { queueMaxLength = max }
+        }
+    }
 }
 
 /// Entities created per day.

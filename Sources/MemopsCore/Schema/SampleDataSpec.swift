@@ -150,11 +150,13 @@ public struct SampleDataSpec: Sendable, Equatable {
     public var now: Int64
     /// Seed for every random choice.
     public var seed: UInt64
-    /// Keep only the newest this many `learning:queue` entries, as `XTRIM MAXLEN` would leave
+    /// Keep only the newest this many queue entries, as `XTRIM MAXLEN` would leave
     /// them; nil keeps every entry asked for. The schema's producers trim at ~100,000.
     public var queueMaxLength: Int?
     /// Faults to inject; `.none` for clean data.
     public var faults: SampleDataFaults
+    /// The schema whose keys are written, found by role (`EntityRole`); the seed by default.
+    public var schema: Schema = .seed
 
     /// The schema's producers cap `learning:queue` at about this many entries (`XTRIM MAXLEN ~`).
     public static let schemaQueueMaxLength = 100_000
