@@ -183,7 +183,7 @@ public struct DataRetention: Codable, Sendable, Equatable {
     /// The cache's default TTL (1 h); read-only ops keep 2 h, writes 5 min, inference 24 h.
     public var cacheTTLHours: Double = 1
     /// The queue's key, for notes (`learning:queue` in the seed).
-    public var queueName = "learning:queue"
+    public var queueName = Schema.seed.pattern(role: .queue)?.pattern ?? "queue"
 
     public init() {}
 
