@@ -124,37 +124,50 @@ public final class Pruner {
     public func plan(digests: Bool = true) throws -> [PruneAction] {
         var actions: [PruneAction] = []
         var keys: [(key: [UInt8], index: [IndexMember])] = []
-        if options.orphans || options.expiredPolicy {
-            let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: nil, topN: 0)).run()
-            if options.orphans {
-                actions += report.dangling.map { .member($0, via: schema.references[$0.reference].via) }
-            }
-            if options.expiredPolicy {
-                for p in report.policyBreaks {
-                    if options.fixTTL {
-                        // A required TTL without a bound has no value to apply.
-                        if p.ttlMs == nil && p.boundSeconds == nil { continue }
-                        actions.append(.ttl(key: p.key, seconds: p.boundSeconds, expireAtMs: PruneAction.expiryNotRead))
-                    } else {
-                        keys.append((p.key, []))
-                    }
-                }
-            }
-        }
-        if let glob = options.pattern {
-            var cursor: UInt64 = 0
-            repeat {
-                let step = try connection.scan(cursor: cursor, match: glob, count: options.count)
-                cursor = step.cursor
-                keys += step.keys.map { ($0, []) }
-            } while cursor != 0
-        }
+        if options.orphans || options.expiredPolicy { try auditTargets(&actions, &keys) }
+        if let glob = options.pattern { keys += try matching(glob).map { ($0, []) } }
         if let age = options.olderThanSeconds, let ns = options.namespace {
             keys += try olderThan(age, namespace: ns)
         }
         if options.trimStreams { actions += try trims() }
-        // Keys: expiry, memory and (to act) a digest of the value, as the scan saw them.
-        // One action per key; a key chosen by several targets takes all their index members.
+        actions += try keyActions(Pruner.merged(keys), digests: digests)
+        return try withScannedExpiries(actions)
+    }
+
+    /// What an audit finds: dangling index members (`orphans`), and keys that break their TTL
+    /// policy (`expiredPolicy`), as TTL fixes with `fixTTL` or else as keys to remove.
+    private func auditTargets(_ actions: inout [PruneAction], _ keys: inout [(key: [UInt8], index: [IndexMember])]) throws {
+        let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: nil, topN: 0)).run()
+        if options.orphans {
+            actions += report.dangling.map { .member($0, via: schema.references[$0.reference].via) }
+        }
+        guard options.expiredPolicy else { return }
+        for p in report.policyBreaks {
+            if options.fixTTL {
+                // A required TTL without a bound has no value to apply.
+                if p.ttlMs == nil && p.boundSeconds == nil { continue }
+                actions.append(.ttl(key: p.key, seconds: p.boundSeconds, expireAtMs: PruneAction.expiryNotRead))
+            } else {
+                keys.append((p.key, []))
+            }
+        }
+    }
+
+    /// Every key SCAN MATCH `glob` returns.
+    private func matching(_ glob: String) throws -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        var cursor: UInt64 = 0
+        repeat {
+            let step = try connection.scan(cursor: cursor, match: glob, count: options.count)
+            cursor = step.cursor
+            keys += step.keys
+        } while cursor != 0
+        return keys
+    }
+
+    /// One entry per key, in first-seen order: a key chosen by several targets takes all their
+    /// index members.
+    static func merged(_ keys: [(key: [UInt8], index: [IndexMember])]) -> [(key: [UInt8], index: [IndexMember])] {
         var position: [[UInt8]: Int] = [:]
         var unique: [(key: [UInt8], index: [IndexMember])] = []
         for k in keys {
@@ -165,6 +178,13 @@ public final class Pruner {
                 unique.append(k)
             }
         }
+        return unique
+    }
+
+    /// Key actions: each key's expiry, memory and (to act) a digest of its value, as the scan
+    /// saw them, pipelined `count` keys at a time; keys gone since the scan are dropped.
+    private func keyActions(_ unique: [(key: [UInt8], index: [IndexMember])], digests: Bool) throws -> [PruneAction] {
+        var actions: [PruneAction] = []
         for start in stride(from: 0, to: unique.count, by: options.count) {
             let batch = Array(unique[start..<min(unique.count, start + options.count)])
             var commands: [[[UInt8]]] = []
@@ -176,29 +196,32 @@ public final class Pruner {
             let replies = try connection.pipeline(commands)
             let per = digests ? 3 : 2
             for (n, k) in batch.enumerated() {
-                let expire = replies[n * per].integer ?? -2
-                if expire == -2 { continue }  // gone since the scan
+                let expire = replies[n * per].integer ?? PruneAction.keyMissing
+                if expire == PruneAction.keyMissing { continue }  // gone since the scan
                 let digest = digests ? (replies[n * per + 2].bytes.map(Pruner.sha1) ?? "") : ""
                 actions.append(.key(key: k.key, digest: digest, expireAtMs: expire, memory: Int(replies[n * per + 1].integer ?? 0), index: k.index))
             }
         }
-        // TTL fixes need the expiry the scan saw, to re-check it.
-        var fixed: [PruneAction] = []
-        let ttlKeys = actions.compactMap { a -> [UInt8]? in if case .ttl(let k, _, _) = a { return k } else { return nil } }
-        if !ttlKeys.isEmpty {
-            let replies = try connection.pipeline(ttlKeys.map { [b("PEXPIRETIME"), $0] })
-            var expiry: [[UInt8]: Int64] = [:]
-            for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? PruneAction.keyMissing }
-            for a in actions {
-                if case .ttl(let k, let s, _) = a {
-                    if let e = expiry[k], e != PruneAction.keyMissing { fixed.append(.ttl(key: k, seconds: s, expireAtMs: e)) }
-                } else {
-                    fixed.append(a)
-                }
-            }
-            actions = fixed
-        }
         return actions
+    }
+
+    /// `actions` with each TTL fix given the expiry the scan saw (to re-check it when acting);
+    /// a fix whose key is gone is dropped.
+    private func withScannedExpiries(_ actions: [PruneAction]) throws -> [PruneAction] {
+        let ttlKeys = actions.compactMap { a -> [UInt8]? in if case .ttl(let k, _, _) = a { return k } else { return nil } }
+        guard !ttlKeys.isEmpty else { return actions }
+        let replies = try connection.pipeline(ttlKeys.map { [b("PEXPIRETIME"), $0] })
+        var expiry: [[UInt8]: Int64] = [:]
+        for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? PruneAction.keyMissing }
+        var fixed: [PruneAction] = []
+        for a in actions {
+            if case .ttl(let k, let s, _) = a {
+                if let e = expiry[k], e != PruneAction.keyMissing { fixed.append(.ttl(key: k, seconds: s, expireAtMs: e)) }
+            } else {
+                fixed.append(a)
+            }
+        }
+        return fixed
     }
 
     /// Entities of `namespace` whose score in their main index (a reverse reference's sorted set)
