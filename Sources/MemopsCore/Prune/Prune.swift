@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 
 /// What prune should remove or fix; every target is chosen explicitly.
 public struct PruneOptions: Sendable {
@@ -73,13 +74,13 @@ public enum PruneAction: Sendable, Equatable {
         switch self {
         case .member(let d, let via):
             let verb = via == .zsetMembers ? "ZREM" : via == .setMembers ? "SREM" : "HDEL"
-            return "\(verb) \(AuditChecker.text(d.index)) \(AuditChecker.text(via == .hashValues ? d.field ?? [] : d.member))  (\(AuditChecker.text(d.target)) does not exist)"
+            return "\(verb) \(KeyText.escaped(d.index)) \(KeyText.escaped(via == .hashValues ? d.field ?? [] : d.member))  (\(KeyText.escaped(d.target)) does not exist)"
         case .key(let k, _, _, let m, let index):
-            return "UNLINK \(AuditChecker.text(k))  (\(m) bytes)" + index.map { " + ZREM \(AuditChecker.text($0.key)) \(AuditChecker.text($0.member))" }.joined()
+            return "UNLINK \(KeyText.escaped(k))  (\(m) bytes)" + index.map { " + ZREM \(KeyText.escaped($0.key)) \(KeyText.escaped($0.member))" }.joined()
         case .ttl(let k, let s, _):
-            return s.map { "EXPIRE \(AuditChecker.text(k)) \($0)" } ?? "PERSIST \(AuditChecker.text(k))"
+            return s.map { "EXPIRE \(KeyText.escaped(k)) \($0)" } ?? "PERSIST \(KeyText.escaped(k))"
         case .trim(let k, let max, let minID):
-            return "XTRIM \(AuditChecker.text(k)) " + (max.map { "MAXLEN ~ \($0)" } ?? "MINID \(minID ?? "0")")
+            return "XTRIM \(KeyText.escaped(k)) " + (max.map { "MAXLEN ~ \($0)" } ?? "MINID \(minID ?? "0")")
         }
     }
 }
@@ -395,16 +396,22 @@ public final class Pruner {
         var changed = 0
         var i = 0
         for case .key(let k, let digest, let expire, _, _) in batch {
-            let (dump, at) = (replies[i], replies[i + 1])
-            i += 2
-            if let m = dump.errorMessage ?? at.errorMessage { throw PruneError.script(message: m, action: "DUMP \(AuditChecker.text(k))") }
-            guard let payload = dump.bytes, at.integer == expire, Pruner.sha1(payload) == digest else {
+            defer { i += 2 }
+            guard let payload = try Pruner.unchanged(k, digest: digest, expireAtMs: expire, dump: replies[i], pexpiretime: replies[i + 1]) else {
                 changed += 1
                 continue
             }
             values[k] = (payload, expire)
         }
         return (values, changed)
+    }
+
+    /// The key's value when DUMP and PEXPIRETIME show it unchanged since the scan (same value
+    /// digest, same expiry), nil when it changed or is gone; an error reply is thrown.
+    static func unchanged(_ key: [UInt8], digest: String, expireAtMs: Int64, dump: RedisReply, pexpiretime: RedisReply) throws -> [UInt8]? {
+        if let m = dump.errorMessage ?? pexpiretime.errorMessage { throw PruneError.script(message: m, action: "DUMP \(KeyText.escaped(key))") }
+        guard let payload = dump.bytes, pexpiretime.integer == expireAtMs, Pruner.sha1(payload) == digest else { return nil }
+        return payload
     }
 
     /// Journals what `action`'s script removes or changes (a key's value as read before it ran).
@@ -457,10 +464,7 @@ public final class Pruner {
             for case .key(let k, let digest, let expire, let memory, _) in batch {
                 let dump = try connection.receive(during: "DUMP")
                 let at = try connection.receive(during: "PEXPIRETIME")
-                if let m = dump.errorMessage ?? at.errorMessage {
-                    throw PruneError.script(message: m, action: "DUMP \(AuditChecker.text(k))")
-                }
-                guard let payload = dump.bytes, at.integer == expire, Pruner.sha1(payload) == digest else {
+                guard let payload = try Pruner.unchanged(k, digest: digest, expireAtMs: expire, dump: dump, pexpiretime: at) else {
                     changed += 1
                     continue
                 }
