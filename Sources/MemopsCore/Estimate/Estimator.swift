@@ -266,7 +266,7 @@ public enum Estimator {
             return GrowthPoint(day: d, counts: c, bytes: bytes(c, sizes, other: otherBytes))
         }
         func date(_ days: Double?) -> String? {
-            days.map { ISO8601DateFormatter.string(from: now.addingTimeInterval($0 * 86_400), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate]) }
+            days.map { UTCTime.day(now.addingTimeInterval($0 * 86_400)) }
         }
         return GrowthProjection(
             model: model, rates: rates, daysToDataBudget: toData, daysToMaxmemory: toMax,

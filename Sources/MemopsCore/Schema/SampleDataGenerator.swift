@@ -204,7 +204,7 @@ public struct SampleDataGenerator: Sendable {
             let updated = spec.now - Int64(r.below(Int(min(spec.periodSeconds, 30 * 86_400))))
             let speed = Double(200 + r.below(1_200)) / 10
             try body([B.hset, keys.model.key(name), B.f("node"), B.s(nodes[i]), B.f("size_gb"), B.s(info.size), B.f("quantization"), B.s(info.quant),
-                      B.f("context_length"), B.d(info.context), B.f("last_updated"), B.iso(updated), B.f("performance"), B.s("\(speed) tok/s")])
+                      B.f("context_length"), B.d(info.context), B.f("last_updated"), UTCTime.iso8601(seconds: updated), B.f("performance"), B.s("\(speed) tok/s")])
             let requests = 100 + r.below(100_000)
             try body([B.hset, keys.modelStats.key(name), B.f("requests"), B.d(requests), B.f("tokens_generated"), B.d(requests * (50 + r.below(900)))])
         }
@@ -229,9 +229,9 @@ public struct SampleDataGenerator: Sendable {
             let fault = sessionFaults[i]
             if fault == .wrongType {
                 // A client that serialised the session to JSON instead of writing a hash.
-                try body([B.set, key, B.s("{\"timestamp\": \"\(String(decoding: B.iso(created), as: UTF8.self))\", \"current_task\": \"\(task)\"}")])
+                try body([B.set, key, B.s("{\"timestamp\": \"\(String(decoding: UTCTime.iso8601(seconds: created), as: UTF8.self))\", \"current_task\": \"\(task)\"}")])
             } else {
-                try body([B.hset, key, B.f("timestamp"), B.iso(created), B.f("context"), context, B.f("files"), B.s(files.joined(separator: ",")),
+                try body([B.hset, key, B.f("timestamp"), UTCTime.iso8601(seconds: created), B.f("context"), context, B.f("files"), B.s(files.joined(separator: ",")),
                           B.f("current_task"), B.s(task), B.f("last_tool"), B.s(tool), B.f("node"), B.s(node)])
             }
             if fault != .sessionWithoutTTL {
@@ -270,7 +270,7 @@ public struct SampleDataGenerator: Sendable {
                 // The raw vector stored as a plain string, without its metadata.
                 try body([B.set, key, vector])
             } else {
-                try body([B.hset, key, B.f("vector"), vector, B.f("text"), text, B.f("timestamp"), B.iso(time),
+                try body([B.hset, key, B.f("vector"), vector, B.f("text"), text, B.f("timestamp"), UTCTime.iso8601(seconds: time),
                           B.f("source"), session.map { keys.session.key($0) } ?? B.f("import:docs"),
                           B.f("tool_context"), B.s(tool), B.f("success"), success ? B.f("true") : B.f("false")])
             }
@@ -310,7 +310,7 @@ public struct SampleDataGenerator: Sendable {
             let tool = SampleDataGenerator.cacheTools[r.below(SampleDataGenerator.cacheTools.count)].tool
             let task = SampleDataPools.tasks[r.below(SampleDataPools.tasks.count)]
             try body([B.xadd, queue, id,
-                      B.f("timestamp"), B.iso(ms / 1000), B.f("session_id"), session,
+                      B.f("timestamp"), UTCTime.iso8601(seconds: ms / 1000), B.f("session_id"), session,
                       B.f("user_query"), B.s(task.prefix(1).uppercased() + task.dropFirst() + ": ") + pools.text(&r, 60 + r.below(160)),
                       B.f("tool_used"), B.s(tool), B.f("tool_args"), pools.text(&r, 40 + r.below(200)),
                       B.f("result"), pools.text(&r, 1_300 + r.below(500)),
@@ -372,7 +372,7 @@ public struct SampleDataGenerator: Sendable {
             default:
                 command += [B.f("type"), B.f("node_status"), B.f("node"), node, B.f("status"), r.below(4) == 0 ? B.f("offline") : B.f("online")]
             }
-            try body(command + [B.f("timestamp"), B.iso(ms / 1000)])
+            try body(command + [B.f("timestamp"), UTCTime.iso8601(seconds: ms / 1000)])
         }
     }
 
@@ -383,7 +383,7 @@ public struct SampleDataGenerator: Sendable {
             case .orphanIndexMember:
                 try body([B.zadd, fault.key, B.d(spec.now - 3_600), fault.member ?? []])
             case .badName:
-                try body([B.hset, fault.key, B.f("timestamp"), B.iso(spec.now - 600), B.f("context"), B.f("written under a bad name"),
+                try body([B.hset, fault.key, B.f("timestamp"), UTCTime.iso8601(seconds: spec.now - 600), B.f("context"), B.f("written under a bad name"),
                           B.f("current_task"), B.f("none"), B.f("last_tool"), B.f("bash"), B.f("node"), B.s(nodeName(0))])
                 try body([B.expire, fault.key, B.d(86_400)])
             default:
@@ -617,27 +617,6 @@ enum B {
     static func hex64(_ v: UInt64) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 16)
         for k in 0..<16 { out[k] = hexDigits[Int((v >> UInt64(60 - 4 * k)) & 15)] }
-        return out
-    }
-
-    /// `2026-02-01T11:00:00Z` for unix seconds (days-from-civil inverted, proleptic Gregorian).
-    static func iso(_ seconds: Int64) -> [UInt8] {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secs = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        var out = [UInt8]()
-        out.reserveCapacity(20)
-        func two(_ v: Int64) { out.append(48 + UInt8(v / 10)); out.append(48 + UInt8(v % 10)) }
-        two(year / 100); two(year % 100); out.append(45); two(month); out.append(45); two(day)
-        out.append(84); two(secs / 3_600); out.append(58); two(secs / 60 % 60); out.append(58); two(secs % 60); out.append(90)
         return out
     }
 }
