@@ -92,8 +92,8 @@ public struct LiveEstimator {
         guard !keys.isEmpty else { return (0, 0, 0) }
         var commands: [[[UInt8]]] = []
         for key in keys {
-            commands.append([Array("MEMORY".utf8), Array("USAGE".utf8), key, Array("SAMPLES".utf8), Array(String(LiveEstimator.entitySamples).utf8)])
-            commands.append([Array("PTTL".utf8), key])
+            commands.append([Word.memory, Word.usage, key, Word.samples, Array(String(LiveEstimator.entitySamples).utf8)])
+            commands.append([Word.pttl, key])
         }
         let replies = try connection.pipeline(commands)
         var present = 0, bytes: Int64 = 0, withTTL = 0

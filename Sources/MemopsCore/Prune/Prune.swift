@@ -190,9 +190,9 @@ public final class Pruner {
             let batch = Array(unique[start..<min(unique.count, start + options.count)])
             var commands: [[[UInt8]]] = []
             for k in batch {
-                commands.append([b("PEXPIRETIME"), k.key])
-                commands.append([b("MEMORY"), b("USAGE"), k.key, b("SAMPLES"), b("5")])
-                if digests { commands.append([b("DUMP"), k.key]) }
+                commands.append([Word.pexpiretime, k.key])
+                commands.append([Word.memory, Word.usage, k.key, Word.samples, b("5")])
+                if digests { commands.append([Word.dump, k.key]) }
             }
             let replies = try connection.pipeline(commands)
             let per = digests ? 3 : 2
@@ -211,7 +211,7 @@ public final class Pruner {
     private func withScannedExpiries(_ actions: [PruneAction]) throws -> [PruneAction] {
         let ttlKeys = actions.compactMap { a -> [UInt8]? in if case .ttl(let k, _, _) = a { return k } else { return nil } }
         guard !ttlKeys.isEmpty else { return actions }
-        let replies = try connection.pipeline(ttlKeys.map { [b("PEXPIRETIME"), $0] })
+        let replies = try connection.pipeline(ttlKeys.map { [Word.pexpiretime, $0] })
         var expiry: [[UInt8]: Int64] = [:]
         for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? PruneAction.keyMissing }
         var fixed: [PruneAction] = []
@@ -236,7 +236,7 @@ public final class Pruner {
             let index = b(r.from)
             var cursor = b("0")
             repeat {
-                let reply = try connection.command([b("ZSCAN"), index, cursor, b("COUNT"), b(String(options.count))])
+                let reply = try connection.command([Word.zscan, index, cursor, Word.count, b(String(options.count))])
                 guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { break }
                 cursor = next
                 var k = 0
@@ -260,12 +260,12 @@ public final class Pruner {
             for start in stride(from: 0, to: out.count, by: options.count) {
                 let range = start..<min(out.count, start + options.count)
                 let candidates = range.filter { r.member(of: out[$0].key) != nil }
-                let owners = try connection.pipeline(candidates.map { [b("HGET"), out[$0].key, b(r.ownerField!)] })
+                let owners = try connection.pipeline(candidates.map { [Word.hget, out[$0].key, b(r.ownerField!)] })
                 var found: [(Int, [UInt8], [UInt8])] = []
                 for (i, reply) in zip(candidates, owners) {
                     if let value = reply.bytes, let index = r.ownerIndex(value), let member = r.member(of: out[i].key) { found.append((i, index, member)) }
                 }
-                let scores = try connection.pipeline(found.map { [b("ZSCORE"), $0.1, $0.2] })
+                let scores = try connection.pipeline(found.map { [Word.zscore, $0.1, $0.2] })
                 for ((i, index, member), score) in zip(found, scores) {
                     if let s = score.bytes { out[i].index.append(IndexMember(key: index, member: member, score: s)) }
                 }
@@ -281,7 +281,7 @@ public final class Pruner {
         for p in schema.patterns where p.type == .stream && p.template.isLiteral {
             guard let s = p.stream else { continue }
             let key = b(p.pattern)
-            guard (try connection.command([b("EXISTS"), key]).integer ?? 0) == 1 else { continue }
+            guard (try connection.command([Word.exists, key]).integer ?? 0) == 1 else { continue }
             if let max = s.maxLength { out.append(.trim(key: key, maxLength: max, minID: nil)) }
             if let days = s.maxAgeDays { out.append(.trim(key: key, maxLength: nil, minID: "\(now - Int64(days * 86_400_000))-0")) }
         }
@@ -536,21 +536,21 @@ public final class Pruner {
         switch action {
         case .member(let d, let via):
             switch via {
-            case .zsetMembers: return [b("EVAL"), b(zremScript), b("2"), d.index, d.target, d.member, d.score ?? []]
-            case .setMembers: return [b("EVAL"), b(sremScript), b("2"), d.index, d.target, d.member]
-            case .hashValues: return [b("EVAL"), b(hdelScript), b("2"), d.index, d.target, d.field ?? [], d.member]
+            case .zsetMembers: return [Word.eval, b(zremScript), b("2"), d.index, d.target, d.member, d.score ?? []]
+            case .setMembers: return [Word.eval, b(sremScript), b("2"), d.index, d.target, d.member]
+            case .hashValues: return [Word.eval, b(hdelScript), b("2"), d.index, d.target, d.field ?? [], d.member]
             }
         case .key(let k, let digest, let expire, _, let index):
-            var c = [b("EVAL"), b(unlinkScript), b(String(1 + index.count)), k] + index.map(\.key)
+            var c = [Word.eval, b(unlinkScript), b(String(1 + index.count)), k] + index.map(\.key)
             c += [b(digest), b(String(expire))]
             for i in index { c += [i.member, i.score] }
             return c
         case .ttl(let k, let seconds, let expire):
-            return [b("EVAL"), b(ttlScript), b("1"), k, b(String(expire)), b(seconds.map(String.init) ?? "persist")]
+            return [Word.eval, b(ttlScript), b("1"), k, b(String(expire)), b(seconds.map(String.init) ?? "persist")]
         case .trim(let k, let max, let minID):
             // MAXLEN ~ as the producers trim (whole nodes, cheap); MINID exact, so nothing past the
             // retention is left for the next audit to report.
-            return max.map { [b("XTRIM"), k, b("MAXLEN"), b("~"), b(String($0))] } ?? [b("XTRIM"), k, b("MINID"), b(minID ?? "0")]
+            return max.map { [Word.xtrim, k, Word.maxlen, b("~"), b(String($0))] } ?? [Word.xtrim, k, Word.minid, b(minID ?? "0")]
         }
     }
 

@@ -178,7 +178,7 @@ public struct SampleDataGenerator: Sendable {
         for (i, name) in nodes.enumerated() where !staleNodes.contains(i) {
             var r = rng(.node, i)
             let json = "{\"cpu\": \(r.below(100)), \"gpu\": \(r.below(100)), \"mem\": \(r.below(100))}"
-            try body([B.setex, keys.heartbeat.key(B.s(name)), B.d(SampleDataGenerator.heartbeatTTL), B.s(json)])
+            try body([Word.setex, keys.heartbeat.key(B.s(name)), B.d(SampleDataGenerator.heartbeatTTL), B.s(json)])
         }
     }
 
@@ -190,11 +190,11 @@ public struct SampleDataGenerator: Sendable {
         for (i, name) in nodes.enumerated() {
             let hw = SampleDataPools.hardware[i % SampleDataPools.hardware.count]
             let key = keys.node.key(B.s(name))
-            try body([B.hset, key, B.f("gpu"), B.s(hw.gpu), B.f("vram_gb"), B.d(hw.vram), B.f("ram_gb"), B.d(hw.ram),
+            try body([Word.hset, key, B.f("gpu"), B.s(hw.gpu), B.f("vram_gb"), B.d(hw.vram), B.f("ram_gb"), B.d(hw.ram),
                       B.f("compute_tflops"), B.d(hw.tflops), B.f("role"), B.s(hw.role), B.f("status"), B.f("online")])
         }
-        try body([B.sadd, keys.activeNodes.key] + nodes.map { B.s($0) })
-        var active: [[UInt8]] = [B.hset, keys.activeModels.key]
+        try body([Word.sadd, keys.activeNodes.key] + nodes.map { B.s($0) })
+        var active: [[UInt8]] = [Word.hset, keys.activeModels.key]
         for (node, model) in zip(nodes, models) { active += [B.s(node), B.s(model)] }
         try body(active)
         for (i, model) in models.enumerated() {
@@ -203,10 +203,10 @@ public struct SampleDataGenerator: Sendable {
             let name = B.s(model)
             let updated = spec.now - Int64(r.below(Int(min(spec.periodSeconds, 30 * 86_400))))
             let speed = Double(200 + r.below(1_200)) / 10
-            try body([B.hset, keys.model.key(name), B.f("node"), B.s(nodes[i]), B.f("size_gb"), B.s(info.size), B.f("quantization"), B.s(info.quant),
+            try body([Word.hset, keys.model.key(name), B.f("node"), B.s(nodes[i]), B.f("size_gb"), B.s(info.size), B.f("quantization"), B.s(info.quant),
                       B.f("context_length"), B.d(info.context), B.f("last_updated"), UTCTime.iso8601(seconds: updated), B.f("performance"), B.s("\(speed) tok/s")])
             let requests = 100 + r.below(100_000)
-            try body([B.hset, keys.modelStats.key(name), B.f("requests"), B.d(requests), B.f("tokens_generated"), B.d(requests * (50 + r.below(900)))])
+            try body([Word.hset, keys.modelStats.key(name), B.f("requests"), B.d(requests), B.f("tokens_generated"), B.d(requests * (50 + r.below(900)))])
         }
     }
 
@@ -229,17 +229,17 @@ public struct SampleDataGenerator: Sendable {
             let fault = sessionFaults[i]
             if fault == .wrongType {
                 // A client that serialised the session to JSON instead of writing a hash.
-                try body([B.set, key, B.s("{\"timestamp\": \"\(String(decoding: UTCTime.iso8601(seconds: created), as: UTF8.self))\", \"current_task\": \"\(task)\"}")])
+                try body([Word.set, key, B.s("{\"timestamp\": \"\(String(decoding: UTCTime.iso8601(seconds: created), as: UTF8.self))\", \"current_task\": \"\(task)\"}")])
             } else {
-                try body([B.hset, key, B.f("timestamp"), UTCTime.iso8601(seconds: created), B.f("context"), context, B.f("files"), B.s(files.joined(separator: ",")),
+                try body([Word.hset, key, B.f("timestamp"), UTCTime.iso8601(seconds: created), B.f("context"), context, B.f("files"), B.s(files.joined(separator: ",")),
                           B.f("current_task"), B.s(task), B.f("last_tool"), B.s(tool), B.f("node"), B.s(node)])
             }
             if fault != .sessionWithoutTTL {
-                try body([B.expire, key, B.d(ttl)])
+                try body([Word.expire, key, B.d(ttl)])
             }
             let score = B.d(created)
-            try body([B.zadd, keys.sessionIndex.key, score, id])
-            try body([B.zadd, keys.userSessions.key(B.s(users[i % users.count])), score, id])
+            try body([Word.zadd, keys.sessionIndex.key, score, id])
+            try body([Word.zadd, keys.userSessions.key(B.s(users[i % users.count])), score, id])
         }
     }
 
@@ -268,16 +268,16 @@ public struct SampleDataGenerator: Sendable {
             let session = sessions > 0 ? SampleDataGenerator.sessionID(spec.seed, min(sessions - 1, i * sessions / n)) : nil
             if fault == .wrongType {
                 // The raw vector stored as a plain string, without its metadata.
-                try body([B.set, key, vector])
+                try body([Word.set, key, vector])
             } else {
-                try body([B.hset, key, B.f("vector"), vector, B.f("text"), text, B.f("timestamp"), UTCTime.iso8601(seconds: time),
+                try body([Word.hset, key, B.f("vector"), vector, B.f("text"), text, B.f("timestamp"), UTCTime.iso8601(seconds: time),
                           B.f("source"), session.map { keys.session.key($0) } ?? B.f("import:docs"),
                           B.f("tool_context"), B.s(tool), B.f("success"), success ? B.f("true") : B.f("false")])
             }
             let score = B.d(time)
-            try body([B.zadd, keys.embeddingIndex.key, score, sha])
+            try body([Word.zadd, keys.embeddingIndex.key, score, sha])
             if let session {
-                try body([B.zadd, keys.sessionEmbeddings.key(session), score, sha])
+                try body([Word.zadd, keys.sessionEmbeddings.key(session), score, sha])
             }
         }
     }
@@ -309,7 +309,7 @@ public struct SampleDataGenerator: Sendable {
             let session = sessions > 0 ? SampleDataGenerator.sessionID(spec.seed, min(sessions - 1, q * sessions / n)) : B.f("none")
             let tool = SampleDataGenerator.cacheTools[r.below(SampleDataGenerator.cacheTools.count)].tool
             let task = SampleDataPools.tasks[r.below(SampleDataPools.tasks.count)]
-            try body([B.xadd, queue, id,
+            try body([Word.xadd, queue, id,
                       B.f("timestamp"), UTCTime.iso8601(seconds: ms / 1000), B.f("session_id"), session,
                       B.f("user_query"), B.s(task.prefix(1).uppercased() + task.dropFirst() + ": ") + pools.text(&r, 60 + r.below(160)),
                       B.f("tool_used"), B.s(tool), B.f("tool_args"), pools.text(&r, 40 + r.below(200)),
@@ -319,9 +319,9 @@ public struct SampleDataGenerator: Sendable {
         }
         // ENTRIESREAD (Redis 7.0+) lets XINFO GROUPS report each group's lag.
         for (group, start) in zip(groups, starts) {
-            try body([B.xgroup, B.f("CREATE"), queue, group.name, start.id, B.f("ENTRIESREAD"), B.d(start.read)])
-            try body([B.xreadgroup, B.f("GROUP"), group.name, group.consumer, B.f("COUNT"), B.d(min(group.inFlight, group.lag)),
-                      B.f("STREAMS"), queue, B.f(">")])
+            try body([Word.xgroup, Word.create, queue, group.name, start.id, Word.entriesread, B.d(start.read)])
+            try body([Word.xreadgroup, Word.group, group.name, group.consumer, Word.count, B.d(min(group.inFlight, group.lag)),
+                      Word.streams, queue, B.f(">")])
         }
     }
 
@@ -342,12 +342,12 @@ public struct SampleDataGenerator: Sendable {
             hits[t] += 1 + r.below(20)
             misses[t] += 1
             if cacheFaults.contains(i) {
-                try body([B.set, key, value])
+                try body([Word.set, key, value])
             } else {
-                try body([B.set, key, value, B.f("EX"), B.d(ttl)])
+                try body([Word.set, key, value, Word.ex, B.d(ttl)])
             }
         }
-        var stats: [[UInt8]] = [B.hset, keys.cacheStats.key]
+        var stats: [[UInt8]] = [Word.hset, keys.cacheStats.key]
         for (t, entry) in SampleDataGenerator.cacheTools.enumerated() where misses[t] > 0 {
             stats += [B.s("\(entry.tool):hits"), B.d(hits[t]), B.s("\(entry.tool):misses"), B.d(misses[t])]
         }
@@ -363,7 +363,7 @@ public struct SampleDataGenerator: Sendable {
             let ms = timeMillis(.event, i, of: n)
             let node = B.s(nodeName(r.below(max(1, nodes.count))))
             let model = B.s(SampleDataPools.modelNames[r.below(SampleDataPools.modelNames.count)].name)
-            var command = [B.xadd, keys.events.key, clock.id(ms)]
+            var command = [Word.xadd, keys.events.key, clock.id(ms)]
             switch r.below(3) {
             case 0:
                 command += [B.f("type"), B.f("model_updated"), B.f("node"), node, B.f("model"), model]
@@ -381,11 +381,11 @@ public struct SampleDataGenerator: Sendable {
         for fault in faults {
             switch fault.kind {
             case .orphanIndexMember:
-                try body([B.zadd, fault.key, B.d(spec.now - 3_600), fault.member ?? []])
+                try body([Word.zadd, fault.key, B.d(spec.now - 3_600), fault.member ?? []])
             case .badName:
-                try body([B.hset, fault.key, B.f("timestamp"), UTCTime.iso8601(seconds: spec.now - 600), B.f("context"), B.f("written under a bad name"),
+                try body([Word.hset, fault.key, B.f("timestamp"), UTCTime.iso8601(seconds: spec.now - 600), B.f("context"), B.f("written under a bad name"),
                           B.f("current_task"), B.f("none"), B.f("last_tool"), B.f("bash"), B.f("node"), B.s(nodeName(0))])
-                try body([B.expire, fault.key, B.d(86_400)])
+                try body([Word.expire, fault.key, B.d(86_400)])
             default:
                 break
             }
@@ -600,8 +600,6 @@ struct SampleRandom: RandomNumberGenerator {
 
 /// Byte constants and small encoders shared by the generator.
 enum B {
-    static let hset = f("HSET"), set = f("SET"), setex = f("SETEX"), expire = f("EXPIRE"), zadd = f("ZADD")
-    static let sadd = f("SADD"), xadd = f("XADD"), xgroup = f("XGROUP"), xreadgroup = f("XREADGROUP")
     static let hexDigits = f("0123456789abcdef")
 
     static func f(_ s: StaticString) -> [UInt8] {
