@@ -71,13 +71,12 @@ public struct LiveEstimator {
 
     /// SAMPLES for an entity key (a session or embedding hash, a cache string): the schema's
     /// hashes have 6 fields, so 16 measures them whole. The default of 5 samples five fields and
-    /// scales by 6/5: with the 3,072-byte vector among them it overstates an embedding by ~15%
-    /// (5,340 B against 4,544 B measured whole on Redis 7.0.15).
+    /// scales by 6/5, which, with one field (the vector) far bigger than the rest, overstates
+    /// the hash whenever the vector is among the five.
     static let entitySamples = 16
     /// SAMPLES for a structure key (an index, the queue): bounded, so a big key costs at most
-    /// this many element or node visits. The default 5 looks only at the stream's first five
-    /// listpack nodes: 43.5 MB for a 20,000-entry learning:queue that measures 50.5 MB whole
-    /// (SAMPLES 0); SAMPLES 1000 gives 50.6 MB.
+    /// this many element or node visits, yet enough to see a stream's nodes as they are: the
+    /// default 5 looks only at its first five listpack nodes and extrapolates from them.
     static let structureSamples = 1_000
 
     public init(connection: RedisConnection, schema: Schema = .seed, samples: Int = 200, scanCount: Int = 1_000) {
@@ -170,9 +169,9 @@ public struct LiveEstimator {
 
     /// Bytes per queue entry, from the oldest entries (XRANGE … COUNT n, bounded) laid into
     /// listpack nodes as XADD lays them (`StreamSizer`, shared with the backup estimate).
-    /// MEMORY USAGE is not used for the size: on Redis 7.0.15 it reported 50.0 MB (SAMPLES 0)
-    /// for a 20,000-entry sample-data queue whose load raised used_memory by 44.1 MB (+13%);
-    /// the layout gives 2,188 B an entry against 2,207 B from used_memory. It is reported beside.
+    /// MEMORY USAGE is not used for the size: for a stream it counts more than loading the
+    /// entries adds to used_memory, while the node layout follows used_memory closely; it is
+    /// reported beside.
     private func queueEntrySize(_ queue: String, count: Int) throws(RedisError) -> (size: Int, sampled: Int) {
         let n = min(count, max(samples, 1_000))
         let reply = try connection.command("XRANGE", queue, "-", "+", "COUNT", String(n))
