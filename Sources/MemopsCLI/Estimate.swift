@@ -100,9 +100,7 @@ extension MemopsCommand {
         var connection: ConnectionOptions
 
         /// Whether the user named a server to measure.
-        private var serverGiven: Bool {
-            connection.url != nil || connection.host != nil || connection.port != nil || connection.socket != nil
-        }
+        private var serverGiven: Bool { connection.namesServer }
 
         func validate() throws {
             if serverGiven && fromBackup != nil { throw ValidationError("give a server (-u/-h/-p/-s) or --from-backup, not both") }

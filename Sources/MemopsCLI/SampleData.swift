@@ -119,9 +119,7 @@ extension MemopsCommand {
         var connection: ConnectionOptions
 
         /// Whether the user named a server to load into.
-        private var serverGiven: Bool {
-            connection.url != nil || connection.host != nil || connection.port != nil || connection.socket != nil
-        }
+        private var serverGiven: Bool { connection.namesServer }
 
         func validate() throws {
             if resp && serverGiven { throw ValidationError("--resp writes to stdout; drop it to load into the server given with -u/-h/-p/-s") }
