@@ -209,7 +209,7 @@ _memops_backup() {
 
 _memops_backup_run() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --tls --insecure --dry-run --verbose -v --version --help)
+    non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --dry-run --verbose -v --version --help)
     repeating_options=()
     non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --dest --source --rdb-path --prefix --level --threads --save-timeout --lock-wait --keep-last --keep-daily --keep-weekly --keep-monthly --verify --metrics-file)
     __memops_offer_flags_options 0
@@ -349,7 +349,7 @@ _memops_verify() {
 
 _memops_restore() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --tls --insecure --keep-expired --dry-run --no-verify --force --quiet -q --verbose -v --version --help)
+    non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --keep-expired --dry-run --no-verify --force --quiet -q --verbose -v --version --help)
     repeating_options=(--pattern --only-key)
     non_repeating_options=(--journal -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --target-db --on-conflict --functions --verify --batch --data-dir --config --server-version)
     __memops_offer_flags_options 1
@@ -469,9 +469,9 @@ _memops_inspect() {
 
 _memops_estimate() {
     repeating_flags=()
-    non_repeating_flags=(--json --no-auth-warning --tls --insecure --version --help)
+    non_repeating_flags=(--json --no-auth-warning --node-only --tls --insecure --version --help)
     repeating_options=()
-    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
+    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples --schema -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -544,6 +544,9 @@ _memops_estimate() {
         return
         ;;
     '--samples')
+        return
+        ;;
+    '--schema')
         return
         ;;
     '-u'|'--url')
@@ -640,7 +643,7 @@ _memops_schema_show() {
 
 _memops_audit() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --tls --insecure --version --help)
+    non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --version --help)
     repeating_options=()
     non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --count --rate --match --top --from-backup --format --fail-on)
     __memops_offer_flags_options 0
@@ -729,7 +732,7 @@ _memops_audit() {
 
 _memops_prune() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --tls --insecure --orphans --expired-policy --fix-ttl --trim-streams --yes --no-journal --replace --verbose -v --version --help)
+    non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --orphans --expired-policy --fix-ttl --trim-streams --yes --no-journal --replace --verbose -v --version --help)
     repeating_options=()
     non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --older-than --namespace --pattern --journal --undo --count --rate)
     __memops_offer_flags_options 0
@@ -839,7 +842,7 @@ _memops_config() {
 
 _memops_config_lint() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --tls --insecure --no-host-checks --version -h --help)
+    non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --no-host-checks --version -h --help)
     repeating_options=(--enable --disable)
     non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --format --severity --fail-on --target-version --drift)
     __memops_offer_flags_options -1
@@ -945,9 +948,9 @@ _memops_config_explain() {
 
 _memops_sample-data() {
     repeating_flags=()
-    non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --tls --insecure --version --help)
+    non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --node-only --tls --insecure --version --help)
     repeating_options=(--inject)
-    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
+    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch --schema -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -996,6 +999,9 @@ _memops_sample-data() {
         return
         ;;
     '--batch')
+        return
+        ;;
+    '--schema')
         return
         ;;
     '-u'|'--url')

@@ -96,6 +96,8 @@ extension MemopsCommand {
         @Flag(help: "Print JSON (fields documented above) instead of tables.")
         var json = false
 
+        @OptionGroup var schema: SchemaOption
+
         @OptionGroup(title: "Connection")
         var connection: ConnectionOptions
 
@@ -138,6 +140,8 @@ extension MemopsCommand {
             for (text, entity, name) in overrides { if let text { o.calibratedSizes[entity] = Int(try size(text, name)) } }
             o.rates = PartialRates(sessions: sessionsPerDay, embeddings: embeddingsPerDay, queue: queuePerDay, cache: cachePerDay)
             o.horizonDays = horizon
+            o.schema = try schema.load()
+            o.retention = DataRetention(schema: o.schema)
             return o
         }
 
@@ -145,10 +149,10 @@ extension MemopsCommand {
             let o = try options()
             let report: EstimateReport
             if let fromBackup {
-                report = Estimator.report(measured: try BackupEstimator.measure(path: fromBackup), options: o)
+                report = Estimator.report(measured: try BackupEstimator.measure(path: fromBackup, schema: o.schema), options: o)
             } else if connection.serverGiven {
                 let redis = try RedisConnection(try connection.resolve())
-                report = Estimator.report(measured: try LiveEstimator(connection: redis, samples: samples).run(), options: o)
+                report = Estimator.report(measured: try LiveEstimator(connection: redis, schema: o.schema, samples: samples).run(), options: o)
             } else {
                 report = Estimator.model(o)
             }
@@ -160,7 +164,7 @@ extension MemopsCommand {
             } else if plot != nil {
                 Terminal.warning("--plot needs growth rates (--embeddings-per-day …, a scenario or a live server); no chart written")
             }
-            Terminal.write(json ? try EstimateText.json(report) : EstimateText.render(report))
+            Terminal.write(json ? try EstimateText.json(report) : EstimateText.render(report, retention: o.retention))
         }
     }
 }
@@ -201,7 +205,7 @@ enum EstimateText {
     }
 
     /// The whole report for people.
-    static func render(_ r: EstimateReport) -> String {
+    static func render(_ r: EstimateReport, retention: DataRetention = DataRetention()) -> String {
         var out = "memops estimate: \(r.source)\n\n"
         out += modelsTable(r.counts, r.models, schemaTotal: r.schemaTableTotal)
         let b = r.budget
@@ -209,7 +213,7 @@ enum EstimateText {
         out += "  margins: copy-on-write \(pct(r.margins.copyOnWrite * 100)) \(MemoryUnits.decimal(b.copyOnWrite)) + fragmentation \(pct(r.margins.fragmentation * 100)) \(MemoryUnits.decimal(b.fragmentation)) + buffers \(MemoryUnits.decimal(b.buffers)) = \(MemoryUnits.decimal(b.margins))\n"
         out += "  left for data: \(MemoryUnits.decimal(b.dataBudget))\n"
         if let steady = r.steadyCounts, let models = r.steadyModels {
-            out += "\nsteady state (sessions ≤ rate × 7-day TTL, queue ≤ MAXLEN ~100000, cache ≤ rate × TTL):\n"
+            out += "\nsteady state (sessions ≤ rate × \(retention.sessionTTLDays.formatted())-day TTL, queue ≤ MAXLEN ~\(retention.queueMaxLength), cache ≤ rate × TTL):\n"
             out += modelsTable(steady, models)
         }
         if let m = r.live {
@@ -228,7 +232,7 @@ enum EstimateText {
             }
             if let policy = info["maxmemory_policy"] { out += "  maxmemory-policy \(policy), maxmemory \(info["maxmemory"] ?? "?")\n" }
             if let usage = m.streamMemoryUsage {
-                out += "  learning:queue MEMORY USAGE \(MemoryUnits.decimal(usage)) (not used for the size: it overstates streams by ~13% against used_memory on 7.0)\n"
+                out += "  \(retention.queueName) MEMORY USAGE \(MemoryUnits.decimal(usage)) (not used for the size: it overstates streams by ~13% against used_memory on 7.0)\n"
             }
             out += "  accuracy: \(m.accuracy)\n"
         }

@@ -115,6 +115,8 @@ extension MemopsCommand {
         @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Also print the keys per schema pattern and the injected faults.")
         var verbose = false
 
+        @OptionGroup var schema: SchemaOption
+
         @OptionGroup(title: "Connection")
         var connection: ConnectionOptions
 
@@ -172,9 +174,13 @@ extension MemopsCommand {
             if let cache { counts.cache = cache }
             if let nodes { counts.nodes = nodes }
             if let events { counts.events = events }
-            return SampleDataSpec(
+            let schema = try self.schema.load()
+            let trim = SampleDataGenerator.queueMaxLength(schema) ?? SampleDataSpec.schemaQueueMaxLength
+            var spec = SampleDataSpec(
                 counts: counts, days: days ?? base?.days ?? 7, now: now ?? Int64(Date().timeIntervalSince1970), seed: seed,
-                queueMaxLength: trimQueue ? SampleDataSpec.schemaQueueMaxLength : queueMaxlen, faults: try parsedFaults())
+                queueMaxLength: trimQueue ? trim : queueMaxlen, faults: try parsedFaults())
+            spec.schema = schema
+            return spec
         }
 
         func run() throws {
@@ -188,8 +194,8 @@ extension MemopsCommand {
                 return
             }
             let c = generator.spec.counts
-            if !quiet && generator.queueEntries > SampleDataSpec.schemaQueueMaxLength {
-                Terminal.writeErr("memops: note: learning:queue gets \(generator.queueEntries) entries; the schema's producers trim it to ~100000 (--trim-queue does that)\n")
+            if !quiet, let trim = SampleDataGenerator.queueMaxLength(generator.spec.schema), generator.queueEntries > trim {
+                Terminal.writeErr("memops: note: \(generator.queueName ?? "the queue") gets \(generator.queueEntries) entries; the schema's producers trim it to ~\(trim) (--trim-queue does that)\n")
             }
             if let faultsFile {
                 let text = generator.faults.map { $0.description + "\n" }.joined()

@@ -34,7 +34,7 @@ extension MemopsCommand {
     }
 }
 
-/// `--schema FILE`, shared by schema show, audit and prune.
+/// `--schema FILE`, shared by schema show, audit, prune, estimate and sample-data.
 struct SchemaOption: ParsableArguments {
     @Option(name: .customLong(CLIFlag.schema.rawValue), help: ArgumentHelp("A JSON schema file replacing the built-in seed schema.", valueName: "file"))
     var path: String?

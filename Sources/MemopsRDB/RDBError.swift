@@ -67,20 +67,8 @@ public struct RDBError: Error, Sendable, Equatable, CustomStringConvertible {
         return "0x" + String(repeating: "0", count: 16 - s.count) + s
     }
 
-    /// Key bytes as text for a message: printable ASCII kept, anything else as \xNN, long keys cut.
-    public static func printable(_ bytes: [UInt8]) -> String {
-        var out = ""
-        for b in bytes.prefix(200) {
-            if b >= 0x20 && b < 0x7f && b != 0x27 && b != 0x5c {
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            } else {
-                let h = String(b, radix: 16)
-                out += "\\x" + (h.count == 1 ? "0" + h : h)
-            }
-        }
-        if bytes.count > 200 { out += "…(\(bytes.count) bytes)" }
-        return out
-    }
+    /// Key bytes as text for a message: `KeyText.escaped`, cut after 200 bytes.
+    public static func printable(_ bytes: [UInt8]) -> String { KeyText.escaped(bytes, limit: 200) }
 }
 
 /// A failure inside an encoded blob (listpack, ziplist, intset, zipmap, LZF), before the reader

@@ -88,17 +88,7 @@ public final class RDBReader {
     // MARK: - File structure
 
     func readFile<V: RDBVisitor>(_ visitor: inout V) throws -> RDBChecksum {
-        guard try input.fill(RDBHeader.size) else {
-            throw RDBError(.header(.truncated(input.end - input.pos)), offset: 0)
-        }
-        let magic = try input.bytes(RDBHeader.size)
-        do {
-            header = try RDBHeader(bytes: magic)
-        } catch {
-            throw RDBError(.header(error), offset: 0)
-        }
-        try visitor.header(header)
-
+        try readHeader(&visitor)
         var expireAt: Int64? = nil
         var lruIdle: UInt64? = nil
         var lfuFreq: UInt8? = nil
@@ -121,58 +111,11 @@ public final class RDBReader {
                 keyStart = keyStart ?? opOffset
             case RDBOpcode.eof:
                 return try readTrailer(&visitor)
-            case RDBOpcode.selectDB:
-                let n = try length()
-                guard n <= UInt64(Int32.max) else { throw corrupt("SELECTDB", "database number \(n) is out of range", at: opOffset) }
-                db = Int(n)
-                sawDB = true
-                try visitor.selectDB(db)
-            case RDBOpcode.resizeDB:
-                let keys = try length()
-                let expires = try length()
-                try visitor.resizeDB(db: db, keys: keys, expires: expires)
-            case RDBOpcode.aux:
-                let k = try string()
-                let v = try string()
-                try visitor.aux(key: k, value: v)
-            case RDBOpcode.moduleAux:
-                let id = try length()
-                let whenOpcode = try length()
-                guard whenOpcode == 2 else { throw corrupt("module aux", "when-opcode is \(whenOpcode), not 2 (UINT)", at: opOffset) }
-                let when = try length()
-                try skipModuleValue(moduleName(id))
-                try visitor.moduleAux(name: moduleName(id), moduleID: id, when: when)
-            case RDBOpcode.functionPreGA:  // name, engine, has-description flag, description, code
-                input.beginCapture()
-                _ = try string()
-                _ = try string()
-                if try length() != 0 { _ = try string() }
-                let code = try string()
-                let record = [type] + input.takeCaptured()
-                input.endCapture()
-                try visitor.function(code: code, record: record)
-            case RDBOpcode.function2:
-                input.beginCapture()
-                let code = try string()
-                let record = [type] + input.takeCaptured()
-                input.endCapture()
-                try visitor.function(code: code, record: record)
-            case RDBOpcode.slotInfo:
-                let slot = try length()
-                let keys = try length()
-                let expires = try length()
-                try visitor.slotInfo(slot: slot, keys: keys, expires: expires)
-            case RDBOpcode.slotImport where header.flavor == .valkey:
-                let job = try string()
-                let n = try length()
-                var ranges: [(UInt64, UInt64)] = []
-                for _ in 0..<n {
-                    let a = try length()
-                    let b = try length()
-                    guard ranges.count < 16384 else { throw corrupt("slot import", "more than 16384 slot ranges", at: opOffset) }
-                    ranges.append((a, b))
-                }
-                try visitor.slotImport(job: job, ranges: ranges)
+            case RDBOpcode.selectDB, RDBOpcode.resizeDB, RDBOpcode.aux, RDBOpcode.moduleAux, RDBOpcode.functionPreGA,
+                 RDBOpcode.function2, RDBOpcode.slotInfo:
+                try readMetadata(type, at: opOffset, &visitor)
+            case RDBOpcode.slotImport where header.flavor == .valkey:  // redis has no opcode 243
+                try readMetadata(type, at: opOffset, &visitor)
             default:
                 guard isObjectType(type) else {
                     throw fail(.unknownType(type), at: opOffset)
@@ -184,6 +127,81 @@ public final class RDBReader {
                 lfuFreq = nil
                 keyStart = nil
             }
+        }
+    }
+
+    /// The 9-byte header (`REDIS0011`, `VALKEY080`), to the visitor.
+    private func readHeader<V: RDBVisitor>(_ visitor: inout V) throws {
+        guard try input.fill(RDBHeader.size) else {
+            throw RDBError(.header(.truncated(input.end - input.pos)), offset: 0)
+        }
+        let magic = try input.bytes(RDBHeader.size)
+        do {
+            header = try RDBHeader(bytes: magic)
+        } catch {
+            throw RDBError(.header(error), offset: 0)
+        }
+        try visitor.header(header)
+    }
+
+    /// An opcode between keys that is not a key's prefix nor EOF: database selection and
+    /// sizes, aux fields, module aux data, functions, cluster slot info and slot imports.
+    private func readMetadata<V: RDBVisitor>(_ type: UInt8, at opOffset: Int, _ visitor: inout V) throws {
+        switch type {
+        case RDBOpcode.selectDB:
+            let n = try length()
+            guard n <= UInt64(Int32.max) else { throw corrupt("SELECTDB", "database number \(n) is out of range", at: opOffset) }
+            db = Int(n)
+            sawDB = true
+            try visitor.selectDB(db)
+        case RDBOpcode.resizeDB:
+            let keys = try length()
+            let expires = try length()
+            try visitor.resizeDB(db: db, keys: keys, expires: expires)
+        case RDBOpcode.aux:
+            let k = try string()
+            let v = try string()
+            try visitor.aux(key: k, value: v)
+        case RDBOpcode.moduleAux:
+            let id = try length()
+            let whenOpcode = try length()
+            guard whenOpcode == 2 else { throw corrupt("module aux", "when-opcode is \(whenOpcode), not 2 (UINT)", at: opOffset) }
+            let when = try length()
+            try skipModuleValue(moduleName(id))
+            try visitor.moduleAux(name: moduleName(id), moduleID: id, when: when)
+        case RDBOpcode.functionPreGA:  // name, engine, has-description flag, description, code
+            input.beginCapture()
+            _ = try string()
+            _ = try string()
+            if try length() != 0 { _ = try string() }
+            let code = try string()
+            let record = [type] + input.takeCaptured()
+            input.endCapture()
+            try visitor.function(code: code, record: record)
+        case RDBOpcode.function2:
+            input.beginCapture()
+            let code = try string()
+            let record = [type] + input.takeCaptured()
+            input.endCapture()
+            try visitor.function(code: code, record: record)
+        case RDBOpcode.slotInfo:
+            let slot = try length()
+            let keys = try length()
+            let expires = try length()
+            try visitor.slotInfo(slot: slot, keys: keys, expires: expires)
+        case RDBOpcode.slotImport:  // valkey only: the caller checked the flavor
+            let job = try string()
+            let n = try length()
+            var ranges: [(UInt64, UInt64)] = []
+            for _ in 0..<n {
+                let a = try length()
+                let b = try length()
+                guard ranges.count < 16384 else { throw corrupt("slot import", "more than 16384 slot ranges", at: opOffset) }
+                ranges.append((a, b))
+            }
+            try visitor.slotImport(job: job, ranges: ranges)
+        default:
+            preconditionFailure("readMetadata called for opcode \(type)")
         }
     }
 

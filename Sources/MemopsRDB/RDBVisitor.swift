@@ -46,7 +46,8 @@ public struct RDBKeyInfo: Sendable {
     /// Offset of the value's first byte (just after the key name).
     public var valueOffset: Int
 
-    /// The key as text for messages (UTF-8 where valid, else \xNN escapes).
+    /// The key as text for messages and listings: `KeyText.escaped` (printable ASCII as itself,
+    /// every other byte, space, `\` and `'` included, as `\xNN`), cut after 200 bytes.
     public var keyText: String { RDBError.printable(key) }
 }
 

@@ -9,7 +9,7 @@
 /// the two threads share the work evenly). The
 /// worker checks them in file order with the same checks as the inline path (`lzfDecompress`,
 /// `walkStreamNode`) and keeps the first failure with the offset the inline path would report. Memory: three batches and the worker's decompression buffer.
-final class StreamNodeChecker: @unchecked Sendable {
+final class StreamNodeChecker {
     /// Nodes at least this big are not copied: the reader drains the worker and checks them
     /// itself, so memory stays bounded whatever a node's size.
     static let largestCopied = 256 << 10

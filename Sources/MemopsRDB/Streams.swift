@@ -5,12 +5,21 @@ extension ValueReader {
     mutating func readStream<V: RDBVisitor>(_ visitor: inout V) throws {
         let type = info.typeCode
         let nodes = try reader.count("stream")
+        let (liveEntries, previousID) = try readStreamNodes(&visitor, nodes: nodes)
+        let streamInfo = try readStreamMetadata(type: type, nodes: nodes, liveEntries: liveEntries, previousID: previousID)
+        if elements { try visitor.streamInfo(info, streamInfo) }
+        count = Int(clamping: streamInfo.length)
+        var groupNames = Set<[UInt8]>()
+        for _ in 0..<streamInfo.groupCount { try readStreamGroup(&visitor, type: type, names: &groupNames) }
+    }
+
+    /// The listpack nodes: their live entries and the last entry's ID. A big stream whose
+    /// entries nobody asked for is checked on a second thread (`StreamNodeChecker`).
+    private mutating func readStreamNodes<V: RDBVisitor>(_ visitor: inout V, nodes: Int) throws -> (live: UInt64, previous: StreamID?) {
         var liveEntries: UInt64 = 0
         var previousID: StreamID? = nil
-        // A big stream whose entries nobody asked for is checked on a second thread.
         let checker = !elements && nodes >= 16 ? reader.streamNodes : nil
         checker?.resume(.init())
-        func failed(_ f: StreamNodeChecker.Failure) -> RDBError { corrupt(f.error.structure, f.error.detail, at: f.offset) }
         do {
             for node in 0..<nodes {
                 let keyAt = input.offset
@@ -21,31 +30,7 @@ extension ValueReader {
                 // Taken before the next blob, which may reuse the key's bytes.
                 let master = StreamID(ms: bigEndian(nodeKey, 0), seq: bigEndian(nodeKey, 8))
                 if let checker {
-                    let at = input.offset
-                    let stored = try reader.storedString()
-                    if max(stored.data.count, stored.lzfLength ?? 0) < StreamNodeChecker.largestCopied {
-                        if let length = stored.lzfLength, node % 2 == 0 {
-                            // Every other node is decompressed here: LZF is most of the work, and
-                            // the worker alone would be the bottleneck.
-                            do throws(BlobError) {
-                                try checker.addDecompressing(blobOffset: at, lzfOffset: stored.lzfOffset, master: master, lzf: stored.data, outputLength: length)
-                            } catch {
-                                throw corrupt(error.structure, error.detail, at: stored.lzfOffset)
-                            }
-                        } else {
-                            checker.add(blobOffset: at, lzfOffset: stored.lzfOffset, master: master, data: stored.data, lzfLength: stored.lzfLength)
-                        }
-                    } else {
-                        // Too big to copy: checked here, in order after the queued ones.
-                        var state = checker.drain()
-                        if let failure = state.failure { throw failed(failure) }
-                        let b = try stored.lzfLength.map { try reader.lzfDecompressed(stored.data, outputLength: $0, at: stored.lzfOffset) } ?? stored.data
-                        try checked(at) {
-                            state.live += UInt64(try walkStreamNode(b, master: master, previous: &state.previous, materialize: false) { _, _ in })
-                        }
-                        checker.resume(state)
-                        reader.streamNodesTooBig += 1
-                    }
+                    try checkStreamNode(node, master: master, on: checker)
                 } else {
                     let (b, at) = try blob()
                     let info = self.info
@@ -72,6 +57,43 @@ extension ValueReader {
             previousID = state.previous
             reader.streamNodesAside += state.nodes
         }
+        return (liveEntries, previousID)
+    }
+
+    /// One node of a stream checked aside: queued for the checker's thread (decompressed here
+    /// first for every other LZF node), or, when too big to copy, checked here in its turn.
+    private mutating func checkStreamNode(_ node: Int, master: StreamID, on checker: StreamNodeChecker) throws {
+        let at = input.offset
+        let stored = try reader.storedString()
+        if max(stored.data.count, stored.lzfLength ?? 0) < StreamNodeChecker.largestCopied {
+            if let length = stored.lzfLength, node % 2 == 0 {
+                // LZF is most of the work, and the worker alone would be the bottleneck.
+                do throws(BlobError) {
+                    try checker.addDecompressing(blobOffset: at, lzfOffset: stored.lzfOffset, master: master, lzf: stored.data, outputLength: length)
+                } catch {
+                    throw corrupt(error.structure, error.detail, at: stored.lzfOffset)
+                }
+            } else {
+                checker.add(blobOffset: at, lzfOffset: stored.lzfOffset, master: master, data: stored.data, lzfLength: stored.lzfLength)
+            }
+        } else {
+            // Too big to copy: checked here, in order after the queued ones.
+            var state = checker.drain()
+            if let failure = state.failure { throw failed(failure) }
+            let b = try stored.lzfLength.map { try reader.lzfDecompressed(stored.data, outputLength: $0, at: stored.lzfOffset) } ?? stored.data
+            try checked(at) {
+                state.live += UInt64(try walkStreamNode(b, master: master, previous: &state.previous, materialize: false) { _, _ in })
+            }
+            checker.resume(state)
+            reader.streamNodesTooBig += 1
+        }
+    }
+
+    /// The error for a node the checker's thread found corrupt, at that node's offset.
+    private func failed(_ f: StreamNodeChecker.Failure) -> RDBError { corrupt(f.error.structure, f.error.detail, at: f.offset) }
+
+    /// The stream's length, IDs and group count after its nodes, checked against them.
+    private mutating func readStreamMetadata(type: UInt8, nodes: Int, liveEntries: UInt64, previousID: StreamID?) throws -> RDBStreamInfo {
         let length = try reader.length()
         let lastID = StreamID(ms: try reader.length(), seq: try reader.length())
         var firstID: StreamID? = nil
@@ -89,70 +111,75 @@ extension ValueReader {
             throw corrupt("stream", "entry \(previousID) is after the last generated ID \(lastID)")
         }
         let groups = try reader.count("stream")
-        if elements {
-            try visitor.streamInfo(info, RDBStreamInfo(length: length, listpackCount: nodes, lastID: lastID, firstID: firstID,
-                                                   maxDeletedID: maxDeleted, entriesAdded: entriesAdded, groupCount: groups))
+        return RDBStreamInfo(length: length, listpackCount: nodes, lastID: lastID, firstID: firstID,
+                             maxDeletedID: maxDeleted, entriesAdded: entriesAdded, groupCount: groups)
+    }
+
+    /// One consumer group: its PEL, then its consumers, each of whose entries must be in the PEL
+    /// and owned by no other consumer, as redis checks.
+    private mutating func readStreamGroup<V: RDBVisitor>(_ visitor: inout V, type: UInt8, names groupNames: inout Set<[UInt8]>) throws {
+        let name = try reader.string()
+        guard groupNames.insert(name).inserted else { throw corrupt("stream", "duplicate consumer group '\(RDBError.printable(name))'") }
+        let last = StreamID(ms: try reader.length(), seq: try reader.length())
+        var entriesRead: UInt64? = nil
+        if type >= 19 {
+            let v = try reader.length()
+            // SCG_INVALID_ENTRIES_READ (-1) is saved as a 64-bit length.
+            entriesRead = v == UInt64.max ? nil : v
         }
-        count = Int(clamping: length)
-        var groupNames = Set<[UInt8]>()
-        for _ in 0..<groups {
-            let name = try reader.string()
-            guard groupNames.insert(name).inserted else { throw corrupt("stream", "duplicate consumer group '\(RDBError.printable(name))'") }
-            let last = StreamID(ms: try reader.length(), seq: try reader.length())
-            var entriesRead: UInt64? = nil
-            if type >= 19 {
-                let v = try reader.length()
-                // SCG_INVALID_ENTRIES_READ (-1) is saved as a 64-bit length.
-                entriesRead = v == UInt64.max ? nil : v
-            }
-            let pelCount = try reader.count("stream PEL")
-            // The group PEL is kept to check that every consumer's entry is in it, as redis does.
-            var pel = Set<StreamID>()
-            var pending: [(StreamID, Int64, UInt64)] = []
-            for _ in 0..<pelCount {
-                let id = StreamID(ms: try input.uintBE(8), seq: try input.uintBE(8))
-                let time = Int64(bitPattern: try input.uintLE(8))
-                let deliveries = try reader.length()
-                guard pel.insert(id).inserted else { throw corrupt("stream", "duplicate PEL entry \(id) in group '\(RDBError.printable(name))'") }
-                if elements {
-                    pending.append((id, time, deliveries))
-                    if pending.count >= 1024 { try flushPending(&visitor, name, &pending) }
-                }
-            }
-            let consumers = try reader.count("stream consumers")
+        let pelCount = try reader.count("stream PEL")
+        // The group PEL is kept to check that every consumer's entry is in it, as redis does.
+        var pel = Set<StreamID>()
+        var pending: [(StreamID, Int64, UInt64)] = []
+        for _ in 0..<pelCount {
+            let id = StreamID(ms: try input.uintBE(8), seq: try input.uintBE(8))
+            let time = Int64(bitPattern: try input.uintLE(8))
+            let deliveries = try reader.length()
+            guard pel.insert(id).inserted else { throw corrupt("stream", "duplicate PEL entry \(id) in group '\(RDBError.printable(name))'") }
             if elements {
-                // The group comes first for a visitor, so its PEL entries are flushed after it.
-                try visitor.streamGroup(info, RDBStreamGroup(name: name, lastDeliveredID: last, entriesRead: entriesRead,
-                                                         pendingCount: pelCount, consumerCount: consumers))
-                try flushPending(&visitor, name, &pending)
-            }
-            var owned = 0
-            var consumerNames = Set<[UInt8]>()
-            for _ in 0..<consumers {
-                let cname = try reader.string()
-                guard consumerNames.insert(cname).inserted else { throw corrupt("stream", "duplicate consumer '\(RDBError.printable(cname))'") }
-                let seen = Int64(bitPattern: try input.uintLE(8))
-                let active: Int64? = type >= 21 ? Int64(bitPattern: try input.uintLE(8)) : nil
-                let n = try reader.count("consumer PEL")
-                var ids: [StreamID] = []
-                for _ in 0..<n {
-                    let id = StreamID(ms: try input.uintBE(8), seq: try input.uintBE(8))
-                    guard pel.remove(id) != nil else {
-                        throw corrupt("stream", "consumer '\(RDBError.printable(cname))' owns \(id), which is not in the group PEL or has another owner")
-                    }
-                    if elements { ids.append(id) }
-                }
-                owned += n
-                if elements {
-                    try visitor.streamConsumer(info, group: name, RDBStreamConsumer(name: cname, seenTimeMs: seen, activeTimeMs: active, pendingCount: n))
-                    for id in ids { try visitor.streamConsumerPending(info, group: name, consumer: cname, id: id) }
-                }
-                try drainRaw(&visitor)
-            }
-            guard owned == pelCount else {
-                throw corrupt("stream", "group '\(RDBError.printable(name))' has \(pelCount) pending entries but its consumers own \(owned)")
+                pending.append((id, time, deliveries))
+                if pending.count >= 1024 { try flushPending(&visitor, name, &pending) }
             }
         }
+        let consumers = try reader.count("stream consumers")
+        if elements {
+            // The group comes first for a visitor, so its PEL entries are flushed after it.
+            try visitor.streamGroup(info, RDBStreamGroup(name: name, lastDeliveredID: last, entriesRead: entriesRead,
+                                                     pendingCount: pelCount, consumerCount: consumers))
+            try flushPending(&visitor, name, &pending)
+        }
+        var owned = 0
+        var consumerNames = Set<[UInt8]>()
+        for _ in 0..<consumers {
+            owned += try readStreamConsumer(&visitor, type: type, group: name, pel: &pel, names: &consumerNames)
+        }
+        guard owned == pelCount else {
+            throw corrupt("stream", "group '\(RDBError.printable(name))' has \(pelCount) pending entries but its consumers own \(owned)")
+        }
+    }
+
+    /// One consumer of `group`: its entries are taken out of the group's `pel`. Returns how many it owns.
+    private mutating func readStreamConsumer<V: RDBVisitor>(_ visitor: inout V, type: UInt8, group name: [UInt8], pel: inout Set<StreamID>,
+                                                            names consumerNames: inout Set<[UInt8]>) throws -> Int {
+        let cname = try reader.string()
+        guard consumerNames.insert(cname).inserted else { throw corrupt("stream", "duplicate consumer '\(RDBError.printable(cname))'") }
+        let seen = Int64(bitPattern: try input.uintLE(8))
+        let active: Int64? = type >= 21 ? Int64(bitPattern: try input.uintLE(8)) : nil
+        let n = try reader.count("consumer PEL")
+        var ids: [StreamID] = []
+        for _ in 0..<n {
+            let id = StreamID(ms: try input.uintBE(8), seq: try input.uintBE(8))
+            guard pel.remove(id) != nil else {
+                throw corrupt("stream", "consumer '\(RDBError.printable(cname))' owns \(id), which is not in the group PEL or has another owner")
+            }
+            if elements { ids.append(id) }
+        }
+        if elements {
+            try visitor.streamConsumer(info, group: name, RDBStreamConsumer(name: cname, seenTimeMs: seen, activeTimeMs: active, pendingCount: n))
+            for id in ids { try visitor.streamConsumerPending(info, group: name, consumer: cname, id: id) }
+        }
+        try drainRaw(&visitor)
+        return n
     }
 
     /// Hands buffered group PEL entries to the visitor.

@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 import MemopsTestSupport
 import Testing
 @testable import MemopsCore
@@ -20,10 +21,10 @@ let everyFault = SampleDataFaults([
 
 /// The rule and key (and for orphans, the member) audit must report for an injected fault.
 private func expected(_ fault: SampleDataFault) -> (rule: AuditRule, key: String, member: String?) {
-    let key = AuditChecker.text(fault.key)
+    let key = KeyText.escaped(fault.key)
     switch fault.kind {
     case .sessionWithoutTTL, .cacheWithoutTTL: return (.ttlMissing, key, nil)
-    case .orphanIndexMember: return (.danglingMember, key, AuditChecker.text(fault.member ?? []))
+    case .orphanIndexMember: return (.danglingMember, key, KeyText.escaped(fault.member ?? []))
     case .wrongType: return (.wrongType, key, nil)
     case .badName: return (.badName, key, nil)
     case .badVectorSize: return (.fieldSize, key, nil)

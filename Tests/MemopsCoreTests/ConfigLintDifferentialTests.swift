@@ -96,13 +96,7 @@ import Testing
         return (0..<count).map { _ in
             var line = lines.randomElement(using: &rng)!
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
-                let pos = Int.random(in: 0...line.count, using: &rng)
-                let byte = alphabet.randomElement(using: &rng)!
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: line.insert(byte, at: pos)
-                case 1 where pos < line.count: line[pos] = byte
-                default: if pos < line.count { line.remove(at: pos) }
-                }
+                line.mutateOnce(from: alphabet, using: &rng)
             }
             return String(decoding: line, as: UTF8.self)
         }

@@ -217,13 +217,7 @@ private func lint(_ text: String, version: String = "7.0", cwd: String = "/tmp")
             for _ in 0..<Int.random(in: 1...8, using: &rng) {
                 var line = lines.randomElement(using: &rng)!
                 for _ in 0..<Int.random(in: 0...4, using: &rng) {
-                    let pos = Int.random(in: 0...line.count, using: &rng)
-                    let byte = alphabet.randomElement(using: &rng)!
-                    switch Int.random(in: 0..<3, using: &rng) {
-                    case 0: line.insert(byte, at: pos)
-                    case 1 where pos < line.count: line[pos] = byte
-                    default: if pos < line.count { line.remove(at: pos) }
-                    }
+                    line.mutateOnce(from: alphabet, using: &rng)
                 }
                 text += line + [0x0a]
             }

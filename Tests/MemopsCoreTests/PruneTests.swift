@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 import MemopsTestSupport
 import Testing
 @testable import MemopsCore
@@ -29,7 +30,7 @@ private func snapshot(_ redis: RedisConnection) throws -> [String: String] {
             } else {
                 value = (try redis.command([b("DUMP"), key]).bytes ?? []).map { String($0) }.joined(separator: ".")
             }
-            out[AuditChecker.text(key)] = "\(type) \(expire) \(value)"
+            out[KeyText.escaped(key)] = "\(type) \(expire) \(value)"
         }
     } while cursor != 0
     return out
@@ -79,7 +80,7 @@ struct PruneTests {
         }
         #expect(Set(after.keys) == Set(before.keys))
         for index in ["sessions:recent", "embeddings:recent"] {
-            let removed = orphans.filter { AuditChecker.text($0.key) == index }.count
+            let removed = orphans.filter { KeyText.escaped($0.key) == index }.count
             let lengthBefore = before[index]!.split(separator: ",").count / 2
             let lengthAfter = after[index]!.split(separator: ",").count / 2
             #expect(lengthBefore - lengthAfter == removed)
@@ -104,10 +105,10 @@ struct PruneTests {
         let plan = try pruner.plan()
         #expect(plan.count == 40 + 2)
         // After the scan: one session rewritten, one given a fresh TTL, one orphan's session created.
-        let sessions = (0..<40).map { AuditChecker.text(b("session:") + SampleDataGenerator.sessionID(7, $0)) }
+        let sessions = (0..<40).map { KeyText.escaped(b("session:") + SampleDataGenerator.sessionID(7, $0)) }
         try redis.command("HSET", sessions[3], "context", "refreshed")
         try redis.command("EXPIRE", sessions[9], "604800")
-        let orphan = gen.faults.first { $0.kind == .orphanIndexMember && AuditChecker.text($0.key) == "sessions:recent" }!
+        let orphan = gen.faults.first { $0.kind == .orphanIndexMember && KeyText.escaped($0.key) == "sessions:recent" }!
         try redis.command([b("HSET"), b("session:") + orphan.member!, b("timestamp"), b("now")])
         let path = journalPath(server)
         let journal = try PruneJournal(creating: path)
@@ -259,7 +260,7 @@ struct PruneTests {
         let journalled = Set(try journalledKeys(path))
         for key in lost {
             #expect(try other.command([b("EXISTS"), key]).integer == 0)
-            #expect(journalled.contains(key), "\(AuditChecker.text(key)) was removed but is not in the journal")
+            #expect(journalled.contains(key), "\(KeyText.escaped(key)) was removed but is not in the journal")
         }
         // Undo brings back every key and index member: the database is as it was. (On another
         // connection: the pruner's still has the unread replies.)
@@ -288,7 +289,7 @@ struct PruneTests {
         #expect(throws: PruneError.self) { try Pruner(connection: redis, options: PruneOptions()).apply(actions, journal: journal) }
         try journal.close()
         #expect(try redis.command("EXISTS", "thing:1", "thing:2").integer == 0)
-        let journalled = Set(try journalledKeys(path).map(AuditChecker.text))
+        let journalled = Set(try journalledKeys(path).map { KeyText.escaped($0) })
         #expect(journalled == ["thing:1", "thing:2"])
         let undo = try PruneJournal.undo(path: path, into: redis)
         #expect(undo.keysRestored == 2 && undo.errors.isEmpty)

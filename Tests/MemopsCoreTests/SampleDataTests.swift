@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 import MemopsTestSupport
 import Testing
 @testable import MemopsCore
@@ -312,7 +313,7 @@ private func snapshot(_ redis: RedisConnection) throws -> [[UInt8]: String] {
         #expect(Set(pipedTTLs.keys) == Set(directTTLs.keys))
         for (key, ttl) in pipedTTLs {
             let other = directTTLs[key] ?? -3
-            #expect((ttl < 0) == (other < 0) && abs(ttl - other) <= slack, "\(SampleDataFault.escape(key)): \(ttl) vs \(other), slack \(slack)")
+            #expect((ttl < 0) == (other < 0) && abs(ttl - other) <= slack, "\(KeyText.escaped(key)): \(ttl) vs \(other), slack \(slack)")
         }
     }
 

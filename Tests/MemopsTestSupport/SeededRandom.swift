@@ -13,3 +13,17 @@ public struct SeededRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension Array where Element == UInt8 {
+    /// One random edit, as the parser tests mutate config lines: a byte of `alphabet` inserted
+    /// at a random place, or put over the byte there, or that byte removed.
+    public mutating func mutateOnce(from alphabet: [UInt8], using rng: inout SeededRandom) {
+        let pos = Int.random(in: 0...count, using: &rng)
+        let byte = alphabet.randomElement(using: &rng)!
+        switch Int.random(in: 0..<3, using: &rng) {
+        case 0: insert(byte, at: pos)
+        case 1 where pos < count: self[pos] = byte
+        default: if pos < count { remove(at: pos) }
+        }
+    }
+}

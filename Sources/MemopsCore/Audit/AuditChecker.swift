@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 
 /// What the audit learnt about one key, from a live server or a backup.
 public struct KeyObservation: Sendable {
@@ -186,13 +187,10 @@ public struct AuditChecker {
         return nil
     }
 
-    /// Printable key text: printable ASCII as is, anything else as `\xNN`.
-    public static func text(_ bytes: [UInt8]) -> String { SampleDataFault.escape(bytes) }
-
     /// Checks one key against its pattern; `ttlMs` and streams as observed.
     public mutating func check(_ o: KeyObservation, as known: KeyClass? = nil) {
         scanned += 1
-        let keyText = AuditChecker.text(o.key)
+        let keyText = KeyText.escaped(o.key)
         switch known ?? AuditChecker.classify(o.key, schema: schema) {
         case .badName(let reason):
             add(.badName, keyText, "\(reason); the key is not checked against the schema", bucket: AuditChecker.badNameBucket)
@@ -261,14 +259,14 @@ public struct AuditChecker {
     /// A member of `index` (reference `reference`) whose key does not exist.
     public mutating func dangling(_ d: DanglingMember) {
         let ref = schema.references[d.reference]
-        let memberText = AuditChecker.text(d.member)
+        let memberText = KeyText.escaped(d.member)
         let bucket = schema.match(d.index)?.pattern.pattern ?? AuditChecker.unmatchedBucket
         if ref.heartbeat == true {
-            add(.staleHeartbeat, AuditChecker.text(d.target),
-                "\(memberText) is in \(AuditChecker.text(d.index)) but its heartbeat is missing: the node stopped beating", bucket: bucket)
+            add(.staleHeartbeat, KeyText.escaped(d.target),
+                "\(memberText) is in \(KeyText.escaped(d.index)) but its heartbeat is missing: the node stopped beating", bucket: bucket)
         } else {
-            let what = ref.via == .hashValues ? "value of field \(AuditChecker.text(d.field ?? []))" : "member"
-            add(.danglingMember, AuditChecker.text(d.index), "\(what) \(memberText) refers to \(AuditChecker.text(d.target)), which does not exist", bucket: bucket)
+            let what = ref.via == .hashValues ? "value of field \(KeyText.escaped(d.field ?? []))" : "member"
+            add(.danglingMember, KeyText.escaped(d.index), "\(what) \(memberText) refers to \(KeyText.escaped(d.target)), which does not exist", bucket: bucket)
             danglingMembers.append(d)
         }
     }
@@ -277,7 +275,7 @@ public struct AuditChecker {
     public mutating func missingFromIndex(reference: Int, key: [UInt8]) {
         let ref = schema.references[reference]
         let bucket = schema.match(key)?.pattern.pattern ?? AuditChecker.unmatchedBucket
-        add(.missingFromIndex, AuditChecker.text(key), "is not in its index \(ref.from)", bucket: bucket)
+        add(.missingFromIndex, KeyText.escaped(key), "is not in its index \(ref.from)", bucket: bucket)
     }
 
     /// The reverse references (entity must be in index) that apply to `key`: (reference, member).
@@ -308,7 +306,7 @@ public struct AuditChecker {
             s.ttlBuckets[PatternStats.ttlBucketBounds.firstIndex { secs <= $0 } ?? PatternStats.ttlBucketBounds.count] += 1
         }
         if topN > 0, s.biggest.count < topN || o.memory > s.biggest.last!.bytes {
-            s.biggest.append(BigKey(key: AuditChecker.text(o.key), bytes: o.memory))
+            s.biggest.append(BigKey(key: KeyText.escaped(o.key), bytes: o.memory))
             s.biggest.sort { ($0.bytes, $1.key) > ($1.bytes, $0.key) }
             if s.biggest.count > topN { s.biggest.removeLast() }
         }

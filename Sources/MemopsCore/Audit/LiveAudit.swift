@@ -154,18 +154,18 @@ public final class LiveAudit {
             if case .matched(let p, _) = plan.keyClass {
                 if p.type == .hash {
                     plan.fields = p.checkedFields
-                    for f in plan.fields { batch.encoded.append([b("HSTRLEN"), key, b(f)]) }
+                    for f in plan.fields { batch.encoded.append([Word.hstrlen, key, b(f)]) }
                 }
                 if p.type == .stream {
                     plan.stream = true
                     batch.hasStreams = true
-                    batch.encoded.append([b("XINFO"), b("STREAM"), key])
-                    batch.encoded.append([b("XINFO"), b("GROUPS"), key])
+                    batch.encoded.append([Word.xinfo, Word.stream, key])
+                    batch.encoded.append([Word.xinfo, Word.groups, key])
                 }
                 for (ref, member) in AuditChecker.reverseReferences(of: key, schema: schema) {
                     let r = schema.references[ref]
                     let from = b(r.from)
-                    batch.encoded.append(r.via == .setMembers ? [b("SISMEMBER"), from, member] : [b("ZSCORE"), from, member])
+                    batch.encoded.append(r.via == .setMembers ? [Word.sismember, from, member] : [Word.zscore, from, member])
                     plan.reverse.append((ref, member))
                 }
                 plan.indexOf = AuditChecker.references(from: p.pattern, schema: schema)
@@ -238,7 +238,7 @@ public final class LiveAudit {
         }
         let needsConsumers = (schema.match(key)?.pattern.stream?.maxIdleSeconds != nil) && !result.isEmpty
         if needsConsumers {
-            let replies = try connection.pipeline(result.map { [b("XINFO"), b("CONSUMERS"), key, b($0.name)] })
+            let replies = try connection.pipeline(result.map { [Word.xinfo, Word.consumers, key, b($0.name)] })
             limiter.spent(result.count)
             for (n, reply) in replies.enumerated() {
                 result[n].consumers = (reply.elements ?? []).map { c in
@@ -256,7 +256,7 @@ public final class LiveAudit {
         let verb = r.via == .zsetMembers ? "ZSCAN" : r.via == .setMembers ? "SSCAN" : "HSCAN"
         var cursor: [UInt8] = b("0")
         repeat {
-            let reply = try connection.command([b(verb), index, cursor, b("COUNT"), b(String(options.count))])
+            let reply = try connection.command([b(verb), index, cursor, Word.count, b(String(options.count))])
             limiter.spent(1)
             guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { return }
             cursor = next
@@ -276,7 +276,7 @@ public final class LiveAudit {
                 }
             }
             guard !found.isEmpty else { continue }
-            let exists = try connection.pipeline(found.map { [b("EXISTS"), $0.target] })
+            let exists = try connection.pipeline(found.map { [Word.exists, $0.target] })
             limiter.spent(found.count)
             for (d, e) in zip(found, exists) where e.integer == 0 { checker.dangling(d) }
         } while cursor != b("0")

@@ -128,7 +128,10 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(UTCTime.iso8601(date))
+        }
         return Array(try encoder.encode(self)) + [0x0a]
     }
 
@@ -138,7 +141,7 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         // also took "01:00:0.1Z" and read a time the manifest never held (found by fuzzing).
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            guard BackupManifest.isTimestamp(text), let date = ISO8601DateFormatter().date(from: text) else {
+            guard BackupManifest.isTimestamp(text), let date = UTCTime.parseISO8601(text) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(text) is not a UTC time like 2026-12-02T01:00:02Z"))
             }
             return date

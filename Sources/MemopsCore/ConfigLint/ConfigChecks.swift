@@ -89,7 +89,7 @@ struct ConfigChecks {
         let persistenceOn = config.bool("appendonly") == true || !(config.effectiveSave ?? []).isEmpty
         if let m = maxmemory, m > 0, let ram = host?.memoryBytes, ram > 0, persistenceOn, Double(m) > 0.6 * Double(ram) {
             let pct = Int((Double(m) / Double(ram) * 100).rounded())
-            out.append(finding(.maxmemoryNearRAM, "maxmemory \(ConfigChecks.human(m)) is \(pct)% of this host's \(ConfigChecks.human(ram)) RAM; a fork for BGSAVE/rewrite can need up to twice that", key: "maxmemory"))
+            out.append(finding(.maxmemoryNearRAM, "maxmemory \(MemoryUnits.short(m)) is \(pct)% of this host's \(MemoryUnits.short(ram)) RAM; a fork for BGSAVE/rewrite can need up to twice that", key: "maxmemory"))
         }
         let policy = config.value("maxmemory-policy")?.lowercased() ?? ""
         if policy.hasPrefix("allkeys-"), !schema.durableWithoutTTL.isEmpty {
@@ -160,23 +160,5 @@ struct ConfigChecks {
             out.append(Diagnostic(.transparentHugePages, severity: .warning, message: "transparent huge pages are 'always': latency spikes and memory growth during saves",
                                   location: file.map { SourceLocation(file: $0, line: nil) }, key: "transparent_hugepage"))
         }
-    }
-
-    // MARK: Formatting
-
-    /// 8000000000 → "8,000,000,000".
-    static func grouped(_ n: UInt64) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, c) in s.enumerated() {
-            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return out
-    }
-
-    /// Bytes in binary units for messages: "7.5 GiB".
-    static func human(_ n: UInt64) -> String {
-        MemoryUnits.short(n)
     }
 }

@@ -381,7 +381,7 @@ final class ConfigLoader {
         guard ["k", "m", "g"].contains(unit), let bytes = ConfigSyntax.memtoull(v.bytes) else { return }
         let digits = String(decoding: v.bytes.prefix(while: ConfigSyntax.isDigit), as: UTF8.self)
         let binary = ConfigSyntax.memtoull(Array((digits + unit + "b").utf8)) ?? 0
-        report(.decimalUnit, "\(name) \(v.text) is \(ConfigChecks.grouped(bytes)) bytes (k/m/g are powers of 1000); \(digits)\(unit)b would be \(ConfigChecks.grouped(binary))",
+        report(.decimalUnit, "\(name) \(v.text) is \(MemoryUnits.grouped(bytes)) bytes (k/m/g are powers of 1000); \(digits)\(unit)b would be \(MemoryUnits.grouped(binary))",
                at.file, at.line ?? 0, v.column, key: name)
     }
 

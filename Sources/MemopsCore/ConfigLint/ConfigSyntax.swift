@@ -57,6 +57,20 @@ public enum ConfigSyntax {
             let start = i
             var inq = false, insq = false, done = false, quoted = false
             var quoteStart = i
+            // Past its escapes, a quoted byte ends the word alike for both quotes (sds.c): the
+            // closing quote "must be followed by a space or nothing at all", a NUL before it
+            // leaves the quote unterminated.
+            func quotedByte(_ c: UInt8, closing: UInt8) -> SplitFailure? {
+                if c == closing {
+                    if at(i + 1) != 0 && !isSpace(at(i + 1)) { return .closingQuoteNotFollowedBySpace(column: columnBase + i + 1) }
+                    done = true
+                } else if c == 0 {
+                    return .unterminated(column: columnBase + quoteStart + 1)
+                } else {
+                    current.append(c)
+                }
+                return nil
+            }
             while !done {
                 let c = at(i)
                 if inq {
@@ -73,30 +87,15 @@ public enum ConfigSyntax {
                         case 0x61: current.append(0x07)  // \a
                         default: current.append(at(i))
                         }
-                    } else if c == 0x22 {
-                        // sds.c: "closing quote must be followed by a space or nothing at all".
-                        if at(i + 1) != 0 && !isSpace(at(i + 1)) {
-                            return .failure(.closingQuoteNotFollowedBySpace(column: columnBase + i + 1))
-                        }
-                        done = true
-                    } else if c == 0 {
-                        return .failure(.unterminated(column: columnBase + quoteStart + 1))
-                    } else {
-                        current.append(c)
+                    } else if let failure = quotedByte(c, closing: 0x22) {
+                        return .failure(failure)
                     }
                 } else if insq {
                     if c == 0x5c && at(i + 1) == 0x27 {
                         i += 1
                         current.append(0x27)
-                    } else if c == 0x27 {
-                        if at(i + 1) != 0 && !isSpace(at(i + 1)) {
-                            return .failure(.closingQuoteNotFollowedBySpace(column: columnBase + i + 1))
-                        }
-                        done = true
-                    } else if c == 0 {
-                        return .failure(.unterminated(column: columnBase + quoteStart + 1))
-                    } else {
-                        current.append(c)
+                    } else if let failure = quotedByte(c, closing: 0x27) {
+                        return .failure(failure)
                     }
                 } else {
                     switch c {

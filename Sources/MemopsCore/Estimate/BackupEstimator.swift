@@ -11,17 +11,18 @@ public enum BackupEstimator {
     /// The stated accuracy, checked by the tests against a live measurement of the same data.
     public static let accuracy = "rebuilt from the RDB's elements with Redis 7.0 / jemalloc 5.3 allocation rules; within ±5% of the live estimate in total and ±10% per schema entity on memops' sample data (tested: +1.1%); other data shapes and encodings are less certain"
 
-    /// Reads the backup at `path` (.rdb or .rdb.zst) and measures it like `LiveEstimator` does a server.
-    public static func measure(path: String) throws -> LiveMeasurement {
+    /// Reads the backup at `path` (.rdb or .rdb.zst) and measures it like `LiveEstimator` does a
+    /// server, finding the namespaces by the roles of `schema`'s patterns.
+    public static func measure(path: String, schema: Schema = .seed) throws -> LiveMeasurement {
         let source: any ByteSource
         do { source = try openRDB(path: path) } catch { throw EstimateError.badInput("cannot open the backup \(path): \(error)") }
-        return try measure(source, path: path)
+        return try measure(source, path: path, keys: SchemaKeys(schema))
     }
 
     /// Reads the opened source (generic, so the existential from `openRDB` opens into it).
-    private static func measure<S: ByteSource>(_ source: S, path: String) throws -> LiveMeasurement {
+    private static func measure<S: ByteSource>(_ source: S, path: String, keys: SchemaKeys) throws -> LiveMeasurement {
         let reader = RDBReader(source)
-        var visitor = SizingVisitor()
+        var visitor = SizingVisitor(keys: keys)
         do {
             _ = try reader.read(into: &visitor)
         } catch {
@@ -80,6 +81,11 @@ public enum BackupEstimator {
 
 /// Collects per-key memory estimates by namespace while the reader walks the file.
 struct SizingVisitor: RDBVisitor {
+    /// The schema's keys by role; a role the schema lacks matches no key.
+    let keys: SchemaKeys
+    /// The keys of the roles without placeholders, as bytes, compared with every key read.
+    private let sessionIndex: [UInt8]?, embeddingIndex: [UInt8]?, queue: [UInt8]?
+    private let others: [[UInt8]], registries: [[UInt8]]
     var ctime: Int64?
     var counts = EntityCounts()
     var entityBytes = [EstimateEntity: Double]()
@@ -87,7 +93,8 @@ struct SizingVisitor: RDBVisitor {
     var otherKeys = 0
     var unaccounted = 0
     var indexMembers: [String: Int] = [:]
-    var scores: [String: [Double]] = [:]
+    var sessionScores: [Double] = []
+    var embeddingScores: [Double] = []
     var queueFirstMs: UInt64?
     var queueLastMs: UInt64?
 
@@ -96,6 +103,15 @@ struct SizingVisitor: RDBVisitor {
     var elementBytes = 0
     var skiplistMembers = 0
     var stream = StreamSizer()
+
+    init(keys: SchemaKeys) {
+        self.keys = keys
+        sessionIndex = keys[.sessionIndex]?.key
+        embeddingIndex = keys[.embeddingIndex]?.key
+        queue = keys[.queue]?.key
+        others = [keys[.cacheStats], keys[.events]].compactMap { $0?.key }
+        registries = [keys[.activeNodes], keys[.activeModels]].compactMap { $0?.key }
+    }
 
     mutating func aux(key: [UInt8], value: [UInt8]) {
         if key == Array("ctime".utf8) { ctime = Int64(String(decoding: value, as: UTF8.self)) }
@@ -118,8 +134,7 @@ struct SizingVisitor: RDBVisitor {
     }
 
     mutating func zsetMember(_ info: RDBKeyInfo, _ member: [UInt8], score: Double) {
-        let name = String(decoding: info.key, as: UTF8.self)
-        if name == "sessions:recent" || name == "embeddings:recent" { scores[name, default: []].append(score) }
+        if info.key == sessionIndex { sessionScores.append(score) } else if info.key == embeddingIndex { embeddingScores.append(score) }
         if info.encoding == .skiplist {
             // Member sds, dict entry, and a skiplist node of 24 B + 16 B per level; levels are
             // geometric with p = 1/4, so 3/4 of nodes have one level, 3/16 two, 1/16 more.
@@ -142,7 +157,7 @@ struct SizingVisitor: RDBVisitor {
 
     mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) {
         stream.add(id: id, fields: fields)
-        if info.key == Array("learning:queue".utf8) {
+        if info.key == queue {
             if queueFirstMs == nil { queueFirstMs = id.ms }
             queueLastMs = id.ms
         }
@@ -178,33 +193,39 @@ struct SizingVisitor: RDBVisitor {
         if let expire = info.expireAtMs, let ctime, expire <= ctime * 1000 { return }  // gone on load
         var bytes = BackupEstimator.keyspace(info.key.count) + valueBytes(info, s)
         if info.expireAtMs != nil { bytes += KeyOverhead.ttl }
-        let name = String(decoding: info.key, as: UTF8.self)
+        let key = info.key
         let b = Double(bytes)
-        switch name {
-        case "sessions:recent":
+        func within(_ role: EntityRole) -> Bool { keys[role]?.contains(key) ?? false }
+        if key == sessionIndex {
             entityBytes[.sessions, default: 0] += b
-            indexMembers[name] = s.elementCount
-        case "embeddings:recent":
+            indexMembers[keys[.sessionIndex]!.name] = s.elementCount
+        } else if key == embeddingIndex {
             entityBytes[.embeddings, default: 0] += b
-            indexMembers[name] = s.elementCount
-        case "learning:queue":
+            indexMembers[keys[.embeddingIndex]!.name] = s.elementCount
+        } else if key == queue {
             counts.queue = s.elementCount
             entityBytes[.queue, default: 0] += b
-        case "tool:stats", "events:log":
+        } else if others.contains(key) {
             otherBytes += Int64(bytes); otherKeys += 1
-        case "nodes:active", "models:active":
+        } else if registries.contains(key) {
             entityBytes[.nodes, default: 0] += b
-        default:
-            if name.hasPrefix("session:") { counts.sessions += 1; entityBytes[.sessions, default: 0] += b }
-            else if name.hasPrefix("user:") && name.hasSuffix(":sessions") { entityBytes[.sessions, default: 0] += b }
-            else if name.hasPrefix("embedding:") { counts.embeddings += 1; entityBytes[.embeddings, default: 0] += b }
-            else if name.hasPrefix("embeddings:session:") { entityBytes[.embeddings, default: 0] += b }
-            else if name.hasPrefix("tool:") { counts.cache += 1; entityBytes[.cache, default: 0] += b }
-            else if name.hasPrefix("node:") {
-                if !name.hasSuffix(":heartbeat") { counts.nodes += 1 }
-                entityBytes[.nodes, default: 0] += b
-            } else if name.hasPrefix("model:") { otherBytes += Int64(bytes); otherKeys += 1 }
-            else { unaccounted += 1 }
+        } else if within(.session) {
+            counts.sessions += 1; entityBytes[.sessions, default: 0] += b
+        } else if within(.userSessions) {
+            entityBytes[.sessions, default: 0] += b
+        } else if within(.embedding) {
+            counts.embeddings += 1; entityBytes[.embeddings, default: 0] += b
+        } else if within(.sessionEmbeddings) {
+            entityBytes[.embeddings, default: 0] += b
+        } else if within(.cache) {
+            counts.cache += 1; entityBytes[.cache, default: 0] += b
+        } else if within(.node) || within(.heartbeat) {
+            if !within(.heartbeat) { counts.nodes += 1 }
+            entityBytes[.nodes, default: 0] += b
+        } else if within(.model) || within(.modelStats) {
+            otherBytes += Int64(bytes); otherKeys += 1
+        } else {
+            unaccounted += 1
         }
     }
 
@@ -218,10 +239,10 @@ struct SizingVisitor: RDBVisitor {
         }
         let now = Double(ctime ?? Int64(Date().timeIntervalSince1970))
         var rates: [String: [String: Double]] = [:]
-        for (name, index) in [("sessions", "sessions:recent"), ("embeddings", "embeddings:recent")] {
+        for (name, scores) in [("sessions", sessionScores), ("embeddings", embeddingScores)] {
             var r: [String: Double] = [:]
             for days in [1, 7, 30] {
-                r["\(days)d"] = Double((scores[index] ?? []).filter { $0 >= now - Double(days) * 86_400 }.count) / Double(days)
+                r["\(days)d"] = Double(scores.filter { $0 >= now - Double(days) * 86_400 }.count) / Double(days)
             }
             rates[name] = r
         }

@@ -5,8 +5,9 @@ public enum EstimateEntity: String, CaseIterable, Codable, Sendable {
     case sessions, embeddings, queue, cache, nodes
 }
 
-/// How many of each entity there are (or will be).
-public struct EntityCounts: Codable, Sendable, Equatable {
+/// One number per entity: how many there are (`EntityCounts`) or the bytes each takes
+/// (`EntitySizes`). The unit is a type parameter so that counts are never passed as sizes.
+public struct PerEntity<Unit: EntityUnit>: Codable, Sendable, Equatable {
     public var sessions: Int
     public var embeddings: Int
     public var queue: Int
@@ -41,7 +42,23 @@ public struct EntityCounts: Codable, Sendable, Equatable {
             }
         }
     }
+}
 
+/// What a `PerEntity`'s numbers mean.
+public protocol EntityUnit: Sendable {}
+/// Entities.
+public enum EntityCount: EntityUnit {}
+/// Bytes of memory per entity.
+public enum EntityBytes: EntityUnit {}
+
+/// How many of each entity there are (or will be).
+public typealias EntityCounts = PerEntity<EntityCount>
+
+/// Bytes of memory per entity. For the calibrated and measured models a session or an
+/// embedding includes its share of both indexes, and a key with a TTL its expires entry.
+public typealias EntitySizes = PerEntity<EntityBytes>
+
+extension PerEntity where Unit == EntityCount {
     /// The counts of the schema's "Total at Scale" table: sessions, embeddings and queue entries
     /// only (the table has no cache or node column).
     public static func schemaTable(_ scenario: SampleDataScenario) -> EntityCounts {
@@ -50,44 +67,7 @@ public struct EntityCounts: Codable, Sendable, Equatable {
     }
 }
 
-/// Bytes of memory per entity. For the calibrated and measured models a session or an
-/// embedding includes its share of both indexes, and a key with a TTL its expires entry.
-public struct EntitySizes: Codable, Sendable, Equatable {
-    public var sessions: Int
-    public var embeddings: Int
-    public var queue: Int
-    public var cache: Int
-    public var nodes: Int
-
-    public init(sessions: Int, embeddings: Int, queue: Int, cache: Int, nodes: Int) {
-        self.sessions = sessions
-        self.embeddings = embeddings
-        self.queue = queue
-        self.cache = cache
-        self.nodes = nodes
-    }
-
-    public subscript(entity: EstimateEntity) -> Int {
-        get {
-            switch entity {
-            case .sessions: return sessions
-            case .embeddings: return embeddings
-            case .queue: return queue
-            case .cache: return cache
-            case .nodes: return nodes
-            }
-        }
-        set {
-            switch entity {
-            case .sessions: sessions = newValue
-            case .embeddings: embeddings = newValue
-            case .queue: queue = newValue
-            case .cache: cache = newValue
-            case .nodes: nodes = newValue
-            }
-        }
-    }
-
+extension PerEntity where Unit == EntityBytes {
     /// The schema's "Per Entity" sizes, in decimal units (1 KB = 1,000 B). Only that reading
     /// reproduces the schema's totals: 1 month = 500 × 1 KB + 50K × 4 KB + 200K × 2 KB =
     /// 600,500,000 B ("~600 MB") and 1 year = 6,005,000,000 B ("~6 GB"); with 1 KB = 1,024 B
@@ -182,8 +162,20 @@ public struct DataRetention: Codable, Sendable, Equatable {
     public var queueMaxLength: Int = SampleDataSpec.schemaQueueMaxLength
     /// The cache's default TTL (1 h); read-only ops keep 2 h, writes 5 min, inference 24 h.
     public var cacheTTLHours: Double = 1
+    /// The queue's key, for notes (`learning:queue` in the seed).
+    public var queueName = Schema.seed.pattern(role: .queue)?.pattern ?? "queue"
 
     public init() {}
+
+    /// The seed's retention with what `schema` says instead where it says it: the session
+    /// pattern's TTL bound, the queue's name and trim length.
+    public init(schema: Schema) {
+        if let ttl = schema.pattern(role: .session)?.ttl.maxSeconds { sessionTTLDays = Double(ttl) / 86_400 }
+        if let queue = schema.pattern(role: .queue) {
+            queueName = queue.pattern
+            if let max = queue.stream?.maxLength { queueMaxLength = max }
+        }
+    }
 }
 
 /// Entities created per day.

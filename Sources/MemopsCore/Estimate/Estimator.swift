@@ -21,6 +21,8 @@ public struct EstimateOptions: Sendable {
     public var horizonDays: Int = 3_650
     /// The projection's day 0.
     public var now: Date = Date()
+    /// The schema whose keys a server or backup is measured by (roles, not names).
+    public var schema: Schema = .seed
 
     public init() {}
 }
@@ -195,7 +197,7 @@ public enum Estimator {
         if counts.queue > retention.queueMaxLength {
             s.queue = retention.queueMaxLength
             notes.append(EstimateNote(kind: "contradiction", message:
-                "\(counts.queue) learning:queue entries, but the producers run XTRIM MAXLEN ~ \(retention.queueMaxLength): the stream holds ~\(retention.queueMaxLength) (approximate trimming keeps up to one listpack node more); the schema's table contradicts its own retention"))
+                "\(counts.queue) \(retention.queueName) entries, but the producers run XTRIM MAXLEN ~ \(retention.queueMaxLength): the stream holds ~\(retention.queueMaxLength) (approximate trimming keeps up to one listpack node more); the schema's table contradicts its own retention"))
         }
         if rates.cache > 0 {
             s.cache = Int((rates.cache * retention.cacheTTLHours / 24).rounded())
@@ -264,7 +266,7 @@ public enum Estimator {
             return GrowthPoint(day: d, counts: c, bytes: bytes(c, sizes, other: otherBytes))
         }
         func date(_ days: Double?) -> String? {
-            days.map { ISO8601DateFormatter.string(from: now.addingTimeInterval($0 * 86_400), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate]) }
+            days.map { UTCTime.day(now.addingTimeInterval($0 * 86_400)) }
         }
         return GrowthProjection(
             model: model, rates: rates, daysToDataBudget: toData, daysToMaxmemory: toMax,

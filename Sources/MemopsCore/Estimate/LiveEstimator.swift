@@ -62,6 +62,8 @@ public enum EstimateError: MemopsError, Equatable {
 /// MEMORY USAGE with a bounded SAMPLES (never SAMPLES 0) on at most `samples` keys per namespace.
 public struct LiveEstimator {
     public let connection: RedisConnection
+    /// The schema's keys by role: what is measured as sessions, the queue, the cache, ….
+    public let keys: SchemaKeys
     /// Keys sampled per namespace.
     public var samples: Int
     /// SCAN's COUNT hint.
@@ -69,17 +71,17 @@ public struct LiveEstimator {
 
     /// SAMPLES for an entity key (a session or embedding hash, a cache string): the schema's
     /// hashes have 6 fields, so 16 measures them whole. The default of 5 samples five fields and
-    /// scales by 6/5: with the 3,072-byte vector among them it overstates an embedding by ~15%
-    /// (5,340 B against 4,544 B measured whole on Redis 7.0.15).
+    /// scales by 6/5, which, with one field (the vector) far bigger than the rest, overstates
+    /// the hash whenever the vector is among the five.
     static let entitySamples = 16
     /// SAMPLES for a structure key (an index, the queue): bounded, so a big key costs at most
-    /// this many element or node visits. The default 5 looks only at the stream's first five
-    /// listpack nodes: 43.5 MB for a 20,000-entry learning:queue that measures 50.5 MB whole
-    /// (SAMPLES 0); SAMPLES 1000 gives 50.6 MB.
+    /// this many element or node visits, yet enough to see a stream's nodes as they are: the
+    /// default 5 looks only at its first five listpack nodes and extrapolates from them.
     static let structureSamples = 1_000
 
-    public init(connection: RedisConnection, samples: Int = 200, scanCount: Int = 1_000) {
+    public init(connection: RedisConnection, schema: Schema = .seed, samples: Int = 200, scanCount: Int = 1_000) {
         self.connection = connection
+        self.keys = SchemaKeys(schema)
         self.samples = max(1, samples)
         self.scanCount = scanCount
     }
@@ -89,8 +91,8 @@ public struct LiveEstimator {
         guard !keys.isEmpty else { return (0, 0, 0) }
         var commands: [[[UInt8]]] = []
         for key in keys {
-            commands.append([Array("MEMORY".utf8), Array("USAGE".utf8), key, Array("SAMPLES".utf8), Array(String(LiveEstimator.entitySamples).utf8)])
-            commands.append([Array("PTTL".utf8), key])
+            commands.append([Word.memory, Word.usage, key, Word.samples, Array(String(LiveEstimator.entitySamples).utf8)])
+            commands.append([Word.pttl, key])
         }
         let replies = try connection.pipeline(commands)
         var present = 0, bytes: Int64 = 0, withTTL = 0
@@ -107,9 +109,7 @@ public struct LiveEstimator {
     }
 
     /// Every key matching `pattern` (SCAN MATCH), counted, with a reservoir sample of at most `samples`.
-    private func scanSample(_ pattern: String, excluding: Set<[UInt8]> = [], where keep: ([UInt8]) -> Bool = { _ in true })
-        throws(RedisError) -> (count: Int, sample: [[UInt8]])
-    {
+    private func scanSample(_ pattern: String, excluding: Set<[UInt8]> = []) throws(RedisError) -> (count: Int, sample: [[UInt8]]) {
         var cursor: UInt64 = 0
         var count = 0
         var sample: [[UInt8]] = []
@@ -117,7 +117,7 @@ public struct LiveEstimator {
         repeat {
             let step = try connection.scan(cursor: cursor, match: pattern, count: scanCount)
             cursor = step.cursor
-            for key in step.keys where !excluding.contains(key) && keep(key) {
+            for key in step.keys where !excluding.contains(key) {
                 count += 1
                 if sample.count < samples {
                     sample.append(key)
@@ -130,25 +130,36 @@ public struct LiveEstimator {
         return (count, sample)
     }
 
-    /// MEMORY USAGE of one key plus keyspace overhead, 0 when it does not exist.
-    private func usage(_ key: String) throws(RedisError) -> Int64 {
-        guard let n = try connection.command("MEMORY", "USAGE", key, "SAMPLES", String(LiveEstimator.structureSamples)).integer else { return 0 }
+    /// Every key of `role`'s pattern (its prefix and suffix), counted and sampled; none when the
+    /// schema has no pattern of that role.
+    private func scanSample(_ role: EntityRole, excluding: Set<[UInt8]> = []) throws(RedisError) -> (count: Int, sample: [[UInt8]]) {
+        guard let pattern = keys[role] else { return (0, []) }
+        return try scanSample(pattern.glob, excluding: excluding)
+    }
+
+    /// MEMORY USAGE of one key plus keyspace overhead, 0 when it does not exist or the schema
+    /// has no pattern of that role.
+    private func usage(_ role: EntityRole) throws(RedisError) -> Int64 {
+        guard let key = keys[role]?.name,
+            let n = try connection.command("MEMORY", "USAGE", key, "SAMPLES", String(LiveEstimator.structureSamples)).integer
+        else { return 0 }
         return n + Int64(KeyOverhead.keyspace)
     }
 
     /// An indexed entity: the index's ZCARD, a ZRANDMEMBER sample of its members' keys (the
     /// fraction that exists scales the count), the index itself and the per-owner indexes.
-    private func indexed(index: String, prefix: String, secondary: String)
+    private func indexed(index indexRole: EntityRole, entity: EntityRole, secondary: EntityRole)
         throws(RedisError) -> (count: Int, members: Int, perEntity: Int, sampled: Int, keysMeasured: Int)
     {
+        guard let index = keys[indexRole]?.name, let entity = keys[entity] else { return (0, 0, 0, 0, 0) }
         let members = Int(try connection.command("ZCARD", index).integer ?? 0)
         guard members > 0 else { return (0, 0, 0, 0, 0) }
         let picked = try connection.command("ZRANDMEMBER", index, String(min(samples, members))).elements ?? []
-        let keys = picked.compactMap(\.bytes).map { Array(prefix.utf8) + $0 }
+        let keys = picked.compactMap(\.bytes).map { entity.key($0) }
         let m = try measure(keys)
         let alive = keys.isEmpty ? 0 : Int((Double(members) * Double(m.present) / Double(keys.count)).rounded())
         let perKey = m.present > 0 ? Double(m.bytes) / Double(m.present) : 0
-        let indexBytes = try usage(index)
+        let indexBytes = try usage(indexRole)
         let owners = try scanSample(secondary)
         let ownerMeasured = try measure(owners.sample)
         let ownerBytes = ownerMeasured.present > 0 ? Double(ownerMeasured.bytes) / Double(ownerMeasured.present) * Double(owners.count) : 0
@@ -158,12 +169,12 @@ public struct LiveEstimator {
 
     /// Bytes per queue entry, from the oldest entries (XRANGE … COUNT n, bounded) laid into
     /// listpack nodes as XADD lays them (`StreamSizer`, shared with the backup estimate).
-    /// MEMORY USAGE is not used for the size: on Redis 7.0.15 it reported 50.0 MB (SAMPLES 0)
-    /// for a 20,000-entry sample-data queue whose load raised used_memory by 44.1 MB (+13%);
-    /// the layout gives 2,188 B an entry against 2,207 B from used_memory. It is reported beside.
-    private func queueEntrySize(count: Int) throws(RedisError) -> (size: Int, sampled: Int) {
+    /// MEMORY USAGE is not used for the size: for a stream it counts more than loading the
+    /// entries adds to used_memory, while the node layout follows used_memory closely; it is
+    /// reported beside.
+    private func queueEntrySize(_ queue: String, count: Int) throws(RedisError) -> (size: Int, sampled: Int) {
         let n = min(count, max(samples, 1_000))
-        let reply = try connection.command("XRANGE", "learning:queue", "-", "+", "COUNT", String(n))
+        let reply = try connection.command("XRANGE", queue, "-", "+", "COUNT", String(n))
         var sizer = StreamSizer()
         var entries = 0
         for entry in reply.elements ?? [] {
@@ -185,92 +196,141 @@ public struct LiveEstimator {
     /// Measures the server: counts, per-entity sizes, other keys, growth rates, INFO memory.
     public func run() throws(RedisError) -> LiveMeasurement {
         let time = try connection.command("TIME").elements?.first?.integer ?? Int64(Date().timeIntervalSince1970)
+        var m = Entities()
+        let (s, e) = try measureIndexed(&m)
+        let streamUsage = try measureQueue(&m)
+        try measureCache(&m)
+        try measureNodes(&m)
+        let other = try measureOthers()
+        m.accounted += other.keys
+        let dbsize = Int(try connection.command("DBSIZE").integer ?? 0)
+
+        var entityBytes: Int64 = 0
+        for entity in EstimateEntity.allCases { entityBytes += Int64(m.counts[entity]) * Int64(m.sizes[entity]) }
+        let (rates, projectionRates) = try growth(time: time, queueLength: m.counts.queue)
+        let info = try memoryInfo()
+
+        var indexMembers: [String: Int] = [:]
+        if let index = keys[.sessionIndex] { indexMembers[index.name] = s.members }
+        if let index = keys[.embeddingIndex] { indexMembers[index.name] = e.members }
+        return LiveMeasurement(
+            source: "live", counts: m.counts, sizes: m.sizes, sampled: m.sampled,
+            indexMembers: indexMembers,
+            otherBytes: other.bytes, otherKeys: other.keys, unaccountedKeys: max(0, dbsize - m.accounted),
+            estimatedBytes: entityBytes + other.bytes, streamMemoryUsage: streamUsage, rates: rates, projectionRates: projectionRates, info: info,
+            policyMeaning: info["maxmemory_policy"].map(Self.policyMeaning),
+            accuracy: "sizes are means of MEMORY USAGE over up to \(samples) keys per namespace (SAMPLES \(Self.entitySamples) per entity key, \(Self.structureSamples) per index or stream) plus measured keyspace and TTL overhead; expect the total within ±10% of used_memory's share for data")
+    }
+
+    /// What `run` has measured so far: counts, sizes, sampled keys, and keys accounted for.
+    private struct Entities {
         var counts = EntityCounts()
         var sizes = EntitySizes(sessions: 0, embeddings: 0, queue: 0, cache: 0, nodes: 0)
         var sampled = EntityCounts()
         var accounted = 0
+    }
 
-        let s = try indexed(index: "sessions:recent", prefix: "session:", secondary: "user:*:sessions")
-        counts.sessions = s.count; sizes.sessions = s.perEntity; sampled.sessions = s.sampled
-        accounted += s.count + s.keysMeasured
-        let e = try indexed(index: "embeddings:recent", prefix: "embedding:", secondary: "embeddings:session:*")
-        counts.embeddings = e.count; sizes.embeddings = e.perEntity; sampled.embeddings = e.sampled
-        accounted += e.count + e.keysMeasured
+    /// Sessions and embeddings, through their indexes.
+    private func measureIndexed(_ m: inout Entities) throws(RedisError)
+        -> (sessions: (count: Int, members: Int, perEntity: Int, sampled: Int, keysMeasured: Int),
+            embeddings: (count: Int, members: Int, perEntity: Int, sampled: Int, keysMeasured: Int))
+    {
+        let s = try indexed(index: .sessionIndex, entity: .session, secondary: .userSessions)
+        m.counts.sessions = s.count; m.sizes.sessions = s.perEntity; m.sampled.sessions = s.sampled
+        m.accounted += s.count + s.keysMeasured
+        let e = try indexed(index: .embeddingIndex, entity: .embedding, secondary: .sessionEmbeddings)
+        m.counts.embeddings = e.count; m.sizes.embeddings = e.perEntity; m.sampled.embeddings = e.sampled
+        m.accounted += e.count + e.keysMeasured
+        return (s, e)
+    }
 
-        counts.queue = Int(try connection.command("XLEN", "learning:queue").integer ?? 0)
-        var streamUsage: Int64?
-        if counts.queue > 0 {
-            streamUsage = try usage("learning:queue")
-            let q = try queueEntrySize(count: counts.queue)
-            sizes.queue = q.size
-            sampled.queue = q.sampled
-            accounted += 1
-        }
+    /// The queue: XLEN, the entry size from its oldest entries; returns its MEMORY USAGE.
+    private func measureQueue(_ m: inout Entities) throws(RedisError) -> Int64? {
+        guard let queue = keys[.queue]?.name else { return nil }
+        m.counts.queue = Int(try connection.command("XLEN", queue).integer ?? 0)
+        guard m.counts.queue > 0 else { return nil }
+        let streamUsage = try usage(.queue)
+        let q = try queueEntrySize(queue, count: m.counts.queue)
+        m.sizes.queue = q.size
+        m.sampled.queue = q.sampled
+        m.accounted += 1
+        return streamUsage
+    }
 
-        let stats: Set<[UInt8]> = [Array("tool:stats".utf8)]
-        let cache = try scanSample("tool:*", excluding: stats)
+    /// The tool cache: every key of its pattern but the stats hash, sampled.
+    private func measureCache(_ m: inout Entities) throws(RedisError) {
+        let stats: Set<[UInt8]> = Set([keys[.cacheStats]?.key].compactMap { $0 })
+        let cache = try scanSample(.cache, excluding: stats)
         let cm = try measure(cache.sample)
-        counts.cache = cache.count; sampled.cache = cm.present
-        sizes.cache = cm.present > 0 ? Int(cm.bytes / Int64(cm.present)) : 0
-        accounted += cache.count
+        m.counts.cache = cache.count; m.sampled.cache = cm.present
+        m.sizes.cache = cm.present > 0 ? Int(cm.bytes / Int64(cm.present)) : 0
+        m.accounted += cache.count
+    }
 
-        let heartbeat = Array(":heartbeat".utf8)
-        let nodeKeys = try scanSample("node:*")
-        let nodes = nodeKeys.sample.filter { !$0.ends(with: heartbeat) }
+    /// Nodes (their heartbeats among their keys) and the node and model registries.
+    private func measureNodes(_ m: inout Entities) throws(RedisError) {
+        let nodeKeys = try scanSample(.node)
+        let heartbeat = keys[.heartbeat]
+        let nodes = nodeKeys.sample.filter { !(heartbeat?.contains($0) ?? false) }
         let nm = try measure(nodeKeys.sample)
-        counts.nodes = nodeKeys.count == nodeKeys.sample.count ? nodes.count : Int(Double(nodeKeys.count) * Double(nodes.count) / Double(max(1, nodeKeys.sample.count)))
-        let registryKeys = [try usage("nodes:active"), try usage("models:active")].filter { $0 > 0 }
+        m.counts.nodes = nodeKeys.count == nodeKeys.sample.count ? nodes.count : Int(Double(nodeKeys.count) * Double(nodes.count) / Double(max(1, nodeKeys.sample.count)))
+        let registryKeys = [try usage(.activeNodes), try usage(.activeModels)].filter { $0 > 0 }
         let registry = registryKeys.reduce(0, +)
-        if counts.nodes > 0 {
+        if m.counts.nodes > 0 {
             let nodeBytes = Double(nm.bytes) / Double(max(1, nm.present)) * Double(nodeKeys.count)
-            sizes.nodes = Int(((nodeBytes + Double(registry)) / Double(counts.nodes)).rounded())
+            m.sizes.nodes = Int(((nodeBytes + Double(registry)) / Double(m.counts.nodes)).rounded())
         }
-        sampled.nodes = nodes.count
-        accounted += nodeKeys.count + registryKeys.count
+        m.sampled.nodes = nodes.count
+        m.accounted += nodeKeys.count + registryKeys.count
+    }
 
-        // The rest of the schema: event log, tool stats and the model registry.
+    /// The rest of the schema: event log, tool stats and the models.
+    private func measureOthers() throws(RedisError) -> (bytes: Int64, keys: Int) {
         var otherBytes: Int64 = 0
         var otherKeys = 0
-        for key in ["events:log", "tool:stats"] {
-            let b = try usage(key)
+        for role in [EntityRole.events, .cacheStats] {
+            let b = try usage(role)
             if b > 0 { otherBytes += b; otherKeys += 1 }
         }
-        let models = try scanSample("model:*")
+        let models = try scanSample(.model)
         let mm = try measure(models.sample)
         if mm.present > 0 { otherBytes += Int64(Double(mm.bytes) / Double(mm.present) * Double(models.count)) }
         otherKeys += models.count
-        accounted += otherKeys
-        let dbsize = Int(try connection.command("DBSIZE").integer ?? 0)
+        return (otherBytes, otherKeys)
+    }
 
-        var entityBytes: Int64 = 0
-        for entity in EstimateEntity.allCases { entityBytes += Int64(counts[entity]) * Int64(sizes[entity]) }
-
-        // Growth from index scores (unix seconds), ZCOUNT over windows ending at the server's TIME.
+    /// Growth from index scores (unix seconds), ZCOUNT over windows ending at the server's
+    /// TIME, and the queue's over the span of its stream IDs.
+    private func growth(time: Int64, queueLength: Int) throws(RedisError) -> (rates: [String: [String: Double]], projection: GrowthRates) {
         var rates: [String: [String: Double]] = [:]
-        for (name, index) in [("sessions", "sessions:recent"), ("embeddings", "embeddings:recent")] {
+        for (name, role) in [("sessions", EntityRole.sessionIndex), ("embeddings", .embeddingIndex)] {
             var r: [String: Double] = [:]
             for days in [1, 7, 30] {
-                let n = try connection.command("ZCOUNT", index, String(time - Int64(days) * 86_400), "+inf").integer ?? 0
+                let n = try keys[role].map { index throws(RedisError) in
+                    try connection.command("ZCOUNT", index.name, String(time - Int64(days) * 86_400), "+inf").integer ?? 0
+                } ?? 0
                 r["\(days)d"] = Double(n) / Double(days)
             }
             rates[name] = r
         }
         var queueRate = 0.0
-        if counts.queue > 1 {
-            let first = try connection.command("XRANGE", "learning:queue", "-", "+", "COUNT", "1")
-            let last = try connection.command("XREVRANGE", "learning:queue", "+", "-", "COUNT", "1")
+        if queueLength > 1, let queue = keys[.queue]?.name {
+            let first = try connection.command("XRANGE", queue, "-", "+", "COUNT", "1")
+            let last = try connection.command("XREVRANGE", queue, "+", "-", "COUNT", "1")
             func ms(_ reply: RedisReply) -> Double? {
                 guard let id = reply.elements?.first?.elements?.first?.string, let part = id.split(separator: "-").first else { return nil }
                 return Double(part)
             }
             if let a = ms(first), let b = ms(last), b > a {
-                queueRate = Double(counts.queue - 1) / ((b - a) / 86_400_000)
+                queueRate = Double(queueLength - 1) / ((b - a) / 86_400_000)
             }
             rates["queue"] = ["span": queueRate]
         }
-        let projectionRates = GrowthRates(
-            sessions: rates["sessions"]?["7d"] ?? 0, embeddings: rates["embeddings"]?["7d"] ?? 0, queue: queueRate, cache: 0)
+        return (rates, GrowthRates(sessions: rates["sessions"]?["7d"] ?? 0, embeddings: rates["embeddings"]?["7d"] ?? 0, queue: queueRate, cache: 0))
+    }
 
+    /// INFO memory's fields and the maxmemory settings CONFIG GET reports.
+    private func memoryInfo() throws(RedisError) -> [String: String] {
         let memory = try connection.info("memory")
         var info: [String: String] = [:]
         for field in ["used_memory", "used_memory_rss", "mem_fragmentation_ratio", "used_memory_peak", "maxmemory", "maxmemory_policy", "used_memory_dataset"] {
@@ -278,14 +338,7 @@ public struct LiveEstimator {
         }
         if let mm = try connection.configGet("maxmemory") { info["maxmemory"] = mm }
         if let policy = try connection.configGet("maxmemory-policy") { info["maxmemory_policy"] = policy }
-
-        return LiveMeasurement(
-            source: "live", counts: counts, sizes: sizes, sampled: sampled,
-            indexMembers: ["sessions:recent": s.members, "embeddings:recent": e.members],
-            otherBytes: otherBytes, otherKeys: otherKeys, unaccountedKeys: max(0, dbsize - accounted),
-            estimatedBytes: entityBytes + otherBytes, streamMemoryUsage: streamUsage, rates: rates, projectionRates: projectionRates, info: info,
-            policyMeaning: info["maxmemory_policy"].map(Self.policyMeaning),
-            accuracy: "sizes are means of MEMORY USAGE over up to \(samples) keys per namespace (SAMPLES \(Self.entitySamples) per entity key, \(Self.structureSamples) per index or stream) plus measured keyspace and TTL overhead; expect the total within ±10% of used_memory's share for data")
+        return info
     }
 
     /// What a maxmemory-policy does to data that has no TTL (embeddings, the queue, the indexes).
@@ -303,8 +356,3 @@ public struct LiveEstimator {
     }
 }
 
-extension Array where Element == UInt8 {
-    fileprivate func ends(with suffix: [UInt8]) -> Bool {
-        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
-    }
-}

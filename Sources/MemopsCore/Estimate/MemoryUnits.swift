@@ -45,7 +45,7 @@ public enum MemoryUnits {
     }
 
     /// An integer with thousands separators: 140,100,000.
-    public static func grouped(_ n: Int64) -> String {
+    public static func grouped(_ n: some BinaryInteger) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {

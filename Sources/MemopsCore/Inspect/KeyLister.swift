@@ -16,6 +16,16 @@ public struct KeyRow: Sendable, Encodable {
     public var ttlMs: Int64?
 }
 
+extension KeyRow {
+    /// The row of a key just read, its TTL counted from `now` (Unix ms).
+    init(_ info: RDBKeyInfo, _ summary: RDBKeySummary, now: Int64) {
+        self.init(
+            db: info.db, key: info.keyText, type: info.type.rawValue, encoding: summary.encoding.rawValue,
+            elements: summary.elementCount, bytes: summary.valueBytes, expireAtMs: info.expireAtMs,
+            ttlMs: info.expireAtMs.map { $0 - now })
+    }
+}
+
 /// Streams keys out of an RDB, filtered by database and glob, one row at a time (memory stays
 /// flat whatever the number of keys); with `values`, each key's elements as JSON-ready values.
 public struct KeyLister: RDBVisitor {
@@ -61,10 +71,7 @@ public struct KeyLister: RDBVisitor {
 
     public mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
         guard selected else { return }
-        let row = KeyRow(
-            db: info.db, key: info.keyText, type: info.type.rawValue, encoding: summary.encoding.rawValue,
-            elements: summary.elementCount, bytes: summary.valueBytes, expireAtMs: info.expireAtMs,
-            ttlMs: info.expireAtMs.map { $0 - now })
+        let row = KeyRow(info, summary, now: now)
         if values && info.type == .string { current = [text(stringBytes)] }
         emit(row, values ? current : nil)
     }
@@ -179,10 +186,7 @@ public struct KeyValueJSONLister: RDBVisitor {
 
     public mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) {
         guard selected else { return }
-        let row = KeyRow(
-            db: info.db, key: info.keyText, type: info.type.rawValue, encoding: summary.encoding.rawValue,
-            elements: summary.elementCount, bytes: summary.valueBytes, expireAtMs: info.expireAtMs,
-            ttlMs: info.expireAtMs.map { $0 - now })
+        let row = KeyRow(info, summary, now: now)
         // The row's object, reopened for the value: `{…}` loses its `}`, gains `,"value":…}`.
         var line = InspectJSON.line(row)
         line.removeLast()

@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 
 /// What prune should remove or fix; every target is chosen explicitly.
 public struct PruneOptions: Sendable {
@@ -73,13 +74,13 @@ public enum PruneAction: Sendable, Equatable {
         switch self {
         case .member(let d, let via):
             let verb = via == .zsetMembers ? "ZREM" : via == .setMembers ? "SREM" : "HDEL"
-            return "\(verb) \(AuditChecker.text(d.index)) \(AuditChecker.text(via == .hashValues ? d.field ?? [] : d.member))  (\(AuditChecker.text(d.target)) does not exist)"
+            return "\(verb) \(KeyText.escaped(d.index)) \(KeyText.escaped(via == .hashValues ? d.field ?? [] : d.member))  (\(KeyText.escaped(d.target)) does not exist)"
         case .key(let k, _, _, let m, let index):
-            return "UNLINK \(AuditChecker.text(k))  (\(m) bytes)" + index.map { " + ZREM \(AuditChecker.text($0.key)) \(AuditChecker.text($0.member))" }.joined()
+            return "UNLINK \(KeyText.escaped(k))  (\(m) bytes)" + index.map { " + ZREM \(KeyText.escaped($0.key)) \(KeyText.escaped($0.member))" }.joined()
         case .ttl(let k, let s, _):
-            return s.map { "EXPIRE \(AuditChecker.text(k)) \($0)" } ?? "PERSIST \(AuditChecker.text(k))"
+            return s.map { "EXPIRE \(KeyText.escaped(k)) \($0)" } ?? "PERSIST \(KeyText.escaped(k))"
         case .trim(let k, let max, let minID):
-            return "XTRIM \(AuditChecker.text(k)) " + (max.map { "MAXLEN ~ \($0)" } ?? "MINID \(minID ?? "0")")
+            return "XTRIM \(KeyText.escaped(k)) " + (max.map { "MAXLEN ~ \($0)" } ?? "MINID \(minID ?? "0")")
         }
     }
 }
@@ -124,37 +125,50 @@ public final class Pruner {
     public func plan(digests: Bool = true) throws -> [PruneAction] {
         var actions: [PruneAction] = []
         var keys: [(key: [UInt8], index: [IndexMember])] = []
-        if options.orphans || options.expiredPolicy {
-            let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: nil, topN: 0)).run()
-            if options.orphans {
-                actions += report.dangling.map { .member($0, via: schema.references[$0.reference].via) }
-            }
-            if options.expiredPolicy {
-                for p in report.policyBreaks {
-                    if options.fixTTL {
-                        // A required TTL without a bound has no value to apply.
-                        if p.ttlMs == nil && p.boundSeconds == nil { continue }
-                        actions.append(.ttl(key: p.key, seconds: p.boundSeconds, expireAtMs: PruneAction.expiryNotRead))
-                    } else {
-                        keys.append((p.key, []))
-                    }
-                }
-            }
-        }
-        if let glob = options.pattern {
-            var cursor: UInt64 = 0
-            repeat {
-                let step = try connection.scan(cursor: cursor, match: glob, count: options.count)
-                cursor = step.cursor
-                keys += step.keys.map { ($0, []) }
-            } while cursor != 0
-        }
+        if options.orphans || options.expiredPolicy { try auditTargets(&actions, &keys) }
+        if let glob = options.pattern { keys += try matching(glob).map { ($0, []) } }
         if let age = options.olderThanSeconds, let ns = options.namespace {
             keys += try olderThan(age, namespace: ns)
         }
         if options.trimStreams { actions += try trims() }
-        // Keys: expiry, memory and (to act) a digest of the value, as the scan saw them.
-        // One action per key; a key chosen by several targets takes all their index members.
+        actions += try keyActions(Pruner.merged(keys), digests: digests)
+        return try withScannedExpiries(actions)
+    }
+
+    /// What an audit finds: dangling index members (`orphans`), and keys that break their TTL
+    /// policy (`expiredPolicy`), as TTL fixes with `fixTTL` or else as keys to remove.
+    private func auditTargets(_ actions: inout [PruneAction], _ keys: inout [(key: [UInt8], index: [IndexMember])]) throws {
+        let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: nil, topN: 0)).run()
+        if options.orphans {
+            actions += report.dangling.map { .member($0, via: schema.references[$0.reference].via) }
+        }
+        guard options.expiredPolicy else { return }
+        for p in report.policyBreaks {
+            if options.fixTTL {
+                // A required TTL without a bound has no value to apply.
+                if p.ttlMs == nil && p.boundSeconds == nil { continue }
+                actions.append(.ttl(key: p.key, seconds: p.boundSeconds, expireAtMs: PruneAction.expiryNotRead))
+            } else {
+                keys.append((p.key, []))
+            }
+        }
+    }
+
+    /// Every key SCAN MATCH `glob` returns.
+    private func matching(_ glob: String) throws -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        var cursor: UInt64 = 0
+        repeat {
+            let step = try connection.scan(cursor: cursor, match: glob, count: options.count)
+            cursor = step.cursor
+            keys += step.keys
+        } while cursor != 0
+        return keys
+    }
+
+    /// One entry per key, in first-seen order: a key chosen by several targets takes all their
+    /// index members.
+    static func merged(_ keys: [(key: [UInt8], index: [IndexMember])]) -> [(key: [UInt8], index: [IndexMember])] {
         var position: [[UInt8]: Int] = [:]
         var unique: [(key: [UInt8], index: [IndexMember])] = []
         for k in keys {
@@ -165,40 +179,50 @@ public final class Pruner {
                 unique.append(k)
             }
         }
+        return unique
+    }
+
+    /// Key actions: each key's expiry, memory and (to act) a digest of its value, as the scan
+    /// saw them, pipelined `count` keys at a time; keys gone since the scan are dropped.
+    private func keyActions(_ unique: [(key: [UInt8], index: [IndexMember])], digests: Bool) throws -> [PruneAction] {
+        var actions: [PruneAction] = []
         for start in stride(from: 0, to: unique.count, by: options.count) {
             let batch = Array(unique[start..<min(unique.count, start + options.count)])
             var commands: [[[UInt8]]] = []
             for k in batch {
-                commands.append([b("PEXPIRETIME"), k.key])
-                commands.append([b("MEMORY"), b("USAGE"), k.key, b("SAMPLES"), b("5")])
-                if digests { commands.append([b("DUMP"), k.key]) }
+                commands.append([Word.pexpiretime, k.key])
+                commands.append([Word.memory, Word.usage, k.key, Word.samples, b("5")])
+                if digests { commands.append([Word.dump, k.key]) }
             }
             let replies = try connection.pipeline(commands)
             let per = digests ? 3 : 2
             for (n, k) in batch.enumerated() {
-                let expire = replies[n * per].integer ?? -2
-                if expire == -2 { continue }  // gone since the scan
+                let expire = replies[n * per].integer ?? PruneAction.keyMissing
+                if expire == PruneAction.keyMissing { continue }  // gone since the scan
                 let digest = digests ? (replies[n * per + 2].bytes.map(Pruner.sha1) ?? "") : ""
                 actions.append(.key(key: k.key, digest: digest, expireAtMs: expire, memory: Int(replies[n * per + 1].integer ?? 0), index: k.index))
             }
         }
-        // TTL fixes need the expiry the scan saw, to re-check it.
-        var fixed: [PruneAction] = []
-        let ttlKeys = actions.compactMap { a -> [UInt8]? in if case .ttl(let k, _, _) = a { return k } else { return nil } }
-        if !ttlKeys.isEmpty {
-            let replies = try connection.pipeline(ttlKeys.map { [b("PEXPIRETIME"), $0] })
-            var expiry: [[UInt8]: Int64] = [:]
-            for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? PruneAction.keyMissing }
-            for a in actions {
-                if case .ttl(let k, let s, _) = a {
-                    if let e = expiry[k], e != PruneAction.keyMissing { fixed.append(.ttl(key: k, seconds: s, expireAtMs: e)) }
-                } else {
-                    fixed.append(a)
-                }
-            }
-            actions = fixed
-        }
         return actions
+    }
+
+    /// `actions` with each TTL fix given the expiry the scan saw (to re-check it when acting);
+    /// a fix whose key is gone is dropped.
+    private func withScannedExpiries(_ actions: [PruneAction]) throws -> [PruneAction] {
+        let ttlKeys = actions.compactMap { a -> [UInt8]? in if case .ttl(let k, _, _) = a { return k } else { return nil } }
+        guard !ttlKeys.isEmpty else { return actions }
+        let replies = try connection.pipeline(ttlKeys.map { [Word.pexpiretime, $0] })
+        var expiry: [[UInt8]: Int64] = [:]
+        for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? PruneAction.keyMissing }
+        var fixed: [PruneAction] = []
+        for a in actions {
+            if case .ttl(let k, let s, _) = a {
+                if let e = expiry[k], e != PruneAction.keyMissing { fixed.append(.ttl(key: k, seconds: s, expireAtMs: e)) }
+            } else {
+                fixed.append(a)
+            }
+        }
+        return fixed
     }
 
     /// Entities of `namespace` whose score in their main index (a reverse reference's sorted set)
@@ -212,7 +236,7 @@ public final class Pruner {
             let index = b(r.from)
             var cursor = b("0")
             repeat {
-                let reply = try connection.command([b("ZSCAN"), index, cursor, b("COUNT"), b(String(options.count))])
+                let reply = try connection.command([Word.zscan, index, cursor, Word.count, b(String(options.count))])
                 guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { break }
                 cursor = next
                 var k = 0
@@ -236,12 +260,12 @@ public final class Pruner {
             for start in stride(from: 0, to: out.count, by: options.count) {
                 let range = start..<min(out.count, start + options.count)
                 let candidates = range.filter { r.member(of: out[$0].key) != nil }
-                let owners = try connection.pipeline(candidates.map { [b("HGET"), out[$0].key, b(r.ownerField!)] })
+                let owners = try connection.pipeline(candidates.map { [Word.hget, out[$0].key, b(r.ownerField!)] })
                 var found: [(Int, [UInt8], [UInt8])] = []
                 for (i, reply) in zip(candidates, owners) {
                     if let value = reply.bytes, let index = r.ownerIndex(value), let member = r.member(of: out[i].key) { found.append((i, index, member)) }
                 }
-                let scores = try connection.pipeline(found.map { [b("ZSCORE"), $0.1, $0.2] })
+                let scores = try connection.pipeline(found.map { [Word.zscore, $0.1, $0.2] })
                 for ((i, index, member), score) in zip(found, scores) {
                     if let s = score.bytes { out[i].index.append(IndexMember(key: index, member: member, score: s)) }
                 }
@@ -257,7 +281,7 @@ public final class Pruner {
         for p in schema.patterns where p.type == .stream && p.template.isLiteral {
             guard let s = p.stream else { continue }
             let key = b(p.pattern)
-            guard (try connection.command([b("EXISTS"), key]).integer ?? 0) == 1 else { continue }
+            guard (try connection.command([Word.exists, key]).integer ?? 0) == 1 else { continue }
             if let max = s.maxLength { out.append(.trim(key: key, maxLength: max, minID: nil)) }
             if let days = s.maxAgeDays { out.append(.trim(key: key, maxLength: nil, minID: "\(now - Int64(days * 86_400_000))-0")) }
         }
@@ -376,16 +400,22 @@ public final class Pruner {
         var changed = 0
         var i = 0
         for case .key(let k, let digest, let expire, _, _) in batch {
-            let (dump, at) = (replies[i], replies[i + 1])
-            i += 2
-            if let m = dump.errorMessage ?? at.errorMessage { throw PruneError.script(message: m, action: "DUMP \(AuditChecker.text(k))") }
-            guard let payload = dump.bytes, at.integer == expire, Pruner.sha1(payload) == digest else {
+            defer { i += 2 }
+            guard let payload = try Pruner.unchanged(k, digest: digest, expireAtMs: expire, dump: replies[i], pexpiretime: replies[i + 1]) else {
                 changed += 1
                 continue
             }
             values[k] = (payload, expire)
         }
         return (values, changed)
+    }
+
+    /// The key's value when DUMP and PEXPIRETIME show it unchanged since the scan (same value
+    /// digest, same expiry), nil when it changed or is gone; an error reply is thrown.
+    static func unchanged(_ key: [UInt8], digest: String, expireAtMs: Int64, dump: RedisReply, pexpiretime: RedisReply) throws -> [UInt8]? {
+        if let m = dump.errorMessage ?? pexpiretime.errorMessage { throw PruneError.script(message: m, action: "DUMP \(KeyText.escaped(key))") }
+        guard let payload = dump.bytes, pexpiretime.integer == expireAtMs, Pruner.sha1(payload) == digest else { return nil }
+        return payload
     }
 
     /// Journals what `action`'s script removes or changes (a key's value as read before it ran).
@@ -439,10 +469,7 @@ public final class Pruner {
                 let dump = try connection.receive(during: "DUMP")
                 let at = try connection.receive(during: "PEXPIRETIME")
                 try connection.throwIfDenied([dump, at])
-                if let m = dump.errorMessage ?? at.errorMessage {
-                    throw PruneError.script(message: m, action: "DUMP \(AuditChecker.text(k))")
-                }
-                guard let payload = dump.bytes, at.integer == expire, Pruner.sha1(payload) == digest else {
+                guard let payload = try Pruner.unchanged(k, digest: digest, expireAtMs: expire, dump: dump, pexpiretime: at) else {
                     changed += 1
                     continue
                 }
@@ -530,21 +557,21 @@ public final class Pruner {
         switch action {
         case .member(let d, let via):
             switch via {
-            case .zsetMembers: return [b("EVAL"), b(zremScript), b("2"), d.index, d.target, d.member, d.score ?? []]
-            case .setMembers: return [b("EVAL"), b(sremScript), b("2"), d.index, d.target, d.member]
-            case .hashValues: return [b("EVAL"), b(hdelScript), b("2"), d.index, d.target, d.field ?? [], d.member]
+            case .zsetMembers: return [Word.eval, b(zremScript), b("2"), d.index, d.target, d.member, d.score ?? []]
+            case .setMembers: return [Word.eval, b(sremScript), b("2"), d.index, d.target, d.member]
+            case .hashValues: return [Word.eval, b(hdelScript), b("2"), d.index, d.target, d.field ?? [], d.member]
             }
         case .key(let k, let digest, let expire, _, let index):
-            var c = [b("EVAL"), b(unlinkScript), b(String(1 + index.count)), k] + index.map(\.key)
+            var c = [Word.eval, b(unlinkScript), b(String(1 + index.count)), k] + index.map(\.key)
             c += [b(digest), b(String(expire))]
             for i in index { c += [i.member, i.score] }
             return c
         case .ttl(let k, let seconds, let expire):
-            return [b("EVAL"), b(ttlScript), b("1"), k, b(String(expire)), b(seconds.map(String.init) ?? "persist")]
+            return [Word.eval, b(ttlScript), b("1"), k, b(String(expire)), b(seconds.map(String.init) ?? "persist")]
         case .trim(let k, let max, let minID):
             // MAXLEN ~ as the producers trim (whole nodes, cheap); MINID exact, so nothing past the
             // retention is left for the next audit to report.
-            return max.map { [b("XTRIM"), k, b("MAXLEN"), b("~"), b(String($0))] } ?? [b("XTRIM"), k, b("MINID"), b(minID ?? "0")]
+            return max.map { [Word.xtrim, k, Word.maxlen, b("~"), b(String($0))] } ?? [Word.xtrim, k, Word.minid, b(minID ?? "0")]
         }
     }
 

@@ -310,15 +310,15 @@ public final class PruneJournal {
         try forEach(path: path) { r in
             switch r {
             case .key(let k, let e, let p):
-                var c = [b("RESTORE"), k, b(String(max(0, e))), p]
-                if e > 0 { c.append(b("ABSTTL")) }
-                if replace { c.append(b("REPLACE")) }
+                var c = [Word.restore, k, b(String(max(0, e))), p]
+                if e > 0 { c.append(Word.absttl) }
+                if replace { c.append(Word.replace) }
                 commands.append(c); kinds.append(0)
-            case .zsetMember(let k, let m, let s): commands.append([b("ZADD"), k, b("NX"), s, m]); kinds.append(1)
-            case .setMember(let k, let m): commands.append([b("SADD"), k, m]); kinds.append(1)
-            case .hashField(let k, let f, let v): commands.append([b("HSETNX"), k, f, v]); kinds.append(1)
+            case .zsetMember(let k, let m, let s): commands.append([Word.zadd, k, Word.nx, s, m]); kinds.append(1)
+            case .setMember(let k, let m): commands.append([Word.sadd, k, m]); kinds.append(1)
+            case .hashField(let k, let f, let v): commands.append([Word.hsetnx, k, f, v]); kinds.append(1)
             case .ttl(let k, let e):
-                commands.append(e < 0 ? [b("PERSIST"), k] : [b("PEXPIREAT"), k, b(String(e))]); kinds.append(2)
+                commands.append(e < 0 ? [Word.persist, k] : [Word.pexpireat, k, b(String(e))]); kinds.append(2)
             }
             if commands.count >= batchSize { try flush() }
         }

@@ -289,11 +289,6 @@ public final class RedisConnection {
         return error
     }
 
-    /// Maps an error reply to the matching error: auth and ACL failures get their own kinds.
-    static func classify(_ message: String, server: String, command: String) -> RedisError {
-        RedisError(ReplyError(message), server: server, command: command)
-    }
-
     /// The error an error reply to `command` on this connection becomes (a NOPERM names the
     /// ACL user this connection logged in as).
     func refusal(_ message: String, command: String, grant: String? = nil) -> RedisError {

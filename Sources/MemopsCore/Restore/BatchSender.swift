@@ -7,9 +7,15 @@ import MemopsRDB
 /// of the one before are read — so the server never waits for a round trip between batches.
 /// With one waiting and one being built, memory holds four batches at most.
 ///
-/// The connection is shared with the reading thread, never at the same time: the reader uses it
-/// (function libraries, rebuilt keys) only after `drain()`.
-final class BatchSender: @unchecked Sendable {
+/// The connection is the sender's from `init` (the caller keeps no reference to it): the
+/// caller gets it back only from `drain()`, once every batch is answered, for its own commands
+/// (function libraries, spooled and rebuilt keys), and hands it back with `resume(_:)` before
+/// the next `send`. It lives in the `Monitor` with the rest of the shared state, taken out by
+/// whichever thread uses it, so one thread at a time holds it; a `send` while the caller holds
+/// it, or a `resume` without a `drain`, stops the program. (`sending` parameters would say
+/// this to the compiler too, but the connection also serves the plan pass before, in the same
+/// region as the restore's closures, and region analysis cannot see that pass end.)
+final class BatchSender {
     /// One pipeline: SELECT, then per key (EXISTS under --on-conflict replace and) RESTORE,
     /// already encoded.
     struct Batch {
@@ -19,89 +25,99 @@ final class BatchSender: @unchecked Sendable {
         var bytes: Int { encoded.bytes.count }
     }
 
-    private let redis: RedisConnection
-    private let options: LiveRestoreOptions
-    private let condition = NSCondition()
-    private var waiting: Batch?
-    /// True while the thread writes a batch or has batches whose replies it has not read.
-    private var busy = false
-    private var finished = false
-    private var stopped = false
-    private var failure: (any Error)?
-    /// Counts of the batches answered so far (restored, replaced, skipped, failed, problems).
-    private var tally = LiveRestoreResult()
-    private let exited = DispatchSemaphore(value: 0)
+    /// What the caller and the sender thread share.
+    private struct Shared {
+        /// The connection while nobody uses it: the thread takes it for each write or read
+        /// and puts it back; `drain()` takes it out for the caller until `resume(_:)`.
+        var connection: RedisConnection?
+        /// Whether the caller holds the connection (between `drain()` and `resume(_:)`).
+        var lent = false
+        var waiting: Batch?
+        /// True while the thread writes a batch or has batches whose replies it has not read.
+        var busy = false
+        var stopped = false
+        var failure: (any Error)?
+        /// Counts of the batches answered so far (restored, replaced, skipped, failed, problems).
+        var tally = LiveRestoreResult()
 
-    init(redis: RedisConnection, options: LiveRestoreOptions) {
-        self.redis = redis
-        self.options = options
-        let thread = Thread { [self] in loop() }
-        thread.name = "memops-restore-sender"
-        thread.start()
+        var idle: Bool { waiting == nil && !busy }
     }
+
+    private let shared: Monitor<Shared>
+    private let worker: WorkerThread
+    private var joined = false
+
+    /// Starts the sender thread, which owns `redis` from now on.
+    init(_ redis: RedisConnection, options: LiveRestoreOptions) {
+        let shared = Monitor(Shared(connection: redis))
+        self.shared = shared
+        worker = WorkerThread(name: "memops-restore-sender") { BatchSender.loop(shared, options: options) }
+    }
+
+    deinit { stop() }
 
     /// Hands a batch over, waiting while another one is already waiting; throws the error that
     /// stopped an earlier batch.
     func send(_ batch: Batch) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while waiting != nil && failure == nil { condition.wait() }
-        if let failure { throw failure }
-        waiting = batch
-        condition.broadcast()
+        try shared.wait(until: { $0.waiting == nil || $0.failure != nil }) { s in
+            precondition(!s.lent, "a batch handed to the sender while the caller holds the connection")
+            if let failure = s.failure { throw failure }
+            s.waiting = batch
+        }
     }
 
-    /// Waits until every batch handed over has been answered; throws the error that stopped one.
-    func drain() throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while (waiting != nil || busy) && failure == nil { condition.wait() }
-        if let failure { throw failure }
+    /// Waits until every batch handed over has been answered, then gives the connection to the
+    /// caller until `resume(_:)`; throws the error that stopped a batch.
+    func drain() throws -> RedisConnection {
+        try shared.wait(until: { ($0.idle && $0.connection != nil) || $0.failure != nil }) { s in
+            if let failure = s.failure { throw failure }
+            s.lent = true
+            defer { s.connection = nil }
+            return s.connection!
+        }
+    }
+
+    /// Gives the connection back to the sender after `drain()`.
+    func resume(_ redis: RedisConnection) {
+        shared.withLock { s in
+            precondition(s.lent && s.connection == nil, "resume without drain")
+            s.connection = redis
+            s.lent = false
+        }
     }
 
     /// Keys written so far (restored or replaced).
-    var written: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return tally.restored + tally.replaced
-    }
+    var written: Int { shared.withLock { $0.tally.restored + $0.tally.replaced } }
 
     /// What the batches came to; call after `drain()`.
-    var counts: LiveRestoreResult {
-        condition.lock()
-        defer { condition.unlock() }
-        return tally
-    }
+    var counts: LiveRestoreResult { shared.withLock { $0.tally } }
 
-    /// Ends the thread (after the batches in flight, if any); safe to call more than once.
+    /// Ends the thread (after the batches in flight, if any) and joins it; safe to call more
+    /// than once.
     func stop() {
-        condition.lock()
-        let wasStopped = stopped
-        stopped = true
-        finished = true
-        condition.broadcast()
-        condition.unlock()
-        if !wasStopped { exited.wait() }
+        guard !joined else { return }
+        joined = true
+        shared.withLock { $0.stopped = true }
+        worker.join()
     }
 
-    private func loop() {
+    /// The sender thread: writes the waiting batch while fewer than two are on the wire, else
+    /// reads the oldest one's replies, until stopped (with nothing left) or failed.
+    private static func loop(_ shared: Monitor<Shared>, options: LiveRestoreOptions) {
         var inFlight: [Batch] = []  // written, replies not read yet; oldest first
         while true {
-            condition.lock()
-            while waiting == nil && inFlight.isEmpty && !finished && failure == nil { condition.wait() }
-            if failure != nil || (waiting == nil && inFlight.isEmpty) {
-                condition.unlock()
-                exited.signal()
-                return
+            let step = shared.wait(until: { s in
+                s.failure != nil || (s.stopped && (s.lent || (s.waiting == nil && inFlight.isEmpty)))
+                    || (!s.lent && (s.waiting != nil || !inFlight.isEmpty))
+            }) { s -> (next: Batch?, redis: RedisConnection)? in
+                if s.failure != nil || s.lent || (s.waiting == nil && inFlight.isEmpty) { return nil }
+                let next = inFlight.count < 2 ? s.waiting : nil
+                if next != nil { s.waiting = nil }
+                s.busy = true
+                defer { s.connection = nil }
+                return (next, s.connection!)
             }
-            // Write the next batch while fewer than two are on the wire; else read the oldest.
-            let next = inFlight.count < 2 ? waiting : nil
-            if next != nil {
-                waiting = nil
-                condition.broadcast()
-            }
-            busy = true
-            condition.unlock()
+            guard let (next, redis) = step else { return }
 
             var local = LiveRestoreResult()
             var error: (any Error)?
@@ -117,16 +133,16 @@ final class BatchSender: @unchecked Sendable {
                 error = e
             }
 
-            condition.lock()
-            tally.restored += local.restored
-            tally.replaced += local.replaced
-            tally.skippedExisting += local.skippedExisting
-            tally.failed += local.failed
-            tally.problems += local.problems.prefix(max(0, max(options.exampleLimit, 100) - tally.problems.count))
-            if let error, failure == nil { failure = error }
-            busy = !inFlight.isEmpty
-            condition.broadcast()
-            condition.unlock()
+            shared.withLock { s in
+                s.connection = redis
+                s.tally.restored += local.restored
+                s.tally.replaced += local.replaced
+                s.tally.skippedExisting += local.skippedExisting
+                s.tally.failed += local.failed
+                s.tally.problems += local.problems.prefix(max(0, max(options.exampleLimit, 100) - s.tally.problems.count))
+                if let error, s.failure == nil { s.failure = error }
+                s.busy = !inFlight.isEmpty
+            }
         }
     }
 
@@ -135,9 +151,8 @@ final class BatchSender: @unchecked Sendable {
     /// restore, any other error fails that key alone.
     static func count(_ batch: Batch, redis: RedisConnection, options: LiveRestoreOptions,
                       into result: inout LiveRestoreResult) throws(RedisError) {
-        let server = redis.config.description
         if let m = try redis.receive(during: "SELECT").errorMessage {
-            throw RedisConnection.classify(m, server: server, command: "SELECT \(batch.queued[0].db)")
+            throw redis.refusal(m, command: "SELECT")
         }
         for q in batch.queued {
             var existed = false
@@ -149,7 +164,7 @@ final class BatchSender: @unchecked Sendable {
                 if m.hasPrefix("BUSYKEY") && options.onConflict == .skip {
                     result.skippedExisting += 1
                 } else if LiveRestore.isFatal(m) {
-                    throw RedisConnection.classify(m, server: server, command: "RESTORE")
+                    throw redis.refusal(m, command: "RESTORE")
                 } else {
                     result.failed += 1
                     result.problems.append(RestoreProblem(db: q.db, key: RDBError.printable(q.key), reason: m))

@@ -13,14 +13,14 @@ extension RestoreVisitor {
         rebuildCount += 1
         rebuild = Rebuild(db: options.targetDB ?? info.db, key: info.key,
                           temp: Array("memops:restore:tmp:\(getpid()):\(rebuildCount)".utf8))
-        rebuild!.commands.append([Array("DEL".utf8), rebuild!.temp])
+        rebuild!.commands.append([Word.del, rebuild!.temp])
     }
 
     /// A string is rebuilt only when its payload is longer than the target takes in one bulk
     /// string (proto-max-bulk-len set low): APPEND, a piece at a time.
     mutating func stringChunk(_ info: RDBKeyInfo, _ chunk: UnsafeRawBufferPointer, offset: Int, total: Int) throws {
         guard rebuild != nil else { return }
-        try rebuildCommand([Array("APPEND".utf8), rebuild!.temp, Array(chunk)])
+        try rebuildCommand([Word.append, rebuild!.temp, Array(chunk)])
     }
 
     mutating func listElement(_ info: RDBKeyInfo, _ element: [UInt8]) throws { try rebuildAdd("RPUSH", [element]) }
@@ -36,13 +36,13 @@ extension RestoreVisitor {
             rebuild!.failure = "hash fields with their own TTLs (HPEXPIRE), which \(target) does not have"
             return
         }
-        try rebuildCommand([Array("HPEXPIREAT".utf8), rebuild!.temp, Array(String(at).utf8), Array("FIELDS".utf8), Array("1".utf8), field])
+        try rebuildCommand([Word.hpexpireat, rebuild!.temp, Array(String(at).utf8), Word.fields, Array("1".utf8), field])
     }
 
     mutating func streamEntry(_ info: RDBKeyInfo, id: StreamID, fields: [(field: [UInt8], value: [UInt8])]) throws {
         guard rebuild != nil else { return }
         rebuild!.streamEntries += 1
-        try rebuildCommand([Array("XADD".utf8), rebuild!.temp, Array(id.description.utf8)] + fields.flatMap { [$0.field, $0.value] })
+        try rebuildCommand([Word.xadd, rebuild!.temp, Array(id.description.utf8)] + fields.flatMap { [$0.field, $0.value] })
     }
 
     mutating func streamInfo(_ info: RDBKeyInfo, _ stream: RDBStreamInfo) throws {
@@ -50,21 +50,21 @@ extension RestoreVisitor {
         let temp = rebuild!.temp
         if rebuild!.streamEntries == 0 {
             // Every entry was deleted: create the stream, then empty it, so XSETID has a key.
-            try rebuildCommand([Array("XADD".utf8), temp, Array("0-1".utf8), Array("x".utf8), Array("x".utf8)])
-            try rebuildCommand([Array("XDEL".utf8), temp, Array("0-1".utf8)])
+            try rebuildCommand([Word.xadd, temp, Array("0-1".utf8), Array("x".utf8), Array("x".utf8)])
+            try rebuildCommand([Word.xdel, temp, Array("0-1".utf8)])
         }
-        var setID: [[UInt8]] = [Array("XSETID".utf8), temp, Array(stream.lastID.description.utf8)]
+        var setID: [[UInt8]] = [Word.xsetid, temp, Array(stream.lastID.description.utf8)]
         // ENTRIESADDED / MAXDELETEDID (and ENTRIESREAD below) exist from redis 7.0 (RDB 10) on.
         if let added = stream.entriesAdded, let maxDeleted = stream.maxDeletedID, target.rdbVersion >= 10 {
-            setID += [Array("ENTRIESADDED".utf8), Array(String(added).utf8), Array("MAXDELETEDID".utf8), Array(maxDeleted.description.utf8)]
+            setID += [Word.entriesadded, Array(String(added).utf8), Word.maxdeletedid, Array(maxDeleted.description.utf8)]
         }
         try rebuildCommand(setID)
     }
 
     mutating func streamGroup(_ info: RDBKeyInfo, _ group: RDBStreamGroup) throws {
         guard rebuild != nil else { return }
-        var create: [[UInt8]] = [Array("XGROUP".utf8), Array("CREATE".utf8), rebuild!.temp, group.name, Array(group.lastDeliveredID.description.utf8)]
-        if let read = group.entriesRead, target.rdbVersion >= 10 { create += [Array("ENTRIESREAD".utf8), Array(String(read).utf8)] }
+        var create: [[UInt8]] = [Word.xgroup, Word.create, rebuild!.temp, group.name, Array(group.lastDeliveredID.description.utf8)]
+        if let read = group.entriesRead, target.rdbVersion >= 10 { create += [Word.entriesread, Array(String(read).utf8)] }
         try rebuildCommand(create)
         rebuild!.pending = [:]
     }
@@ -75,16 +75,16 @@ extension RestoreVisitor {
 
     mutating func streamConsumer(_ info: RDBKeyInfo, group: [UInt8], _ consumer: RDBStreamConsumer) throws {
         guard rebuild != nil else { return }
-        try rebuildCommand([Array("XGROUP".utf8), Array("CREATECONSUMER".utf8), rebuild!.temp, group, consumer.name])
+        try rebuildCommand([Word.xgroup, Word.createconsumer, rebuild!.temp, group, consumer.name])
     }
 
     mutating func streamConsumerPending(_ info: RDBKeyInfo, group: [UInt8], consumer: [UInt8], id: StreamID) throws {
         guard rebuild != nil else { return }
         let (time, count) = rebuild!.pending[id] ?? (0, 1)
         // FORCE puts the entry in the PEL as it was; JUSTID leaves the delivery count to RETRYCOUNT.
-        try rebuildCommand([Array("XCLAIM".utf8), rebuild!.temp, group, consumer, Array("0".utf8), Array(id.description.utf8),
-                        Array("TIME".utf8), Array(String(time).utf8), Array("RETRYCOUNT".utf8), Array(String(count).utf8),
-                        Array("FORCE".utf8), Array("JUSTID".utf8)])
+        try rebuildCommand([Word.xclaim, rebuild!.temp, group, consumer, Array("0".utf8), Array(id.description.utf8),
+                        Word.time, Array(String(time).utf8), Word.retrycount, Array(String(count).utf8),
+                        Word.force, Word.justid])
     }
 
     /// Adds elements to the variadic command being built (RPUSH, SADD, ZADD, HSET), starting a
@@ -115,17 +115,17 @@ extension RestoreVisitor {
         try drainRecording()
         guard var r = rebuild, r.failure == nil else { return }
         r.closeOpen()
-        var commands: [[[UInt8]]] = [[Array("SELECT".utf8), Array(String(r.db).utf8)]] + r.commands
-        if !final { commands.append([Array("PEXPIRE".utf8), r.temp, Array("86400000".utf8)]) }
+        var commands: [[[UInt8]]] = [[Word.select, Array(String(r.db).utf8)]] + r.commands
+        if !final { commands.append([Word.pexpire, r.temp, Array("86400000".utf8)]) }
         result.bytes += UInt64(r.bytes)
         r.commands.removeAll()
         r.bytes = 0
         r.held = 0
         rebuild = r
-        for (command, reply) in zip(commands, try redis.pipeline(commands)) {
+        for (command, reply) in zip(commands, try withConnection { try $0.pipeline(commands) }) {
             if let m = reply.errorMessage {
                 if LiveRestore.isFatal(m) {
-                    throw redis.refusal(m, command: String(decoding: command[0], as: UTF8.self))
+                    throw try withConnection { $0.refusal(m, command: String(decoding: command[0], as: UTF8.self)) }
                 }
                 rebuild!.failure = "\(String(decoding: command[0], as: UTF8.self)) failed: \(m)"
                 break
@@ -139,21 +139,21 @@ extension RestoreVisitor {
         defer { rebuild = nil }
         let ttl = KeyDecision.ttl(info, nowMs: nowMs)
         guard let temp = rebuild?.temp else { return }
-        try rebuildCommand(ttl > 0 ? [Array("PEXPIREAT".utf8), temp, Array(String(ttl).utf8)] : [Array("PERSIST".utf8), temp])
+        try rebuildCommand(ttl > 0 ? [Word.pexpireat, temp, Array(String(ttl).utf8)] : [Word.persist, temp])
         try sendRebuild(final: true)
         guard let r = rebuild else { return }
-        let select: [[UInt8]] = [Array("SELECT".utf8), Array(String(r.db).utf8)]
+        let select: [[UInt8]] = [Word.select, Array(String(r.db).utf8)]
         var failure = r.failure
         var existed = false
         var renamed = false
         if failure == nil {
             let rename: [[UInt8]] = [Array(options.onConflict == .replace ? "RENAME".utf8 : "RENAMENX".utf8), temp, r.key]
-            let replies = try redis.pipeline([select, [Array("EXISTS".utf8), r.key], rename])
+            let replies = try withConnection { try $0.pipeline([select, [Word.exists, r.key], rename]) }
             existed = replies[1].integer == 1
             if let m = replies[2].errorMessage ?? replies[0].errorMessage { failure = "RENAME failed: \(m)" }
             renamed = replies[2].errorMessage == nil && replies[2].integer != 0
         }
-        if !renamed { _ = try? redis.pipeline([select, [Array("DEL".utf8), temp]]) }
+        if !renamed { _ = try? withConnection { try $0.pipeline([select, [Word.del, temp]]) } }
         if let failure {
             result.failed += 1
             problem(info.db, info.key, failure)

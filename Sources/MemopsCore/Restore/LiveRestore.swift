@@ -31,7 +31,7 @@ final class CountingSource: ByteSource {
 /// one key up to `spoolThreshold`) are in memory at once. A bigger payload is never held:
 /// its bytes go to an anonymous spool file as the reader passes over them, with the DUMP
 /// footer's CRC64 kept as they go, and its RESTORE is written to the socket from the file in
-/// pieces (measured: 37 MB peak RSS restoring a 102 MB stream, 243 MB before). Redis has no
+/// pieces, so memops' memory does not grow with the key. Redis has no
 /// streaming RESTORE, so the server holds the whole argument in its query buffer; a payload
 /// longer than its proto-max-bulk-len is rebuilt with commands from the spool file instead.
 public struct LiveRestore {
@@ -306,10 +306,10 @@ struct PlanVisitor: RestorePassVisitor {
         var currentDB: Int?
         for item in pending {
             if item.db != currentDB {
-                commands.append([Array("SELECT".utf8), Array(String(item.db).utf8)])
+                commands.append([Word.select, Array(String(item.db).utf8)])
                 currentDB = item.db
             }
-            commands.append([Array("EXISTS".utf8), item.key])
+            commands.append([Word.exists, item.key])
         }
         let replies = try redis.pipeline(commands)
         var index = 0
@@ -346,13 +346,15 @@ struct RestoreVisitor: RestorePassVisitor {
     let options: LiveRestoreOptions
     let target: TargetServer
     let nowMs: Int64
-    let redis: RedisConnection
+    /// The batches' sender, which holds the connection; `withConnection` borrows it back.
     let sender: BatchSender
+    /// The server, for messages.
+    let server: String
     var result = LiveRestoreResult()
     var header = RDBHeader(flavor: .redis, version: 0)
     /// Keys written so far, once the batches handed to the sender have been answered.
     var keysWritten: Int? {
-        try? sender.drain()
+        if let redis = try? sender.drain() { sender.resume(redis) }
         return result.restored + result.replaced + sender.written
     }
     private var functionRecords: [[UInt8]] = []
@@ -375,13 +377,15 @@ struct RestoreVisitor: RestorePassVisitor {
     var rebuild: Rebuild?
     var rebuildCount = 0
 
+    /// Hands `redis` to the sender: from here on the visitor reaches it only through
+    /// `withConnection`.
     init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, redis: RedisConnection, maxBulk: Int = 512 << 20) {
         self.options = options
         self.maxBulk = maxBulk
         self.target = target
         self.nowMs = nowMs
-        self.redis = redis
-        self.sender = BatchSender(redis: redis, options: options)
+        self.server = redis.config.description
+        self.sender = BatchSender(redis, options: options)
         self.batch = BatchSender.Batch(counting: options.onConflict == .replace)
         result.target = target
     }
@@ -562,12 +566,14 @@ struct RestoreVisitor: RestorePassVisitor {
         var one = BatchSender.Batch(counting: batch.counting)
         one.queued = [Queued(db: db, key: info.key)]
         var counts = LiveRestoreResult()
+        let options = options
         do {
-            try redis.send(head, during: "RESTORE")
-            let redis = self.redis
-            try spool.read { piece in try redis.send(piece, during: "RESTORE") }
-            try redis.send(tail, during: "RESTORE")
-            try BatchSender.count(one, redis: redis, options: options, into: &counts)
+            try withConnection { redis in
+                try redis.send(head, during: "RESTORE")
+                try spool.read { piece in try redis.send(piece, during: "RESTORE") }
+                try redis.send(tail, during: "RESTORE")
+                try BatchSender.count(one, redis: redis, options: options, into: &counts)
+            }
         } catch let error as SpoolError {
             // A spool that cannot be read back leaves a command half sent: the connection is
             // dropped with the restore, and the server discards the unfinished command.
@@ -616,16 +622,24 @@ struct RestoreVisitor: RestorePassVisitor {
         try sender.send(full)
     }
 
-    /// Waits for the sender to finish what it was handed, before the connection is used here.
+    /// Waits for the sender to finish what it was handed (so that errors come in order).
     mutating func drainRecording() throws {
-        try sender.drain()
+        sender.resume(try sender.drain())
+    }
+
+    /// Runs `body` with the connection, taken back from the sender once every batch it was
+    /// handed is answered, and gives it back to the sender afterwards.
+    func withConnection<R>(_ body: (RedisConnection) throws -> R) throws -> R {
+        let redis = try sender.drain()
+        defer { sender.resume(redis) }
+        return try body(redis)
     }
 
     /// Sends what is left, waits for every reply, stops the sender and adds up its counts.
     mutating func finish() throws {
         defer { sender.stop() }
         try flush()
-        try sender.drain()
+        sender.resume(try sender.drain())
         let counts = sender.counts
         result.restored += counts.restored
         result.replaced += counts.replaced
@@ -645,11 +659,10 @@ struct RestoreVisitor: RestorePassVisitor {
         }
         let version = target.accepts(payloadVersion: header.dumpVersion, from: header.flavor) ? header.dumpVersion : target.rdbVersion
         let payload = DumpPayloadBuilder.functionPayload(records: functionRecords, rdbVersion: version)
-        try drainRecording()
         let policy = options.functions == .replace ? "REPLACE" : "APPEND"
-        let reply = try redis.pipeline([[Array("FUNCTION".utf8), Array("RESTORE".utf8), payload, Array(policy.utf8)]])[0]
+        let reply = try withConnection { try $0.pipeline([[Word.function, Word.restore, payload, Array(policy.utf8)]])[0] }
         if let m = reply.errorMessage, LiveRestore.isFatal(m) {
-            throw redis.refusal(m, command: "FUNCTION RESTORE")
+            throw try withConnection { $0.refusal(m, command: "FUNCTION RESTORE") }
         } else if let m = reply.errorMessage {
             result.functionsRefused = true
             result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; \(CLIFlag.functions) replace overwrites them" : "")

@@ -128,6 +128,23 @@ public struct OfflineRestore {
         result.steps.append("verified \(options.backup): \(result.header.text), structure and CRC64 checked")
 
         // 2. What the server is, how it persists, and whether it is running on the directory.
+        try inspectTarget(dir, &result)
+
+        // 3. The plan: quarantine, write the RDB, install the AOF base.
+        for (text, action) in try plan(dir, &result) {
+            result.steps.append(options.dryRun ? "would \(text)" : text)
+            if !options.dryRun { try action() }
+        }
+
+        // 4. What to do next.
+        OfflineRestore.addNextSteps(&result)
+        return result
+    }
+
+    /// Step 2: the target's persistence settings and version (from the config file, the
+    /// server, or redis-server on PATH), refusing an RDB too new for it and a server running
+    /// on `dir` unless forced.
+    private func inspectTarget(_ dir: String, _ result: inout OfflineRestoreResult) throws {
         var redis: RedisConnection?
         if let config = options.connection { redis = try RedisConnection(config) }
         if let configFile = options.configFile {
@@ -154,8 +171,12 @@ public struct OfflineRestore {
             result.warnings.append("\(CLIFlag.force): restoring although \(evidence); that server will not load the restored data until it restarts, "
                 + "and its next save or shutdown overwrites dump.rdb (stop it with SHUTDOWN NOSAVE before restarting)")
         }
+    }
 
-        // 3. The plan: quarantine, write the RDB, install the AOF base.
+    /// Step 3: the actions that quarantine the files being replaced, write the RDB and install
+    /// the AOF base, each with the sentence the result reports; `result.quarantine` is set when
+    /// there is anything to quarantine.
+    private func plan(_ dir: String, _ result: inout OfflineRestoreResult) throws -> [(String, () throws -> Void)] {
         let fm = FileManager.default
         let stamp = OfflineRestore.timestamp(options.now)
         let quarantine = (dir as NSString).appendingPathComponent("memops-quarantine-\(stamp)")
@@ -211,13 +232,12 @@ public struct OfflineRestore {
                 try syncDirectory(of: dump)
             }))
         }
-        for (text, action) in actions {
-            result.steps.append(options.dryRun ? "would \(text)" : text)
-            if !options.dryRun { try action() }
-        }
+        return actions
+    }
 
-        // 4. What to do next.
-        if aofOn {
+    /// Step 4: how to start the server on the restored files, by its appendonly setting.
+    private static func addNextSteps(_ result: inout OfflineRestoreResult) {
+        if result.settings.appendonly == true {
             result.nextSteps.append("start the server (appendonly yes): it loads \(result.settings.appenddirname)/\(result.settings.appendfilename).1.base.rdb as its AOF base")
         } else if result.settings.appendonly == false {
             result.nextSteps.append("start the server (appendonly no): it loads \(result.settings.dbfilename)")
@@ -229,7 +249,7 @@ public struct OfflineRestore {
         }
         result.nextSteps.append("check it: redis-cli INFO keyspace")
         if let q = result.quarantine { result.nextSteps.append("once satisfied, the replaced files in \(q) may be removed by hand") }
-        return result
+        if let q = result.quarantine { result.nextSteps.append("once satisfied, the replaced files in \(q) may be removed by hand") }
     }
 
     /// Reads the whole backup with the RDB reader (every structure, the CRC64) and returns its header.

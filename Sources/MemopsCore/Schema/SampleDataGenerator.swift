@@ -17,7 +17,7 @@ public struct SampleDataGenerator: Sendable {
     public let faults: [SampleDataFault]
     /// How many keys each schema pattern gets, in emission order; bad names are `(bad names)`.
     public let keyCounts: [SampleDataKeyCount]
-    /// `learning:queue` entries written: `counts.queue`, or fewer when `queueMaxLength` trims.
+    /// Queue entries written: `counts.queue`, or fewer when `queueMaxLength` trims.
     public let queueEntries: Int
     /// Users the sessions belong to (`user:{name}:sessions`).
     public let users: [String]
@@ -27,6 +27,8 @@ public struct SampleDataGenerator: Sendable {
     public let models: [String]
 
     private let pools: SampleDataPools
+    /// The schema's keys by role: every key written is one of these.
+    private let keys: GeneratorKeys
     private let sessionFaults: [Int: SampleDataFaultKind]
     private let embeddingFaults: [Int: SampleDataFaultKind]
     private let cacheFaults: Set<Int>
@@ -59,6 +61,7 @@ public struct SampleDataGenerator: Sendable {
             throw .invalidSpec("\(name) must be 0 or more, not \(n)")
         }
         if let max = spec.queueMaxLength, max < 1 { throw .invalidSpec("the queue's maximum length must be 1 or more, not \(max)") }
+        keys = try GeneratorKeys(SchemaKeys(spec.schema), counts: c, faults: spec.faults)
         pools = SampleDataPools.shared
         users = Array(SampleDataPools.userNames.prefix(min(SampleDataPools.userNames.count, c.sessions)))
         nodes = (0..<c.nodes).map { $0 < SampleDataPools.nodeNames.count ? SampleDataPools.nodeNames[$0] : "node\($0 + 1)" }
@@ -98,49 +101,57 @@ public struct SampleDataGenerator: Sendable {
         var list: [SampleDataFault] = []
         let seed = spec.seed
         for (i, kind) in sessionFaults.sorted(by: { $0.key < $1.key }) {
-            list.append(SampleDataFault(kind: kind, key: B.sessionPrefix + SampleDataGenerator.sessionID(seed, i)))
+            list.append(SampleDataFault(kind: kind, key: keys.session.key(SampleDataGenerator.sessionID(seed, i))))
         }
         for (i, kind) in embeddingFaults.sorted(by: { $0.key < $1.key }) {
-            list.append(SampleDataFault(kind: kind, key: B.embeddingPrefix + SampleDataGenerator.embeddingHash(seed, i)))
+            list.append(SampleDataFault(kind: kind, key: keys.embedding.key(SampleDataGenerator.embeddingHash(seed, i))))
         }
         for i in cacheFaults.sorted() {
             let tool = SampleDataGenerator.cacheTool(seed, i)
-            list.append(SampleDataFault(kind: .cacheWithoutTTL, key: SampleDataGenerator.cacheKey(seed, i, tool: tool.tool)))
+            list.append(SampleDataFault(kind: .cacheWithoutTTL, key: SampleDataGenerator.cacheKey(seed, i, tool: tool.tool, keys.cache)))
         }
         for i in staleNodes.sorted() {
-            list.append(SampleDataFault(kind: .staleHeartbeat, key: Array("node:\(nodes[i]):heartbeat".utf8)))
+            list.append(SampleDataFault(kind: .staleHeartbeat, key: keys.heartbeat.key(B.s(nodes[i]))))
         }
         for j in 0..<f[.orphanIndexMember] {
-            let (index, member) = SampleDataGenerator.orphan(seed, j, counts: c)
+            let (index, member) = SampleDataGenerator.orphan(seed, j, counts: c, keys)
             list.append(SampleDataFault(kind: .orphanIndexMember, key: index, member: member))
         }
         for j in 0..<f[.badName] {
-            list.append(SampleDataFault(kind: .badName, key: SampleDataGenerator.badName(seed, j, counts: c)))
+            list.append(SampleDataFault(kind: .badName, key: SampleDataGenerator.badName(seed, j, counts: c, keys.session)))
         }
         faults = list
 
         let orphanSessions = (f[.orphanIndexMember] + 1) / 2
         let orphanEmbeddings = f[.orphanIndexMember] / 2
-        keyCounts = [
-            SampleDataKeyCount("session:{id}", c.sessions),
-            SampleDataKeyCount("sessions:recent", c.sessions + orphanSessions > 0 ? 1 : 0),
-            SampleDataKeyCount("user:{name}:sessions", users.count),
-            SampleDataKeyCount("embedding:{sha256}", c.embeddings),
-            SampleDataKeyCount("embeddings:recent", c.embeddings + orphanEmbeddings > 0 ? 1 : 0),
-            SampleDataKeyCount("embeddings:session:{id}", c.sessions > 0 ? min(c.sessions, c.embeddings) : 0),
-            SampleDataKeyCount("learning:queue", queueEntries > 0 ? 1 : 0),
-            SampleDataKeyCount("tool:{tool}:{hash}", c.cache),
-            SampleDataKeyCount("tool:stats", c.cache > 0 ? 1 : 0),
-            SampleDataKeyCount("models:active", c.nodes > 0 ? 1 : 0),
-            SampleDataKeyCount("model:{name}", c.nodes),
-            SampleDataKeyCount("model:{name}:stats", c.nodes),
-            SampleDataKeyCount("node:{name}", c.nodes),
-            SampleDataKeyCount("node:{name}:heartbeat", c.nodes - staleNodes.count),
-            SampleDataKeyCount("nodes:active", c.nodes > 0 ? 1 : 0),
-            SampleDataKeyCount("events:log", c.events > 0 ? 1 : 0),
-            SampleDataKeyCount("(bad names)", f[.badName]),
+        // Named as the schema names them, placeholders by what sample data fills them with.
+        let counted: [(EntityRole, Int)] = [
+            (.session, c.sessions),
+            (.sessionIndex, c.sessions + orphanSessions > 0 ? 1 : 0),
+            (.userSessions, users.count),
+            (.embedding, c.embeddings),
+            (.embeddingIndex, c.embeddings + orphanEmbeddings > 0 ? 1 : 0),
+            (.sessionEmbeddings, c.sessions > 0 ? min(c.sessions, c.embeddings) : 0),
+            (.queue, queueEntries > 0 ? 1 : 0),
+            (.cache, c.cache),
+            (.cacheStats, c.cache > 0 ? 1 : 0),
+            (.activeModels, c.nodes > 0 ? 1 : 0),
+            (.model, c.nodes),
+            (.modelStats, c.nodes),
+            (.node, c.nodes),
+            (.heartbeat, c.nodes - staleNodes.count),
+            (.activeNodes, c.nodes > 0 ? 1 : 0),
+            (.events, c.events > 0 ? 1 : 0),
         ]
+        let named = keys
+        keyCounts = counted.compactMap { role, n in named.name(role).map { SampleDataKeyCount($0, n) } } + [SampleDataKeyCount("(bad names)", f[.badName])]
     }
+
+    /// The queue's key (`learning:queue` in the seed), nil when the schema has none.
+    public var queueName: String? { SchemaKeys(spec.schema)[.queue]?.name }
+
+    /// The length the schema's producers trim its queue to (`XTRIM MAXLEN ~`), if it says.
+    public static func queueMaxLength(_ schema: Schema) -> Int? { schema.pattern(role: .queue)?.stream?.maxLength }
 
     /// The number of keys the dataset creates.
     public var totalKeys: Int { keyCounts.reduce(0) { $0 + $1.keys } }
@@ -167,7 +178,7 @@ public struct SampleDataGenerator: Sendable {
         for (i, name) in nodes.enumerated() where !staleNodes.contains(i) {
             var r = rng(.node, i)
             let json = "{\"cpu\": \(r.below(100)), \"gpu\": \(r.below(100)), \"mem\": \(r.below(100))}"
-            try body([B.setex, Array("node:\(name):heartbeat".utf8), B.d(SampleDataGenerator.heartbeatTTL), B.s(json)])
+            try body([Word.setex, keys.heartbeat.key(B.s(name)), B.d(SampleDataGenerator.heartbeatTTL), B.s(json)])
         }
     }
 
@@ -178,24 +189,24 @@ public struct SampleDataGenerator: Sendable {
         guard !nodes.isEmpty else { return }
         for (i, name) in nodes.enumerated() {
             let hw = SampleDataPools.hardware[i % SampleDataPools.hardware.count]
-            let key = Array("node:\(name)".utf8)
-            try body([B.hset, key, B.f("gpu"), B.s(hw.gpu), B.f("vram_gb"), B.d(hw.vram), B.f("ram_gb"), B.d(hw.ram),
+            let key = keys.node.key(B.s(name))
+            try body([Word.hset, key, B.f("gpu"), B.s(hw.gpu), B.f("vram_gb"), B.d(hw.vram), B.f("ram_gb"), B.d(hw.ram),
                       B.f("compute_tflops"), B.d(hw.tflops), B.f("role"), B.s(hw.role), B.f("status"), B.f("online")])
         }
-        try body([B.sadd, B.f("nodes:active")] + nodes.map { B.s($0) })
-        var active: [[UInt8]] = [B.hset, B.f("models:active")]
+        try body([Word.sadd, keys.activeNodes.key] + nodes.map { B.s($0) })
+        var active: [[UInt8]] = [Word.hset, keys.activeModels.key]
         for (node, model) in zip(nodes, models) { active += [B.s(node), B.s(model)] }
         try body(active)
         for (i, model) in models.enumerated() {
             var r = rng(.model, i)
             let info = SampleDataPools.modelNames[i % SampleDataPools.modelNames.count]
-            let key = Array("model:\(model)".utf8)
+            let name = B.s(model)
             let updated = spec.now - Int64(r.below(Int(min(spec.periodSeconds, 30 * 86_400))))
             let speed = Double(200 + r.below(1_200)) / 10
-            try body([B.hset, key, B.f("node"), B.s(nodes[i]), B.f("size_gb"), B.s(info.size), B.f("quantization"), B.s(info.quant),
-                      B.f("context_length"), B.d(info.context), B.f("last_updated"), B.iso(updated), B.f("performance"), B.s("\(speed) tok/s")])
+            try body([Word.hset, keys.model.key(name), B.f("node"), B.s(nodes[i]), B.f("size_gb"), B.s(info.size), B.f("quantization"), B.s(info.quant),
+                      B.f("context_length"), B.d(info.context), B.f("last_updated"), UTCTime.iso8601(seconds: updated), B.f("performance"), B.s("\(speed) tok/s")])
             let requests = 100 + r.below(100_000)
-            try body([B.hset, key + B.statsSuffix, B.f("requests"), B.d(requests), B.f("tokens_generated"), B.d(requests * (50 + r.below(900)))])
+            try body([Word.hset, keys.modelStats.key(name), B.f("requests"), B.d(requests), B.f("tokens_generated"), B.d(requests * (50 + r.below(900)))])
         }
     }
 
@@ -205,7 +216,7 @@ public struct SampleDataGenerator: Sendable {
         for i in 0..<n {
             var r = rng(.session, i)
             let id = SampleDataGenerator.sessionID(spec.seed, i)
-            let key = B.sessionPrefix + id
+            let key = keys.session.key(id)
             let created = timeMillis(.session, i, of: n) / 1000
             let task = SampleDataPools.tasks[r.below(SampleDataPools.tasks.count)]
             let model = SampleDataPools.modelNames[r.below(SampleDataPools.modelNames.count)].name
@@ -218,17 +229,17 @@ public struct SampleDataGenerator: Sendable {
             let fault = sessionFaults[i]
             if fault == .wrongType {
                 // A client that serialised the session to JSON instead of writing a hash.
-                try body([B.set, key, B.s("{\"timestamp\": \"\(String(decoding: B.iso(created), as: UTF8.self))\", \"current_task\": \"\(task)\"}")])
+                try body([Word.set, key, B.s("{\"timestamp\": \"\(String(decoding: UTCTime.iso8601(seconds: created), as: UTF8.self))\", \"current_task\": \"\(task)\"}")])
             } else {
-                try body([B.hset, key, B.f("timestamp"), B.iso(created), B.f("context"), context, B.f("files"), B.s(files.joined(separator: ",")),
+                try body([Word.hset, key, B.f("timestamp"), UTCTime.iso8601(seconds: created), B.f("context"), context, B.f("files"), B.s(files.joined(separator: ",")),
                           B.f("current_task"), B.s(task), B.f("last_tool"), B.s(tool), B.f("node"), B.s(node)])
             }
             if fault != .sessionWithoutTTL {
-                try body([B.expire, key, B.d(ttl)])
+                try body([Word.expire, key, B.d(ttl)])
             }
             let score = B.d(created)
-            try body([B.zadd, B.f("sessions:recent"), score, id])
-            try body([B.zadd, B.s("user:\(users[i % users.count]):sessions"), score, id])
+            try body([Word.zadd, keys.sessionIndex.key, score, id])
+            try body([Word.zadd, keys.userSessions.key(B.s(users[i % users.count])), score, id])
         }
     }
 
@@ -240,7 +251,7 @@ public struct SampleDataGenerator: Sendable {
         for i in 0..<n {
             var r = rng(.embedding, i)
             let sha = SampleDataGenerator.embeddingHash(spec.seed, i)
-            let key = B.embeddingPrefix + sha
+            let key = keys.embedding.key(sha)
             let time = timeMillis(.embedding, i, of: n) / 1000
             let text = pools.text(&r, 100 + r.below(500))
             let tool = SampleDataGenerator.cacheTools[r.below(SampleDataGenerator.cacheTools.count)].tool
@@ -257,46 +268,49 @@ public struct SampleDataGenerator: Sendable {
             let session = sessions > 0 ? SampleDataGenerator.sessionID(spec.seed, min(sessions - 1, i * sessions / n)) : nil
             if fault == .wrongType {
                 // The raw vector stored as a plain string, without its metadata.
-                try body([B.set, key, vector])
+                try body([Word.set, key, vector])
             } else {
-                try body([B.hset, key, B.f("vector"), vector, B.f("text"), text, B.f("timestamp"), B.iso(time),
-                          B.f("source"), session.map { B.sessionPrefix + $0 } ?? B.f("import:docs"),
+                try body([Word.hset, key, B.f("vector"), vector, B.f("text"), text, B.f("timestamp"), UTCTime.iso8601(seconds: time),
+                          B.f("source"), session.map { keys.session.key($0) } ?? B.f("import:docs"),
                           B.f("tool_context"), B.s(tool), B.f("success"), success ? B.f("true") : B.f("false")])
             }
             let score = B.d(time)
-            try body([B.zadd, B.f("embeddings:recent"), score, sha])
+            try body([Word.zadd, keys.embeddingIndex.key, score, sha])
             if let session {
-                try body([B.zadd, B.f("embeddings:session:") + session, score, sha])
+                try body([Word.zadd, keys.sessionEmbeddings.key(session), score, sha])
             }
         }
     }
 
-    /// The `learning:queue` entries (the newest `queueEntries`), then both consumer groups with some entries pending.
+    /// The queue's entries (the newest `queueEntries`), then its consumer groups with some
+    /// entries pending: the first group keeps up, the others lag.
     private func emitQueue(_ body: ([[UInt8]]) throws -> Void) rethrows {
         let n = spec.counts.queue
         let kept = queueEntries
         guard kept > 0 else { return }
+        let queue = keys.queue.key
         let first = n - kept
         let sessions = spec.counts.sessions
-        // training_pipeline keeps up: everything but the newest 5% delivered, 10 of those in
-        // flight. analytics lags half the stream behind, with 3 in flight.
-        let trainingLag = max(1, kept / 20)
-        let analyticsLag = max(1, kept / 2)
-        var trainingStart = (id: B.f("0"), read: 0)
-        var analyticsStart = (id: B.f("0"), read: 0)
+        // The first group (training_pipeline in the seed) keeps up: everything but the newest
+        // 5% delivered, 10 of those in flight. The others (analytics) lag half the stream
+        // behind, with 3 in flight.
+        let groups = keys.queueGroups.enumerated().map { i, name in
+            i == 0 ? (name: B.s(name), consumer: B.f("worker1"), lag: max(1, kept / 20), inFlight: 10)
+                : (name: B.s(name), consumer: B.s("\(name)-1"), lag: max(1, kept / 2), inFlight: 3)
+        }
+        var starts = [(id: [UInt8], read: Int)](repeating: (B.f("0"), 0), count: groups.count)
         var clock = StreamClock()
         for q in first..<n {
             var r = rng(.queue, q)
             let ms = timeMillis(.queue, q, of: n)
             let id = clock.id(ms)
             let k = q - first
-            if k == kept - 1 - trainingLag { trainingStart = (id, k + 1) }
-            if k == kept - 1 - analyticsLag { analyticsStart = (id, k + 1) }
+            for (g, group) in groups.enumerated() where k == kept - 1 - group.lag { starts[g] = (id, k + 1) }
             let session = sessions > 0 ? SampleDataGenerator.sessionID(spec.seed, min(sessions - 1, q * sessions / n)) : B.f("none")
             let tool = SampleDataGenerator.cacheTools[r.below(SampleDataGenerator.cacheTools.count)].tool
             let task = SampleDataPools.tasks[r.below(SampleDataPools.tasks.count)]
-            try body([B.xadd, B.f("learning:queue"), id,
-                      B.f("timestamp"), B.iso(ms / 1000), B.f("session_id"), session,
+            try body([Word.xadd, queue, id,
+                      B.f("timestamp"), UTCTime.iso8601(seconds: ms / 1000), B.f("session_id"), session,
                       B.f("user_query"), B.s(task.prefix(1).uppercased() + task.dropFirst() + ": ") + pools.text(&r, 60 + r.below(160)),
                       B.f("tool_used"), B.s(tool), B.f("tool_args"), pools.text(&r, 40 + r.below(200)),
                       B.f("result"), pools.text(&r, 1_300 + r.below(500)),
@@ -304,15 +318,14 @@ public struct SampleDataGenerator: Sendable {
                       B.f("duration_ms"), B.d(20 + r.below(30_000)), B.f("node"), B.s(nodeName(r.below(max(1, nodes.count))))])
         }
         // ENTRIESREAD (Redis 7.0+) lets XINFO GROUPS report each group's lag.
-        try body([B.xgroup, B.f("CREATE"), B.f("learning:queue"), B.f("training_pipeline"), trainingStart.id, B.f("ENTRIESREAD"), B.d(trainingStart.read)])
-        try body([B.xreadgroup, B.f("GROUP"), B.f("training_pipeline"), B.f("worker1"), B.f("COUNT"), B.d(min(10, trainingLag)),
-                  B.f("STREAMS"), B.f("learning:queue"), B.f(">")])
-        try body([B.xgroup, B.f("CREATE"), B.f("learning:queue"), B.f("analytics"), analyticsStart.id, B.f("ENTRIESREAD"), B.d(analyticsStart.read)])
-        try body([B.xreadgroup, B.f("GROUP"), B.f("analytics"), B.f("analytics-1"), B.f("COUNT"), B.d(min(3, analyticsLag)),
-                  B.f("STREAMS"), B.f("learning:queue"), B.f(">")])
+        for (group, start) in zip(groups, starts) {
+            try body([Word.xgroup, Word.create, queue, group.name, start.id, Word.entriesread, B.d(start.read)])
+            try body([Word.xreadgroup, Word.group, group.name, group.consumer, Word.count, B.d(min(group.inFlight, group.lag)),
+                      Word.streams, queue, B.f(">")])
+        }
     }
 
-    /// Tool-cache strings with their class TTL, then `tool:stats`.
+    /// Tool-cache strings with their class TTL, then the cache's counters (`tool:stats`).
     private func emitCache(_ body: ([[UInt8]]) throws -> Void) rethrows {
         let n = spec.counts.cache
         guard n > 0 else { return }
@@ -321,7 +334,7 @@ public struct SampleDataGenerator: Sendable {
         for i in 0..<n {
             let (t, tool, classTTL) = SampleDataGenerator.cacheTool(spec.seed, i)
             var r = rng(.cache, i)
-            let key = SampleDataGenerator.cacheKey(spec.seed, i, tool: tool)
+            let key = SampleDataGenerator.cacheKey(spec.seed, i, tool: tool, keys.cache)
             // Most outputs are small, a few approach the schema's 10 KB.
             let u = r.unit()
             let value = pools.text(&r, 200 + Int(u * u * u * 7_800))
@@ -329,19 +342,19 @@ public struct SampleDataGenerator: Sendable {
             hits[t] += 1 + r.below(20)
             misses[t] += 1
             if cacheFaults.contains(i) {
-                try body([B.set, key, value])
+                try body([Word.set, key, value])
             } else {
-                try body([B.set, key, value, B.f("EX"), B.d(ttl)])
+                try body([Word.set, key, value, Word.ex, B.d(ttl)])
             }
         }
-        var stats: [[UInt8]] = [B.hset, B.f("tool:stats")]
+        var stats: [[UInt8]] = [Word.hset, keys.cacheStats.key]
         for (t, entry) in SampleDataGenerator.cacheTools.enumerated() where misses[t] > 0 {
             stats += [B.s("\(entry.tool):hits"), B.d(hits[t]), B.s("\(entry.tool):misses"), B.d(misses[t])]
         }
         try body(stats)
     }
 
-    /// The `events:log` entries.
+    /// The event log's entries (`events:log`).
     private func emitEvents(_ body: ([[UInt8]]) throws -> Void) rethrows {
         let n = spec.counts.events
         var clock = StreamClock()
@@ -350,7 +363,7 @@ public struct SampleDataGenerator: Sendable {
             let ms = timeMillis(.event, i, of: n)
             let node = B.s(nodeName(r.below(max(1, nodes.count))))
             let model = B.s(SampleDataPools.modelNames[r.below(SampleDataPools.modelNames.count)].name)
-            var command = [B.xadd, B.f("events:log"), clock.id(ms)]
+            var command = [Word.xadd, keys.events.key, clock.id(ms)]
             switch r.below(3) {
             case 0:
                 command += [B.f("type"), B.f("model_updated"), B.f("node"), node, B.f("model"), model]
@@ -359,7 +372,7 @@ public struct SampleDataGenerator: Sendable {
             default:
                 command += [B.f("type"), B.f("node_status"), B.f("node"), node, B.f("status"), r.below(4) == 0 ? B.f("offline") : B.f("online")]
             }
-            try body(command + [B.f("timestamp"), B.iso(ms / 1000)])
+            try body(command + [B.f("timestamp"), UTCTime.iso8601(seconds: ms / 1000)])
         }
     }
 
@@ -368,11 +381,11 @@ public struct SampleDataGenerator: Sendable {
         for fault in faults {
             switch fault.kind {
             case .orphanIndexMember:
-                try body([B.zadd, fault.key, B.d(spec.now - 3_600), fault.member ?? []])
+                try body([Word.zadd, fault.key, B.d(spec.now - 3_600), fault.member ?? []])
             case .badName:
-                try body([B.hset, fault.key, B.f("timestamp"), B.iso(spec.now - 600), B.f("context"), B.f("written under a bad name"),
+                try body([Word.hset, fault.key, B.f("timestamp"), UTCTime.iso8601(seconds: spec.now - 600), B.f("context"), B.f("written under a bad name"),
                           B.f("current_task"), B.f("none"), B.f("last_tool"), B.f("bash"), B.f("node"), B.s(nodeName(0))])
-                try body([B.expire, fault.key, B.d(86_400)])
+                try body([Word.expire, fault.key, B.d(86_400)])
             default:
                 break
             }
@@ -422,27 +435,28 @@ public struct SampleDataGenerator: Sendable {
         return (t, cacheTools[t].tool, cacheTools[t].ttl)
     }
 
-    static func cacheKey(_ seed: UInt64, _ i: Int, tool: String) -> [UInt8] {
-        Array("tool:\(tool):".utf8) + sha256Hex(seed, UInt64(i), salt: 0x6361_6368)
+    static func cacheKey(_ seed: UInt64, _ i: Int, tool: String, _ cache: RoleKey) -> [UInt8] {
+        cache.key(B.s(tool), sha256Hex(seed, UInt64(i), salt: 0x6361_6368))
     }
 
-    /// Orphan `j`: alternately a `sessions:recent` member and an `embeddings:recent` member, each
-    /// the id an entity past the last one would have had, so no key exists for it.
-    static func orphan(_ seed: UInt64, _ j: Int, counts: SampleDataCounts) -> (index: [UInt8], member: [UInt8]) {
+    /// Orphan `j`: alternately a session index member and an embedding index member, each the
+    /// id an entity past the last one would have had, so no key exists for it.
+    static func orphan(_ seed: UInt64, _ j: Int, counts: SampleDataCounts, _ keys: GeneratorKeys) -> (index: [UInt8], member: [UInt8]) {
         if j % 2 == 0 {
-            return (B.f("sessions:recent"), sessionID(seed, counts.sessions + j / 2))
+            return (keys.sessionIndex.key, sessionID(seed, counts.sessions + j / 2))
         }
-        return (B.f("embeddings:recent"), embeddingHash(seed, counts.embeddings + j / 2))
+        return (keys.embeddingIndex.key, embeddingHash(seed, counts.embeddings + j / 2))
     }
 
-    /// Bad name `j`: a session key spelt wrong in one of four ways, in turn.
-    static func badName(_ seed: UInt64, _ j: Int, counts: SampleDataCounts) -> [UInt8] {
+    /// Bad name `j`: a session key spelt wrong in one of four ways, in turn: its first letter
+    /// capitalised (`Session:`), an empty segment (`session::`), a trailing space, a control byte.
+    static func badName(_ seed: UInt64, _ j: Int, counts: SampleDataCounts, _ session: RoleKey) -> [UInt8] {
         let id = sessionID(seed, counts.sessions + 1_000_000 + j)
         switch j % 4 {
-        case 0: return B.f("Session:") + id
-        case 1: return B.f("session::") + id
-        case 2: return B.sessionPrefix + id + B.f(" ")
-        default: return B.sessionPrefix + [0x01] + id
+        case 0: return B.s(String(decoding: session.prefix, as: UTF8.self).prefix(1).uppercased()) + session.prefix.dropFirst() + id + session.suffix
+        case 1: return session.prefix + [UInt8(ascii: ":")] + id + session.suffix
+        case 2: return session.key(id) + B.f(" ")
+        default: return session.key([0x01] + id)
         }
     }
 
@@ -473,6 +487,63 @@ public struct SampleDataGenerator: Sendable {
             }
         }
         return positions
+    }
+}
+
+/// The schema's keys the generator writes, by role. Only the roles the counts and faults ask
+/// for must exist: a schema without an event log generates everything else.
+struct GeneratorKeys: Sendable {
+    private let keys: SchemaKeys
+    /// Consumer groups created on the queue: its stream policy's required groups.
+    let queueGroups: [String]
+
+    init(_ keys: SchemaKeys, counts c: SampleDataCounts, faults f: SampleDataFaults) throws(SampleDataError) {
+        var needed: [(what: String, roles: [EntityRole])] = [
+            ("sessions", c.sessions > 0 ? [.session, .sessionIndex, .userSessions] : []),
+            ("embeddings", c.embeddings > 0 ? [.embedding, .embeddingIndex] + (c.sessions > 0 ? [.session, .sessionEmbeddings] : []) : []),
+            ("queue entries", c.queue > 0 ? [.queue] : []),
+            ("cache entries", c.cache > 0 ? [.cache, .cacheStats] : []),
+            ("nodes", c.nodes > 0 ? [.node, .heartbeat, .activeNodes, .activeModels, .model, .modelStats] : []),
+            ("events", c.events > 0 ? [.events] : []),
+        ]
+        needed.append(("orphan-index-member faults", f[.orphanIndexMember] > 0 ? [.sessionIndex] + (f[.orphanIndexMember] > 1 ? [.embeddingIndex] : []) : []))
+        needed.append(("bad-name faults", f[.badName] > 0 ? [.session] : []))
+        for (what, roles) in needed {
+            let missing = keys.missing(roles)
+            if !missing.isEmpty {
+                throw .invalidSpec("the schema has no pattern with role \(missing.map(\.rawValue).joined(separator: ", ")), which \(what) need")
+            }
+        }
+        self.keys = keys
+        queueGroups = keys[.queue]?.pattern.stream?.requiredGroups ?? []
+    }
+
+    // The roles the init checked for the counts that use them.
+    var session: RoleKey { keys[.session]! }
+    var sessionIndex: RoleKey { keys[.sessionIndex]! }
+    var userSessions: RoleKey { keys[.userSessions]! }
+    var embedding: RoleKey { keys[.embedding]! }
+    var embeddingIndex: RoleKey { keys[.embeddingIndex]! }
+    var sessionEmbeddings: RoleKey { keys[.sessionEmbeddings]! }
+    var queue: RoleKey { keys[.queue]! }
+    var cache: RoleKey { keys[.cache]! }
+    var cacheStats: RoleKey { keys[.cacheStats]! }
+    var node: RoleKey { keys[.node]! }
+    var heartbeat: RoleKey { keys[.heartbeat]! }
+    var activeNodes: RoleKey { keys[.activeNodes]! }
+    var model: RoleKey { keys[.model]! }
+    var modelStats: RoleKey { keys[.modelStats]! }
+    var activeModels: RoleKey { keys[.activeModels]! }
+    var events: RoleKey { keys[.events]! }
+
+    /// The role's pattern with its placeholders named by what the generator fills them with
+    /// (`session:{id}`, `tool:{tool}:{hash}`), for the per-pattern key counts; nil without one.
+    func name(_ role: EntityRole) -> String? {
+        let fills: [EntityRole: [String]] = [
+            .session: ["id"], .sessionEmbeddings: ["id"], .userSessions: ["name"], .embedding: ["sha256"], .cache: ["tool", "hash"],
+            .model: ["name"], .modelStats: ["name"], .node: ["name"], .heartbeat: ["name"],
+        ]
+        return keys[role].map { $0.text(placeholders: fills[role] ?? []) }
     }
 }
 
@@ -529,10 +600,6 @@ struct SampleRandom: RandomNumberGenerator {
 
 /// Byte constants and small encoders shared by the generator.
 enum B {
-    static let hset = f("HSET"), set = f("SET"), setex = f("SETEX"), expire = f("EXPIRE"), zadd = f("ZADD")
-    static let sadd = f("SADD"), xadd = f("XADD"), xgroup = f("XGROUP"), xreadgroup = f("XREADGROUP")
-    static let sessionPrefix = f("session:"), embeddingPrefix = f("embedding:")
-    static let heartbeatSuffix = f(":heartbeat"), statsSuffix = f(":stats")
     static let hexDigits = f("0123456789abcdef")
 
     static func f(_ s: StaticString) -> [UInt8] {
@@ -548,27 +615,6 @@ enum B {
     static func hex64(_ v: UInt64) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 16)
         for k in 0..<16 { out[k] = hexDigits[Int((v >> UInt64(60 - 4 * k)) & 15)] }
-        return out
-    }
-
-    /// `2026-02-01T11:00:00Z` for unix seconds (days-from-civil inverted, proleptic Gregorian).
-    static func iso(_ seconds: Int64) -> [UInt8] {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secs = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        var out = [UInt8]()
-        out.reserveCapacity(20)
-        func two(_ v: Int64) { out.append(48 + UInt8(v / 10)); out.append(48 + UInt8(v % 10)) }
-        two(year / 100); two(year % 100); out.append(45); two(month); out.append(45); two(day)
-        out.append(84); two(secs / 3_600); out.append(58); two(secs / 60 % 60); out.append(58); two(secs % 60); out.append(90)
         return out
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 
 /// What can go wrong generating or loading sample data.
 public enum SampleDataError: MemopsError, Equatable {
@@ -73,7 +74,7 @@ public enum SampleDataLoader {
                 errorCount += 1
                 if firstError == nil {
                     firstError = (String(decoding: command[0], as: UTF8.self),
-                                  command.count > 1 ? SampleDataFault.escape(command[1]) : "", message)
+                                  command.count > 1 ? KeyText.escaped(command[1]) : "", message)
                 }
             }
             sent += batch.count
@@ -125,7 +126,7 @@ public enum SampleDataLoader {
             if let message = reply.errorMessage {
                 throw SampleDataError.errorReplies(
                     server: connection.config.description, count: 1, firstCommand: "SETEX",
-                    firstKey: SampleDataFault.escape(command[1]), firstMessage: message)
+                    firstKey: KeyText.escaped(command[1]), firstMessage: message)
             }
         }
     }

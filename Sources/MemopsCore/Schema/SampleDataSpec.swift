@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 
 /// The schema's sizing scenarios ("Memory Estimation → Total at Scale"), with memops' own
 /// choice for the entities the schema's table leaves out (tool cache, nodes, event log).
@@ -116,28 +117,11 @@ public struct SampleDataFault: Sendable, Hashable, CustomStringConvertible {
         self.member = member
     }
 
-    /// `kind key [member]`, with non-printable bytes as `\xNN`.
+    /// `kind key [member]`, escaped by `KeyText.escaped`.
     public var description: String {
-        var text = "\(kind.rawValue) \(SampleDataFault.escape(key))"
-        if let member { text += " \(SampleDataFault.escape(member))" }
+        var text = "\(kind.rawValue) \(KeyText.escaped(key))"
+        if let member { text += " \(KeyText.escaped(member))" }
         return text
-    }
-
-    /// Bytes as text with anything outside printable ASCII (and backslash, space) as `\xNN`.
-    public static func escape(_ bytes: [UInt8]) -> String {
-        func plain(_ b: UInt8) -> Bool { b > 0x20 && b < 0x7f && b != UInt8(ascii: "\\") }
-        // Audit escapes every key name it sees: the common, all-printable case is one copy.
-        if bytes.allSatisfy(plain) { return String(decoding: bytes, as: UTF8.self) }
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count + 16)
-        for b in bytes {
-            if plain(b) {
-                text.append(b)
-            } else {
-                text += [UInt8(ascii: "\\"), UInt8(ascii: "x"), B.hexDigits[Int(b >> 4)], B.hexDigits[Int(b & 15)]]
-            }
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }
 
@@ -150,11 +134,13 @@ public struct SampleDataSpec: Sendable, Equatable {
     public var now: Int64
     /// Seed for every random choice.
     public var seed: UInt64
-    /// Keep only the newest this many `learning:queue` entries, as `XTRIM MAXLEN` would leave
+    /// Keep only the newest this many queue entries, as `XTRIM MAXLEN` would leave
     /// them; nil keeps every entry asked for. The schema's producers trim at ~100,000.
     public var queueMaxLength: Int?
     /// Faults to inject; `.none` for clean data.
     public var faults: SampleDataFaults
+    /// The schema whose keys are written, found by role (`EntityRole`); the seed by default.
+    public var schema: Schema = .seed
 
     /// The schema's producers cap `learning:queue` at about this many entries (`XTRIM MAXLEN ~`).
     public static let schemaQueueMaxLength = 100_000

@@ -62,6 +62,30 @@ public struct Schema: Sendable, Codable, Equatable {
 
     /// The pattern named `name` (its `pattern` text).
     public func pattern(named name: String) -> KeyPattern? { patterns.first { $0.pattern == name } }
+
+    /// The pattern playing `role`, whatever the schema calls it.
+    public func pattern(role: EntityRole) -> KeyPattern? { patterns.first { $0.role == role } }
+}
+
+/// What a key pattern stands for in the model memops plans capacity for and generates sample
+/// data from. The estimator and the sample-data generator find keys by role, never by name, so
+/// a schema that calls its queue `jobs:queue` is measured and generated as the seed's
+/// `learning:queue` is.
+public enum EntityRole: String, Sendable, Codable, CaseIterable {
+    /// A session hash (`session:{session_id}`), its time index and its per-user index.
+    case session, sessionIndex = "session-index", userSessions = "user-sessions"
+    /// An embedding hash, its time index and its per-session index.
+    case embedding, embeddingIndex = "embedding-index", sessionEmbeddings = "session-embeddings"
+    /// The stream producers append to and consumer groups read (`learning:queue`).
+    case queue
+    /// The tool output cache (`tool:{tool}:{input_hash...}`) and its counters.
+    case cache, cacheStats = "cache-stats"
+    /// Node hashes, their heartbeats and the set of active nodes.
+    case node, heartbeat, activeNodes = "active-nodes"
+    /// Model hashes, their counters and the node → model registry.
+    case model, modelStats = "model-stats", activeModels = "active-models"
+    /// The event log stream.
+    case events
 }
 
 /// The type a key must have, as TYPE reports it.
@@ -84,9 +108,11 @@ public struct KeyPattern: Sendable, Codable, Equatable {
     public var stream: StreamPolicy?
     /// One line for `schema show`.
     public var summary: String?
+    /// What the pattern stands for, for the estimator and sample data; at most one pattern a role.
+    public var role: EntityRole?
 
     public init(_ pattern: String, type: KeyType, ttl: TTLPolicy, requiredFields: [String]? = nil, fieldSizes: [String: Int]? = nil,
-                stream: StreamPolicy? = nil, summary: String? = nil) {
+                stream: StreamPolicy? = nil, summary: String? = nil, role: EntityRole? = nil) {
         self.pattern = pattern
         self.type = type
         self.ttl = ttl
@@ -94,6 +120,7 @@ public struct KeyPattern: Sendable, Codable, Equatable {
         self.fieldSizes = fieldSizes
         self.stream = stream
         self.summary = summary
+        self.role = role
     }
 
     /// The parsed pattern.

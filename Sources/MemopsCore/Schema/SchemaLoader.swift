@@ -60,7 +60,7 @@ extension Schema {
     /// `requiredField` would silently drop a rule.
     private static let allowedNames: [String: Set<String>] = [
         "": ["version", "patterns", "references"],
-        "patterns[]": ["pattern", "type", "ttl", "requiredFields", "fieldSizes", "stream", "summary"],
+        "patterns[]": ["pattern", "type", "ttl", "requiredFields", "fieldSizes", "stream", "summary", "role"],
         "patterns[].ttl": ["policy", "maxSeconds", "byValue"],
         "patterns[].ttl.byValue": ["placeholder", "classes", "defaultSeconds"],
         "patterns[].ttl.byValue.classes[]": ["name", "seconds", "values"],
@@ -93,9 +93,15 @@ extension Schema {
     func validate(path: String, lines: [String: Int]) throws(SchemaError) {
         if version != 1 { throw SchemaError(path: path, line: lines["version"], reason: "version \(version) is not supported (only 1)") }
         var seen = Set<String>()
+        var roles: [EntityRole: String] = [:]
         for (i, p) in patterns.enumerated() {
             let where_ = lines["patterns[\(i)]"]
             if !seen.insert(p.pattern).inserted { throw SchemaError(path: path, line: where_, reason: "pattern \(p.pattern) is listed twice") }
+            if let role = p.role {
+                if let other = roles.updateValue(p.pattern, forKey: role) {
+                    throw SchemaError(path: path, line: where_, reason: "pattern \(p.pattern): role \(role.rawValue) is already \(other)'s")
+                }
+            }
             let segments = p.template.segments
             for (j, s) in segments.enumerated() {
                 if case .rest = s, j != segments.count - 1 {

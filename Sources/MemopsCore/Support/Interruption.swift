@@ -1,4 +1,5 @@
 import Foundation
+import MemopsRDB
 
 /// SIGTERM and SIGINT, handled: what a run has under way (a `.partial` file, the metrics of a
 /// backup, a progress bar) is cleaned up and recorded, one line says what happened, and the
@@ -39,14 +40,14 @@ public final class Interruption: @unchecked Sendable {
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         interruptionPipe = fds[1]
         let readEnd = fds[0]
-        let watcher = Thread { [self] in
+        // Never joined: it ends the process.
+        _ = WorkerThread(name: "memops-interruption") { [self] in
             var signalNumber: Int32 = 0
             while read(readEnd, &signalNumber, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {}
             fire(signalNumber)
             report(signalNumber)
             _exit(128 + signalNumber)
         }
-        watcher.start()
         for sig in [SIGTERM, SIGINT] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in

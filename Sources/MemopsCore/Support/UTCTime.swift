@@ -11,11 +11,42 @@ public enum UTCTime {
     /// `2026-11-26 02:15:00Z`: tables for people.
     public static func readable(_ date: Date) -> String { formatter("yyyy-MM-dd HH:mm:ss'Z'").string(from: date) }
 
-    /// `2026-11-26T02:15:00Z`: messages and lock notes.
-    public static func iso8601(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+    /// `2026-11-26T02:15:00Z`: messages, lock notes and manifests (whole seconds, rounded down).
+    public static func iso8601(_ date: Date) -> String {
+        String(decoding: iso8601(seconds: Int64(date.timeIntervalSince1970.rounded(.down))), as: UTF8.self)
+    }
+
+    /// The moment in an `iso8601` text, or nil when it is not one.
+    public static func parseISO8601(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text) }
+
+    /// `2026-11-26`: the day of a moment (projection dates).
+    public static func day(_ date: Date) -> String { String(iso8601(date).prefix(10)) }
 
     /// `20261126-021500`: default file names a person types back (prune journals).
     public static func fileStamp(_ date: Date) -> String { formatter("yyyyMMdd-HHmmss").string(from: date) }
+
+    /// `2026-02-01T11:00:00Z` for unix seconds, as bytes, by arithmetic (days-from-civil
+    /// inverted, proleptic Gregorian, years 0 to 9999): sample data writes one per entity, and
+    /// no Foundation formatter is that cheap.
+    public static func iso8601(seconds: Int64) -> [UInt8] {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secs = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        var out = [UInt8]()
+        out.reserveCapacity(20)
+        func two(_ v: Int64) { out.append(48 + UInt8(v / 10)); out.append(48 + UInt8(v % 10)) }
+        two(year / 100); two(year % 100); out.append(45); two(month); out.append(45); two(day)
+        out.append(84); two(secs / 3_600); out.append(58); two(secs / 60 % 60); out.append(58); two(secs % 60); out.append(90)
+        return out
+    }
 
     private static let compactFormatter = formatter("yyyyMMdd'T'HHmmss'Z'")
 
