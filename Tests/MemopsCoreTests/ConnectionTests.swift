@@ -111,13 +111,22 @@ import Testing
 
     @Test func aclPermissionIsItsOwnError() throws {
         let server = try RedisServerProcess()
-        try server.cli("ACL", "SETUSER", "limited", "on", ">pw", "~*", "+@all", "-info")
-        let redis = try RedisConnection(ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port), user: "limited", password: "pw"))
+        try server.cli("ACL", "SETUSER", "limited", "on", ">pw", "~*", "+@all", "-dbsize", "-info")
+        let config = ConnectionConfig(address: .tcp(host: "127.0.0.1", port: server.port), user: "limited", password: "pw")
+        // INFO is how a connection learns whether the server holds the whole dataset.
         do {
-            _ = try redis.info()
-            Issue.record("INFO was allowed")
+            _ = try RedisConnection(config)
+            Issue.record("connected without INFO")
         } catch {
-            #expect(error.exitStatus == .permission)
+            #expect(error.exitStatus == .permission && error.description.contains("ACL SETUSER limited +info"), "\(error)")
+        }
+        try server.cli("ACL", "SETUSER", "limited", "+info")
+        let redis = try RedisConnection(config)
+        do {
+            try redis.command("DBSIZE")
+            Issue.record("DBSIZE was allowed")
+        } catch {
+            #expect(error.exitStatus == .permission && error.description.contains("ACL SETUSER limited +dbsize"), "\(error)")
         }
     }
 

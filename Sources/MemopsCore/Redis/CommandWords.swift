@@ -1,6 +1,9 @@
 /// Command words (and their fixed arguments), made once rather than per key: the one
 /// spelling of a command word as bytes in memops, outside the connection itself.
 enum Word {
+    static let cluster = Array("CLUSTER".utf8)
+    static let shards = Array("SHARDS".utf8)
+    static let slots = Array("SLOTS".utf8)
     static let restore = Array("RESTORE".utf8)
     static let replace = Array("REPLACE".utf8)
     static let absttl = Array("ABSTTL".utf8)

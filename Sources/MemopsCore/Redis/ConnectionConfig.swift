@@ -58,14 +58,11 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
         -> ConnectionConfig
     {
         var config = base
-        let scheme: String
-        var rest: Substring
-        if let range = url.range(of: "://") {
-            scheme = url[..<range.lowerBound].lowercased()
-            rest = url[range.upperBound...]
-        } else {
+        guard let separator = url.range(of: "://") else {
             throw .invalid(url, "it has no scheme; write redis://host:port or unix:///path/to/redis.sock")
         }
+        let scheme = url[..<separator.lowerBound].lowercased()
+        var rest = url[separator.upperBound...]
         switch scheme {
         case "redis", "unix": break
         case "rediss":
@@ -73,29 +70,8 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
         default:
             throw .invalid(url, "unknown scheme \"\(scheme)\"; use redis://, rediss:// or unix://")
         }
-        // Query string: only db= is understood (redis-cli ignores the rest).
-        var query: [String: String] = [:]
-        if let q = rest.firstIndex(of: "?") {
-            for pair in rest[rest.index(after: q)...].split(separator: "&") {
-                // "?=", "?db" and "?=x" are pairs too: an empty name or value, never a missing one.
-                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                query[kv[0]] = kv.count > 1 ? kv[1] : ""
-            }
-            rest = rest[..<q]
-        }
-        // Userinfo: everything before the last "@" (passwords may contain "@").
-        if let at = rest.lastIndex(of: "@") {
-            let userinfo = rest[..<at]
-            rest = rest[rest.index(after: at)...]
-            if let colon = userinfo.firstIndex(of: ":") {
-                let user = percentDecode(userinfo[..<colon])
-                config.user = user.isEmpty ? nil : user
-                config.password = percentDecode(userinfo[userinfo.index(after: colon)...])
-            } else if !userinfo.isEmpty {
-                // redis-cli treats a lone userinfo as the password.
-                config.password = percentDecode(userinfo)
-            }
-        }
+        let query = takeQuery(&rest)
+        takeUserinfo(&rest, into: &config)
         if scheme == "unix" {
             let path = percentDecode(rest)
             guard path.hasPrefix("/") else {
@@ -103,41 +79,7 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
             }
             config.address = .unix(path: path)
         } else {
-            var hostport = rest
-            if let slash = rest.firstIndex(of: "/") {
-                hostport = rest[..<slash]
-                let dbText = rest[rest.index(after: slash)...]
-                if !dbText.isEmpty {
-                    guard let db = Int(dbText), db >= 0 else {
-                        throw .invalid(url, "database \"\(dbText)\" is not a number; write /0, /1, …")
-                    }
-                    config.db = db
-                }
-            }
-            var host = String(hostport)
-            var port: Int? = nil
-            if host.hasPrefix("[") {  // [ipv6]:port
-                guard let close = host.firstIndex(of: "]") else {
-                    throw .invalid(url, "unclosed [ in an IPv6 address")
-                }
-                let after = host[host.index(after: close)...]
-                if after.hasPrefix(":") {
-                    port = Int(after.dropFirst()) ?? -1
-                } else if !after.isEmpty {
-                    throw .invalid(url, "\"\(after)\" after an IPv6 address; write [addr]:port")
-                }
-                host = String(host[host.index(after: host.startIndex)..<close])
-            } else if let colon = host.lastIndex(of: ":") {
-                port = Int(host[host.index(after: colon)...]) ?? -1
-                host = String(host[..<colon])
-            }
-            if let port, !(1...65535).contains(port) {
-                throw .invalid(url, "the port must be a number from 1 to 65535")
-            }
-            let baseHost: String
-            let basePort: Int
-            if case .tcp(let h, let p) = base.address { (baseHost, basePort) = (h, p) } else { (baseHost, basePort) = ("127.0.0.1", 6379) }
-            config.address = .tcp(host: host.isEmpty ? baseHost : host, port: port ?? basePort)
+            try parseHostPortDB(rest, url: url, base: base, into: &config)
         }
         if let dbText = query["db"] {
             guard let db = Int(dbText), db >= 0 else {
@@ -146,6 +88,74 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
             config.db = db
         }
         return config
+    }
+
+    /// The query string's pairs, removed from `rest`: only db= is used (redis-cli ignores the rest).
+    private static func takeQuery(_ rest: inout Substring) -> [String: String] {
+        var query: [String: String] = [:]
+        guard let q = rest.firstIndex(of: "?") else { return query }
+        for pair in rest[rest.index(after: q)...].split(separator: "&") {
+            // "?=", "?db" and "?=x" are pairs too: an empty name or value, never a missing one.
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            query[kv[0]] = kv.count > 1 ? kv[1] : ""
+        }
+        rest = rest[..<q]
+        return query
+    }
+
+    /// The user and password before the last "@" (passwords may contain "@"), removed from `rest`.
+    private static func takeUserinfo(_ rest: inout Substring, into config: inout ConnectionConfig) {
+        guard let at = rest.lastIndex(of: "@") else { return }
+        let userinfo = rest[..<at]
+        rest = rest[rest.index(after: at)...]
+        if let colon = userinfo.firstIndex(of: ":") {
+            let user = percentDecode(userinfo[..<colon])
+            config.user = user.isEmpty ? nil : user
+            config.password = percentDecode(userinfo[userinfo.index(after: colon)...])
+        } else if !userinfo.isEmpty {
+            // redis-cli treats a lone userinfo as the password.
+            config.password = percentDecode(userinfo)
+        }
+    }
+
+    /// `host[:port][/db]` or `[ipv6][:port][/db]`; what it leaves out keeps `base`'s value.
+    private static func parseHostPortDB(_ rest: Substring, url: String, base: ConnectionConfig, into config: inout ConnectionConfig)
+        throws(ConnectionURLError)
+    {
+        var hostport = rest
+        if let slash = rest.firstIndex(of: "/") {
+            hostport = rest[..<slash]
+            let dbText = rest[rest.index(after: slash)...]
+            if !dbText.isEmpty {
+                guard let db = Int(dbText), db >= 0 else {
+                    throw .invalid(url, "database \"\(dbText)\" is not a number; write /0, /1, …")
+                }
+                config.db = db
+            }
+        }
+        var host = String(hostport)
+        var port: Int? = nil
+        if host.hasPrefix("[") {  // [ipv6]:port
+            guard let close = host.firstIndex(of: "]") else {
+                throw .invalid(url, "unclosed [ in an IPv6 address")
+            }
+            let after = host[host.index(after: close)...]
+            if after.hasPrefix(":") {
+                port = Int(after.dropFirst()) ?? -1
+            } else if !after.isEmpty {
+                throw .invalid(url, "\"\(after)\" after an IPv6 address; write [addr]:port")
+            }
+            host = String(host[host.index(after: host.startIndex)..<close])
+        } else if let colon = host.lastIndex(of: ":") {
+            port = Int(host[host.index(after: colon)...]) ?? -1
+            host = String(host[..<colon])
+        }
+        if let port, !(1...65535).contains(port) {
+            throw .invalid(url, "the port must be a number from 1 to 65535")
+        }
+        var (baseHost, basePort) = ("127.0.0.1", 6379)
+        if case .tcp(let h, let p) = base.address { (baseHost, basePort) = (h, p) }
+        config.address = .tcp(host: host.isEmpty ? baseHost : host, port: port ?? basePort)
     }
 
     private static func percentDecode<S: StringProtocol>(_ s: S) -> String {
