@@ -16,15 +16,9 @@ public final class RedisClusterProcess: @unchecked Sendable {
                                                            "--cluster-node-timeout", "5000"], binary: binary, port: port))
         }
         self.nodes = nodes
-        let create = Process()
-        create.executableURL = try RedisServerProcess.locate("redis-cli")
-        create.arguments = ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
-            + ["--cluster-replicas", String(replicasPerPrimary), "--cluster-yes"]
-        create.standardOutput = FileHandle.nullDevice
-        create.standardError = FileHandle.nullDevice
-        try create.run()
-        create.waitUntilExit()
-        guard create.terminationStatus == 0 else { throw TestServerError("redis-cli --cluster create failed (\(create.terminationStatus))") }
+        let create = try Tool.run("redis-cli", ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
+            + ["--cluster-replicas", String(replicasPerPrimary), "--cluster-yes"])
+        guard create.status == 0 else { throw TestServerError("redis-cli --cluster create failed (\(create.status)): \(create.stdout.suffix(300))") }
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if try nodes.allSatisfy({ try $0.cli("CLUSTER", "INFO").contains("cluster_state:ok") }) { return }
@@ -77,16 +71,7 @@ public final class SentinelProcess: @unchecked Sendable {
     }
 
     private func ping() throws -> String {
-        let p = Process()
-        p.executableURL = try RedisServerProcess.locate("redis-cli")
-        p.arguments = ["-h", "127.0.0.1", "-p", String(port), "PING"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Tool.run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "PING"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     deinit {

@@ -62,18 +62,9 @@ public struct TestCertificates: Sendable {
     }
 
     private func openssl(_ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = args
-        p.currentDirectoryURL = directory
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let message = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw TestServerError("openssl \(args.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+        let outcome = try Tool.run("openssl", args, in: directory)
+        guard outcome.status == 0 else {
+            throw TestServerError("openssl \(args.joined(separator: " ")) failed: \(outcome.stderr)")
         }
     }
 }

@@ -16,8 +16,37 @@ public enum UTCTime {
         String(decoding: iso8601(seconds: Int64(date.timeIntervalSince1970.rounded(.down))), as: UTF8.self)
     }
 
-    /// The moment in an `iso8601` text, or nil when it is not one.
-    public static func parseISO8601(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text) }
+    /// The moment in an `iso8601` text (`YYYY-MM-DDTHH:MM:SSZ`, a real day of the proleptic
+    /// Gregorian calendar), or nil when it is not one. By arithmetic, the inverse of the writer:
+    /// Foundation's parser switches to the Julian calendar before 1582, so a manifest dated
+    /// then did not survive a round trip (found by the manifest fuzz target).
+    public static func parseISO8601(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        guard b.count == 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 90 else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var n: Int64 = 0
+            for i in range {
+                guard (48...57).contains(b[i]) else { return nil }
+                n = n * 10 + Int64(b[i] - 48)
+            }
+            return n
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let lengths: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard day >= 1 && day <= lengths[Int(month - 1)] else { return nil }
+        // days_from_civil (Howard Hinnant's), the inverse of `iso8601(seconds:)`.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3_600 + minute * 60 + second))
+    }
 
     /// `2026-11-26`: the day of a moment (projection dates).
     public static func day(_ date: Date) -> String { String(iso8601(date).prefix(10)) }
