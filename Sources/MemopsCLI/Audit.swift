@@ -70,10 +70,18 @@ extension MemopsCommand {
             if let fromBackup {
                 report = try BackupAudit(path: fromBackup, schema: schema, options: options, db: connection.db ?? 0).run()
             } else {
-                let redis = try RedisConnection(try connection.resolve())
+                let deployment = try connection.deployment()
+                let audit: LiveAudit
+                if deployment.isCluster {
+                    let cluster = ClusterClient(deployment)
+                    try cluster.checkNoSlotsMoving()
+                    audit = try LiveAudit(cluster: cluster, schema: schema, options: options)
+                } else {
+                    audit = LiveAudit(connection: try RedisConnection(deployment.base), schema: schema, options: options)
+                }
                 let bar = ProgressBar("audit:")
                 defer { bar.finish() }
-                report = try LiveAudit(connection: redis, schema: schema, options: options).run { n in
+                report = try audit.run { n in
                     bar.update(count: n, of: "keys")
                 }
             }

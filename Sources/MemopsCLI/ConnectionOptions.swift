@@ -44,6 +44,20 @@ struct ConnectionOptions: ParsableArguments {
           help: "Work on this one node even when it is part of a Redis Cluster (which otherwise is refused: one node holds only its slots' keys).")
     var nodeOnly = false
 
+    @Option(name: .customLong(CLIFlag.sentinel.rawValue),
+            help: ArgumentHelp("A Sentinel to ask for the master (repeat for each; port 26379 when left out). Needs --master-name.", valueName: "host:port"))
+    var sentinels: [String] = []
+
+    @Option(name: .customLong(CLIFlag.masterName.rawValue), help: ArgumentHelp("The master's name in the Sentinels' configuration (sentinel monitor NAME …).", valueName: "name"))
+    var masterName: String?
+
+    @Option(name: .customLong(CLIFlag.sentinelUser.rawValue), help: ArgumentHelp("ACL user for the Sentinels themselves (the data nodes use --user).", valueName: "name"))
+    var sentinelUser: String?
+
+    @Option(name: .customLong(CLIFlag.sentinelPassFile.rawValue),
+            help: ArgumentHelp("The Sentinels' own password, from this file's first line; refused when group- or world-readable.", valueName: "file"))
+    var sentinelPassFile: String?
+
     @Flag(name: .customLong(CLIFlag.tls.rawValue), help: "Connect over TLS (implied by rediss:// and the other TLS options).")
     var tls = false
 
@@ -81,7 +95,7 @@ struct ConnectionOptions: ParsableArguments {
     /// Whether the command line names a server (-u, -h, -p or -s): the one test of it, for the
     /// commands that also work without one (config lint, estimate, restore, sample-data).
     var serverGiven: Bool {
-        url != nil || host != nil || port != nil || socket != nil
+        url != nil || host != nil || port != nil || socket != nil || !sentinels.isEmpty
     }
 
     func validate() throws {
@@ -89,6 +103,46 @@ struct ConnectionOptions: ParsableArguments {
         try Ranges.check("--db", db, 0...1_000_000)
         try Ranges.seconds("--connect-timeout", connectTimeout, max: 3_600)
         try Ranges.seconds("--timeout", commandTimeout, max: Ranges.week)
+        let sentinelURL = url.map(SentinelSpec.isSentinelURL) ?? false
+        if !sentinels.isEmpty {
+            if masterName == nil { throw ValidationError("--sentinel needs --master-name NAME (the name in the Sentinels' sentinel monitor line)") }
+            if url != nil || host != nil || port != nil || socket != nil {
+                throw ValidationError("--sentinel finds the master itself; leave out -u, -h, -p and -s")
+            }
+            for s in sentinels where SentinelSpec.address(s) == nil {
+                throw ValidationError("--sentinel takes host:port, not \"\(s)\"")
+            }
+        } else if masterName != nil && !sentinelURL {
+            throw ValidationError("--master-name goes with --sentinel HOST:PORT (or -u redis-sentinel://HOST:PORT/NAME)")
+        }
+        if sentinelURL && masterName != nil { throw ValidationError("the redis-sentinel:// URL names the master already; leave out --master-name") }
+        if (sentinelUser != nil || sentinelPassFile != nil) && sentinels.isEmpty && !sentinelURL {
+            throw ValidationError("--sentinel-user and --sentinel-pass-file go with --sentinel or a redis-sentinel:// URL")
+        }
+        if nodeOnly && (!sentinels.isEmpty || sentinelURL) { throw ValidationError("--node-only is for a Redis Cluster node, not a master found through Sentinel") }
+    }
+
+    /// Where the command line says the data is: `resolve()`'s connection, and the Sentinel
+    /// set to find the master through, when one is named.
+    func target(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerTarget {
+        var config = try resolve(environment: environment)
+        var spec: SentinelSpec?
+        if let url, SentinelSpec.isSentinelURL(url) {
+            (config, spec) = try SentinelSpec.parse(url: url, base: config)
+        } else if let masterName, !sentinels.isEmpty {
+            spec = SentinelSpec(sentinels: sentinels.compactMap(SentinelSpec.address), masterName: masterName)
+        }
+        if spec != nil {
+            spec?.user = sentinelUser
+            if let sentinelPassFile { spec?.password = try PasswordFile.read(sentinelPassFile) }
+        }
+        return ServerTarget(config: config, sentinel: spec)
+    }
+
+    /// The deployment the command works on, resolved once: a server, a cluster or a master
+    /// behind Sentinel.
+    func deployment(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Deployment {
+        try Deployment.resolve(target(environment: environment))
     }
 
     /// Builds the connection: URL first, then flags over it, then the password from argv, the
@@ -97,7 +151,8 @@ struct ConnectionOptions: ParsableArguments {
         var config = ConnectionConfig(connectTimeout: connectTimeout, commandTimeout: commandTimeout)
         var passwordInArgv = password != nil
         if let url {
-            config = try ConnectionConfig.parse(url: url, base: config)
+            config = SentinelSpec.isSentinelURL(url)
+                ? try SentinelSpec.parse(url: url, base: config).0 : try ConnectionConfig.parse(url: url, base: config)
             if config.password != nil { passwordInArgv = true }
         }
         if let socket {

@@ -189,7 +189,7 @@ extension MemopsCommand {
                 if resp || !connection.serverGiven {
                     try SampleDataLoader.writeRESP(generator, to: STDOUT_FILENO, heartbeatsOnly: true)
                 } else {
-                    try SampleDataLoader.beat(generator, into: RedisConnection(try connection.resolve()))
+                    try SampleDataLoader.beat(generator, into: try Self.router(try connection.deployment()))
                 }
                 return
             }
@@ -221,13 +221,28 @@ extension MemopsCommand {
                 }
                 return
             }
-            let redis = try RedisConnection(try connection.resolve())
-            try SampleDataLoader.prepare(redis, flush: flush, merge: merge)
-            let result = try SampleDataLoader.load(generator, into: redis, batchSize: batch)
+            let deployment = try connection.deployment()
+            let target = try Self.router(deployment)
+            if let cluster = target as? ClusterClient {
+                try SampleDataLoader.prepare(cluster, flush: flush, merge: merge)
+            } else if let redis = target as? RedisConnection {
+                try SampleDataLoader.prepare(redis, flush: flush, merge: merge)
+            }
+            let result = try SampleDataLoader.load(generator, into: target, batchSize: batch)
             if !quiet {
                 let seconds = String(format: "%.1f", result.seconds)
-                Terminal.writeErr("memops: loaded \(what) into \(redis.config) in \(seconds) s: \(result.commands) commands, \(Self.megabytes(result.bytes))\n")
+                Terminal.writeErr("memops: loaded \(what) into \(deployment) in \(seconds) s: \(result.commands) commands, \(Self.megabytes(result.bytes))\n")
             }
+        }
+
+        /// Where the commands go: the server, or each key's shard of a cluster.
+        private static func router(_ deployment: Deployment) throws -> KeyRouter {
+            if deployment.isCluster {
+                let cluster = ClusterClient(deployment)
+                try cluster.checkNoSlotsMoving()
+                return cluster
+            }
+            return try RedisConnection(deployment.base)
         }
 
         private static func megabytes(_ bytes: Int) -> String {

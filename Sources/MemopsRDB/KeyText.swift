@@ -22,6 +22,26 @@ public enum KeyText {
         return String(decoding: text, as: UTF8.self) + tail
     }
 
+    /// The bytes `escaped` printed (without a `limit`), or nil for text it cannot have printed.
+    public static func unescaped(_ text: String) -> [UInt8]? {
+        let b = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "\\") {
+                guard i + 3 < b.count, b[i + 1] == UInt8(ascii: "x"),
+                      let hi = hexDigits.firstIndex(of: b[i + 2]), let lo = hexDigits.firstIndex(of: b[i + 3]) else { return nil }
+                out.append(UInt8(hi << 4 | lo))
+                i += 4
+            } else {
+                out.append(b[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
     @inline(__always)
     private static func plain(_ b: UInt8) -> Bool { b > 0x20 && b < 0x7f && b != UInt8(ascii: "\\") && b != UInt8(ascii: "'") }
 

@@ -21,7 +21,7 @@ import Testing
         case .drift, .targetVersion, .enable: return ["config lint"]
         case .pattern, .orphans, .expiredPolicy, .fixTTL, .trimStreams, .olderThan, .namespace: return ["prune"]
         case .flush, .merge: return ["sample-data"]
-        case .nodeOnly, .user, .passFile, .connectTimeout, .timeout, .tls, .sni, .cacert, .cacertdir, .cert, .key, .insecure, .tlsCiphers,
+        case .nodeOnly, .sentinel, .masterName, .sentinelUser, .sentinelPassFile, .user, .passFile, .connectTimeout, .timeout, .tls, .sni, .cacert, .cacertdir, .cert, .key, .insecure, .tlsCiphers,
             .tlsCiphersuites:
             return ["backup run", "restore", "audit", "estimate", "prune", "config lint", "sample-data"]
         }

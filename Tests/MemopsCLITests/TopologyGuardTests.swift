@@ -13,7 +13,8 @@ import Testing
         let base = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"] ?? NSTemporaryDirectory()
         let dest = base + "/topology-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
-        for command in [["audit"], ["estimate"], ["prune", "--orphans"], ["backup", "--dest", dest], ["sample-data", "--sessions", "5"]] {
+        // The commands that do not yet work across shards.
+        for command in [["estimate"], ["prune", "--orphans"], ["backup", "--dest", dest]] {
             let run = try MemopsProcess.run(command + node)
             let lines = run.stderr.split(separator: "\n")
             #expect(run.status == 10 && lines.count == 1 && run.stderr.contains("Redis Cluster") && run.stderr.contains("--node-only"),
@@ -32,7 +33,7 @@ import Testing
         for command in [["audit"], ["estimate"], ["audit", "-n", "2"]] {
             let run = try MemopsProcess.run(command + ["-p", String(sentinel.port)])
             #expect(run.status == 10 && run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("Sentinel")
-                    && run.stderr.contains("get-master-addr-by-name"), "memops \(command.joined(separator: " ")): exit \(run.status): \(run.stderr)")
+                    && run.stderr.contains("redis-sentinel://127.0.0.1:\(sentinel.port)/mymaster") && run.stderr.contains("--master-name mymaster"), "memops \(command.joined(separator: " ")): exit \(run.status): \(run.stderr)")
         }
     }
 }

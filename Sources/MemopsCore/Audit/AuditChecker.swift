@@ -140,6 +140,12 @@ public struct AuditChecker {
     private var danglingMembers: [DanglingMember] = []
     private var breaks: [PolicyBreak] = []
     private var scanned = 0
+    /// Keys checked so far.
+    public var scannedCount: Int { scanned }
+    /// The node the observations come from now, named in findings (a cluster's shards).
+    public var node: String?
+    /// The node that holds a key (a cluster's slot map), for a finding about a missing key.
+    public var locate: (([UInt8]) -> String)?
     static let badNameBucket = "(bad name)"
     static let unmatchedBucket = "(no pattern)"
 
@@ -262,7 +268,11 @@ public struct AuditChecker {
         let memberText = KeyText.escaped(d.member)
         let bucket = schema.match(d.index)?.pattern.pattern ?? AuditChecker.unmatchedBucket
         if ref.heartbeat == true {
-            add(.staleHeartbeat, KeyText.escaped(d.target),
+// The finding is about the missing heartbeat key: it names the shard that would hold it.
+            let here = node
+            if let locate { node = locate(d.target) }
+            defer { node = here }
+                        add(.staleHeartbeat, KeyText.escaped(d.target),
                 "\(memberText) is in \(KeyText.escaped(d.index)) but its heartbeat is missing: the node stopped beating", bucket: bucket)
         } else {
             let what = ref.via == .hashValues ? "value of field \(KeyText.escaped(d.field ?? []))" : "member"
@@ -289,7 +299,9 @@ public struct AuditChecker {
     }
 
     private mutating func add(_ rule: AuditRule, _ key: String, _ message: String, bucket: String) {
-        diagnostics.append(Diagnostic(rule, message: message, key: key))
+        var d = Diagnostic(rule, message: message, key: key)
+        d.node = node
+        diagnostics.append(d)
         stats[bucket, default: PatternStats(pattern: bucket)].findings += 1
     }
 

@@ -36,26 +36,76 @@ public struct AuditOptions: Sendable {
 /// keys with pipelined EXISTS for their members. Never KEYS, never an O(N) command on a key.
 /// Memory: one batch, plus the names of the index keys seen (not their members).
 public final class LiveAudit {
-    public let connection: RedisConnection
+    /// The node being scanned (the server itself, unless this is a cluster).
+    public private(set) var connection: RedisConnection
     public let schema: Schema
     public let options: AuditOptions
     private var limiter: RateLimiter
+    /// Every node whose keys are scanned, with the name findings give it (nil: one server).
+    private let nodes: [(name: String?, connection: RedisConnection)]
+    /// The cluster, when the audit covers one: lookups about other keys (an index's member, an
+    /// entity's index) go through it to the shard that holds the key. Without one they ride in
+    /// the scanned server's own pipeline.
+    private let cluster: ClusterClient?
+    private var inline: Bool { cluster == nil }
+    private var router: KeyRouter { cluster ?? connection }
 
     public init(connection: RedisConnection, schema: Schema = .seed, options: AuditOptions = AuditOptions()) {
         self.connection = connection
         self.schema = schema
         self.options = options
         limiter = RateLimiter(opsPerSecond: options.rate)
+        nodes = [(nil, connection)]
+        cluster = nil
+    }
+
+    /// Audits every shard of a cluster: each primary is scanned on a connection of its own,
+    /// and references are checked on the shard that holds the other key, so a dangling member
+    /// or an entity missing from its index is found wherever each key hashes.
+    public init(cluster: ClusterClient, schema: Schema = .seed, options: AuditOptions = AuditOptions()) throws(RedisError) {
+        var nodes: [(name: String?, connection: RedisConnection)] = []
+        for shard in cluster.topology.shards {
+            // Not the router's connection: the scan keeps a batch in flight on its own.
+            nodes.append((shard.primary.address, try RedisConnection(cluster.connection(to: shard.primary.address).config)))
+        }
+        self.connection = nodes[0].connection
+        self.schema = schema
+        self.options = options
+        limiter = RateLimiter(opsPerSecond: options.rate)
+        self.nodes = nodes
+        self.cluster = cluster
     }
 
     /// Runs the audit; `progress` gets the keys scanned so far after each batch.
     public func run(progress: ((Int) -> Void)? = nil) throws(RedisError) -> AuditReport {
         let started = Date()
         var checker = AuditChecker(schema: schema, topN: options.topN)
+        if let cluster { checker.locate = { cluster.owner(ofKey: $0) } }
         let nowMs = try serverTimeMs()
         var indexKeys: [Int: Set<[UInt8]>] = [:]
-        // Each batch's pipeline ends with the SCAN for the next batch, and the next batch is sent
-        // before this one's replies are checked: the server works while memops checks.
+        var scanned = 0
+        for node in nodes {
+            connection = node.connection
+            checker.node = node.name
+            try scanNode(nowMs: nowMs, checker: &checker, indexKeys: &indexKeys) { n in
+                progress?(scanned + n)
+            }
+            scanned = checker.scannedCount
+        }
+        for (ref, keys) in indexKeys.sorted(by: { $0.key < $1.key }) {
+            for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                checker.node = cluster?.owner(ofKey: key)
+                try checkMembers(reference: ref, index: key, checker: &checker)
+            }
+        }
+        return checker.finish(seconds: Date().timeIntervalSince(started))
+    }
+
+    /// SCANs the current node in batches: each batch's pipeline ends with the SCAN for the next
+    /// batch, and the next batch is sent before this one's replies are checked, so the server
+    /// works while memops checks.
+    private func scanNode(nowMs: Int64, checker: inout AuditChecker, indexKeys: inout [Int: Set<[UInt8]>],
+                          progress: (Int) -> Void) throws(RedisError) {
         let first = try connection.scan(cursor: 0, match: options.match, count: options.count)
         limiter.spent(1)
         var current = try send(prepare(first.keys, thenScan: first.cursor))
@@ -73,17 +123,11 @@ public final class LiveAudit {
             }
             try process(current, replies, nowMs: nowMs, checker: &checker, indexKeys: &indexKeys)
             scanned += current.plans.count
-            progress?(scanned)
+            progress(scanned)
             if next == nil, let step = after { next = try send(prepare(step.keys, thenScan: step.cursor)) }
             guard let next else { break }
             current = next
         }
-        for (ref, keys) in indexKeys.sorted(by: { $0.key < $1.key }) {
-            for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                try checkMembers(reference: ref, index: key, checker: &checker)
-            }
-        }
-        return checker.finish(seconds: Date().timeIntervalSince(started))
     }
 
     /// The server's clock in unix milliseconds (stream ages are measured against it).
@@ -99,6 +143,8 @@ public final class LiveAudit {
         var first: Int
         var fields: [String] = []
         var reverse: [(ref: Int, member: [UInt8])] = []
+        /// Reverse references looked up through the router (a cluster): their commands.
+        var remote: [(index: [UInt8], command: [[UInt8]])] = []
         var stream = false
         var indexOf: [Int] = []
         var keyClass: KeyClass = .unmatched
@@ -165,7 +211,8 @@ public final class LiveAudit {
                 for (ref, member) in AuditChecker.reverseReferences(of: key, schema: schema) {
                     let r = schema.references[ref]
                     let from = b(r.from)
-                    batch.encoded.append(r.via == .setMembers ? [Word.sismember, from, member] : [Word.zscore, from, member])
+                    let lookup = r.via == .setMembers ? [Word.sismember, from, member] : [Word.zscore, from, member]
+                    if inline { batch.encoded.append(lookup) } else { plan.remote.append((from, lookup)) }
                     plan.reverse.append((ref, member))
                 }
                 plan.indexOf = AuditChecker.references(from: p.pattern, schema: schema)
@@ -187,6 +234,11 @@ public final class LiveAudit {
     /// Checks a batch from its replies (the SCAN reply already taken off).
     private func process(_ batch: Prepared, _ replies: [RedisReply], nowMs: Int64, checker: inout AuditChecker,
                          indexKeys: inout [Int: Set<[UInt8]>]) throws(RedisError) {
+        // The lookups on other shards, all of the batch's at once.
+        let remote = batch.plans.flatMap(\.remote)
+        var remoteReplies = remote.isEmpty ? [] : try router.routed(remote.map(\.command), keys: remote.map(\.index))
+        limiter.spent(remote.count)
+        remoteReplies.reverse()
         for plan in batch.plans {
             var i = plan.first
             func next() -> RedisReply { defer { i += 1 }; return replies[i] }
@@ -208,7 +260,7 @@ public final class LiveAudit {
             }
             var missing: [Int] = []
             for (ref, _) in plan.reverse {
-                let reply = next()
+                let reply = inline ? next() : remoteReplies.removeLast()
                 let present = reply.errorMessage == nil && reply != .null && reply.integer != 0
                 if !present { missing.append(ref) }
             }
@@ -256,7 +308,8 @@ public final class LiveAudit {
         let verb = r.via == .zsetMembers ? "ZSCAN" : r.via == .setMembers ? "SSCAN" : "HSCAN"
         var cursor: [UInt8] = b("0")
         repeat {
-            let reply = try connection.command([b(verb), index, cursor, Word.count, b(String(options.count))])
+            let holder = try cluster?.connection(forKey: index) ?? connection
+            let reply = try holder.command([b(verb), index, cursor, Word.count, b(String(options.count))])
             limiter.spent(1)
             guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { return }
             cursor = next
@@ -276,7 +329,7 @@ public final class LiveAudit {
                 }
             }
             guard !found.isEmpty else { continue }
-            let exists = try connection.pipeline(found.map { [Word.exists, $0.target] })
+            let exists = try router.routed(found.map { [Word.exists, $0.target] }, keys: found.map(\.target))
             limiter.spent(found.count)
             for (d, e) in zip(found, exists) where e.integer == 0 { checker.dangling(d) }
         } while cursor != b("0")

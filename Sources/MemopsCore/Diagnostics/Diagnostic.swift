@@ -41,13 +41,16 @@ public struct Diagnostic: Sendable, Hashable, Codable {
     public var location: SourceLocation?
     /// The key (audit) or config parameter (a running server) the finding is about.
     public var key: String?
+    /// The server the finding was made on, when there are several (a cluster's nodes).
+    public var node: String?
 
-    public init(severity: Severity, rule: String, message: String, location: SourceLocation? = nil, key: String? = nil) {
+    public init(severity: Severity, rule: String, message: String, location: SourceLocation? = nil, key: String? = nil, node: String? = nil) {
         self.severity = severity
         self.rule = rule
         self.message = message
         self.location = location
         self.key = key
+        self.node = node
     }
 }
 

@@ -27,7 +27,7 @@ public enum DiagnosticPrinter {
                 prefix = "\(source ?? "memops"):"
             }
             let label = color ? colored(d.severity) : "\(d.severity.rawValue):"
-            out += "\(prefix) \(label) [\(d.rule)] \(d.message)\n"
+            out += "\(prefix) \(label) [\(d.rule)] \(d.message)\(d.node.map { " (on \($0))" } ?? "")\n"
         }
         return out
     }
@@ -60,6 +60,7 @@ public enum DiagnosticPrinter {
                 if let c = loc.column { o["column"] = c }
             }
             if let k = d.key { o["key"] = k }
+            if let n = d.node { o["node"] = n }
             return o
         }
         return serialize(items)
@@ -83,6 +84,7 @@ public enum DiagnosticPrinter {
         let results: [[String: Any]] = diagnostics.map { d in
             var r: [String: Any] = ["ruleId": d.rule, "level": level(d.severity), "message": ["text": d.message]]
             if let i = index[d.rule] { r["ruleIndex"] = i }
+            if let n = d.node { r["properties"] = ["node": n] }
             if let loc = d.location {
                 var physical: [String: Any] = ["artifactLocation": ["uri": uri(loc.file)]]
                 if let l = loc.line {

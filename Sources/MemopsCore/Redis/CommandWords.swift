@@ -71,4 +71,12 @@ enum Word {
     static let zadd = Array("ZADD".utf8)
     static let zscan = Array("ZSCAN".utf8)
     static let zscore = Array("ZSCORE".utf8)
+    static let sentinel = Array("SENTINEL".utf8)
+    static let getMasterAddrByName = Array("GET-MASTER-ADDR-BY-NAME".utf8)
+    static let replicas = Array("REPLICAS".utf8)
+    static let masters = Array("MASTERS".utf8)
+    static let asking = Array("ASKING".utf8)
+    static let nodes = Array("NODES".utf8)
+    static let info = Array("INFO".utf8)
+    static let keyslot = Array("KEYSLOT".utf8)
 }

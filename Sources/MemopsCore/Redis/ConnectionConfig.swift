@@ -68,7 +68,7 @@ public struct ConnectionConfig: Sendable, Equatable, CustomStringConvertible {
         case "rediss":
             if config.tls == nil { config.tls = TLSOptions() }
         default:
-            throw .invalid(url, "unknown scheme \"\(scheme)\"; use redis://, rediss:// or unix://")
+            throw .invalid(url, "unknown scheme \"\(scheme)\"; use redis://, rediss://, unix:// or redis-sentinel://")
         }
         let query = takeQuery(&rest)
         takeUserinfo(&rest, into: &config)

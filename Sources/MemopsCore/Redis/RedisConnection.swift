@@ -83,7 +83,8 @@ public final class RedisConnection {
         case "cluster":
             throw .partialDataset(server: server, reason: "it is a node of a Redis Cluster and holds only its own slots' keys, so this command would miss every other shard; pass \(CLIFlag.nodeOnly) to work on this node alone")
         case "sentinel":
-            throw .partialDataset(server: server, reason: "it is a Sentinel, which monitors servers but holds no keys; connect to the master it names (redis-cli -p PORT SENTINEL get-master-addr-by-name NAME)")
+            let masters = SentinelResolver.masterNames(self)
+            throw .wrongServer(server: server, reason: TopologyError.sentinelGiven(server: server, masters: masters).description)
         default:
             break
         }

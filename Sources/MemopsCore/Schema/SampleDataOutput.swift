@@ -53,11 +53,12 @@ public struct SampleDataLoadResult: Sendable, Equatable {
 /// Puts a generated dataset somewhere: into a server over pipelined batches, or as RESP into a
 /// file descriptor for `redis-cli --pipe`.
 public enum SampleDataLoader {
-    /// Loads the dataset into `connection` in pipelined batches of `batchSize` commands. Every
-    /// command is sent even when some fail; then the first error reply is thrown with its key.
-    /// `progress` is called after each batch with the commands sent so far.
+    /// Loads the dataset into `connection` (a server, or a cluster: each command goes to the
+    /// shard of its key) in pipelined batches of `batchSize` commands. Every command is sent
+    /// even when some fail; then the first error reply is thrown with its key. `progress` is
+    /// called after each batch with the commands sent so far.
     public static func load(
-        _ generator: SampleDataGenerator, into connection: RedisConnection, batchSize: Int = 1_000,
+        _ generator: SampleDataGenerator, into connection: KeyRouter, batchSize: Int = 1_000,
         progress: ((Int) -> Void)? = nil
     ) throws -> SampleDataLoadResult {
         let started = Date()
@@ -68,7 +69,7 @@ public enum SampleDataLoader {
         var errorCount = 0
         var firstError: (command: String, key: String, message: String)?
         func flush() throws {
-            let replies = try connection.pipeline(batch)
+            let replies = try connection.routed(batch, keys: batch.map(RoutingKey.of))
             for (command, reply) in zip(batch, replies) {
                 guard let message = reply.errorMessage else { continue }
                 errorCount += 1
@@ -89,7 +90,7 @@ public enum SampleDataLoader {
         if !batch.isEmpty { try flush() }
         if let firstError {
             throw SampleDataError.errorReplies(
-                server: connection.config.description, count: errorCount, firstCommand: firstError.command,
+                server: connection.serverDescription, count: errorCount, firstCommand: firstError.command,
                 firstKey: firstError.key, firstMessage: firstError.message)
         }
         return SampleDataLoadResult(commands: sent, keys: generator.totalKeys, bytes: bytes, seconds: Date().timeIntervalSince(started))
@@ -106,6 +107,19 @@ public enum SampleDataLoader {
         return try load(generator, into: connection)
     }
 
+    /// Empties every primary of a cluster when `flush`; otherwise refuses a cluster that
+    /// holds keys unless `merge`.
+    public static func prepare(_ cluster: ClusterClient, flush: Bool, merge: Bool) throws {
+        var keys: Int64 = 0
+        for shard in cluster.topology.shards {
+            let node = try cluster.connection(to: shard.primary.address)
+            if flush { try node.command("FLUSHDB") } else { keys += try node.command("DBSIZE").integer ?? 0 }
+        }
+        if keys > 0 && !merge {
+            throw SampleDataError.databaseNotEmpty(server: cluster.topology.shards.map(\.primary.address).joined(separator: ","), keys: Int(keys))
+        }
+    }
+
     /// Empties the database when `flush`; otherwise refuses a non-empty one unless `merge`.
     public static func prepare(_ connection: RedisConnection, flush: Bool, merge: Bool) throws {
         if flush {
@@ -119,13 +133,13 @@ public enum SampleDataLoader {
     }
 
     /// Sends only the nodes' heartbeats again, so loaded data keeps live nodes past 30 s.
-    public static func beat(_ generator: SampleDataGenerator, into connection: RedisConnection) throws {
+    public static func beat(_ generator: SampleDataGenerator, into connection: KeyRouter) throws {
         var commands: [[[UInt8]]] = []
         generator.forEachHeartbeat { commands.append($0) }
-        for (command, reply) in zip(commands, try connection.pipeline(commands)) {
+        for (command, reply) in zip(commands, try connection.routed(commands, keys: commands.map(RoutingKey.of))) {
             if let message = reply.errorMessage {
                 throw SampleDataError.errorReplies(
-                    server: connection.config.description, count: 1, firstCommand: "SETEX",
+                    server: connection.serverDescription, count: 1, firstCommand: "SETEX",
                     firstKey: KeyText.escaped(command[1]), firstMessage: message)
             }
         }

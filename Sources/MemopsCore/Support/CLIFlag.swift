@@ -39,6 +39,10 @@ public enum CLIFlag: String, CaseIterable, Sendable, CustomStringConvertible {
     case merge
     // the connection, on every command that talks to a server
     case nodeOnly = "node-only"
+    case sentinel
+    case masterName = "master-name"
+    case sentinelUser = "sentinel-user"
+    case sentinelPassFile = "sentinel-pass-file"
     case user
     case passFile = "pass-file"
     case connectTimeout = "connect-timeout"

@@ -14,6 +14,7 @@
 /// | 9 | permission denied by an ACL (NOPERM) |
 /// | 10 | wrong server: the peer is not Redis, or too old for what was asked |
 /// | 11 | TLS failed: the handshake, or the server's certificate was not accepted |
+/// | 12 | topology: a cluster not ok, slots moving, or the cluster or master changed during the run |
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     case success = 0
     case findings = 1
@@ -27,6 +28,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case permission = 9
     case wrongServer = 10
     case tls = 11
+    case topology = 12
 
     /// One line for the exit-code table in help, man pages and the README.
     public var summary: String {
@@ -43,6 +45,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .permission: return "permission denied by an ACL (NOPERM)"
         case .wrongServer: return "wrong server: not Redis, or too old"
         case .tls: return "TLS failed (handshake, or the server's certificate)"
+        case .topology: return "cluster not ok, slots moving, or topology changed during the run"
         }
     }
 }

@@ -21,9 +21,37 @@ public struct ClusterTopology: Sendable, Equatable {
 
     /// The shards that own slots, in the order of their first slot.
     public var shards: [Shard]
+    /// Primaries that own no slot (a node being added or removed; CLUSTER SHARDS only).
+    public var slotless: [Node]
 
     public init(shards: [Shard]) {
         self.shards = shards.filter { !$0.slots.isEmpty }.sorted { ($0.slots.first?.lowerBound ?? 0) < ($1.slots.first?.lowerBound ?? 0) }
+        slotless = shards.filter(\.slots.isEmpty).map(\.primary)
+    }
+
+    /// Every node, primaries first, then replicas, each in shard order.
+    public var nodes: [Node] { shards.map(\.primary) + shards.flatMap(\.replicas) }
+
+    /// The shard whose primary or replica has this node id.
+    public func shard(ofNode id: String) -> Shard? {
+        shards.first { $0.primary.id == id || $0.replicas.contains { $0.id == id } }
+    }
+
+    /// The slot ranges of a shard as text: `0-5460,10923`.
+    public static func describe(_ slots: [ClosedRange<Int>]) -> String {
+        slots.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
+    }
+
+    /// The slots a node reports as MIGRATING to or IMPORTING from another (its own line of
+    /// CLUSTER NODES: `[slot->-id]`, `[slot-<-id]`).
+    public static func movingSlots(clusterNodes text: String) -> [Int] {
+        guard let mine = text.split(whereSeparator: \.isNewline).first(where: { $0.contains("myself") }) else { return [] }
+        var slots: [Int] = []
+        for field in mine.split(separator: " ") where field.hasPrefix("[") {
+            let body = field.dropFirst()
+            if let end = body.firstIndex(of: "-"), let slot = Int(body[..<end]) { slots.append(slot) }
+        }
+        return slots
     }
 
     /// The shard that owns `slot`.
@@ -43,7 +71,7 @@ public struct ClusterTopology: Sendable, Equatable {
         let host: String
         if case .tcp(let h, _) = redis.config.address { host = h } else { host = "127.0.0.1" }
         let shards = try redis.pipeline([[Word.cluster, Word.shards]])[0]
-        if shards.errorMessage == nil, let topology = parse(shards: shards, fallbackHost: host) { return topology }
+        if shards.errorMessage == nil, let topology = parse(shards: shards, fallbackHost: host, tls: redis.config.tls != nil) { return topology }
         let slots = try redis.command([Word.cluster, Word.slots])
         guard let topology = parse(slots: slots, fallbackHost: host) else {
             throw .wrongServer(server: redis.config.description, reason: "CLUSTER SLOTS returned \(slots), not a slot table")
@@ -53,7 +81,7 @@ public struct ClusterTopology: Sendable, Equatable {
 
     /// Parses a CLUSTER SHARDS reply (each shard a map of `slots` and `nodes`; RESP2 maps are
     /// flat key/value arrays); nil when it is not one.
-    static func parse(shards reply: RedisReply, fallbackHost: String) -> ClusterTopology? {
+    static func parse(shards reply: RedisReply, fallbackHost: String, tls: Bool = false) -> ClusterTopology? {
         guard let list = reply.elements else { return nil }
         var shards: [Shard] = []
         for entry in list {
@@ -65,19 +93,23 @@ public struct ClusterTopology: Sendable, Equatable {
             for i in stride(from: 0, to: bounds.count, by: 2) where bounds[i] <= bounds[i + 1] {
                 ranges.append(Int(bounds[i])...Int(bounds[i + 1]))
             }
-            var primary: Node?
+            var masters: [Node] = []
             var replicas: [Node] = []
             for n in nodes {
                 let f = pairs(n)
-                guard let id = f["id"]?.string, let port = (f["port"] ?? f["tls-port"])?.integer else { return nil }
+                // A TLS cluster lists both ports; a client over TLS needs the TLS one.
+                let ports = tls ? [f["tls-port"], f["port"]] : [f["port"], f["tls-port"]]
+                guard let id = f["id"]?.string, let port = ports.compactMap({ $0?.integer }).first(where: { $0 > 0 }) else { return nil }
                 var host = f["ip"]?.string ?? f["endpoint"]?.string ?? ""
                 if host.isEmpty || host == "?" { host = fallbackHost }
                 let node = Node(id: id, host: host, port: Int(port), isPrimary: f["role"]?.string == "master",
                                 health: f["health"]?.string, replicationOffset: f["replication-offset"]?.integer)
-                if node.isPrimary { primary = node } else { replicas.append(node) }
+                if node.isPrimary { masters.append(node) } else { replicas.append(node) }
             }
-            // A shard whose primary failed and no replica took over yet: no one serves it.
-            guard let primary else { continue }
+            // A failed-over primary stays listed as a master of its shard, flagged failed, until
+            // it rejoins as a replica: the healthy one is the shard's primary. A shard whose
+            // primary failed and no replica took over yet is served by no one.
+            guard let primary = masters.first(where: { $0.health != "fail" && $0.health != "failed" }) else { continue }
             shards.append(Shard(slots: ranges, primary: primary, replicas: replicas))
         }
         return ClusterTopology(shards: shards)
