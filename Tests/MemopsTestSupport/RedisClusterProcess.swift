@@ -38,7 +38,7 @@ public final class SentinelProcess: @unchecked Sendable {
     private let process: Process
     private let directory: URL
 
-    public init(monitoring master: RedisServerProcess, name: String = "mymaster") throws {
+    public init(monitoring master: RedisServerProcess, name: String = "mymaster", quorum: Int = 1, extra: [String] = []) throws {
         port = try RedisServerProcess.freePort()
         let base = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory
@@ -49,8 +49,10 @@ public final class SentinelProcess: @unchecked Sendable {
             port \(port)
             bind 127.0.0.1
             dir \(directory.path)
-            sentinel monitor \(name) 127.0.0.1 \(master.port) 1
-            sentinel down-after-milliseconds \(name) 5000
+            sentinel monitor \(name) 127.0.0.1 \(master.port) \(quorum)
+            sentinel down-after-milliseconds \(name) 2000
+            sentinel failover-timeout \(name) 10000
+            \(extra.joined(separator: "\n"))
 
             """.write(to: conf, atomically: true, encoding: .utf8)
         process = Process()
@@ -64,14 +66,20 @@ public final class SentinelProcess: @unchecked Sendable {
         }
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if (try? ping()) == "PONG" { return }
+            if let answer = try? ping(), answer == "PONG" || answer.hasPrefix("NOAUTH") { return }
             usleep(50_000)
         }
         throw TestServerError("redis-server --sentinel on port \(port) did not answer PING within 10 s")
     }
 
     private func ping() throws -> String {
-        try Tool.run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "PING"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try cli("PING")
+    }
+
+    /// Runs `redis-cli` against this sentinel and returns its stdout, trimmed.
+    @discardableResult
+    public func cli(_ args: String...) throws -> String {
+        try Tool.run("redis-cli", ["-h", "127.0.0.1", "-p", String(port)] + args).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     deinit {
@@ -80,5 +88,77 @@ public final class SentinelProcess: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// A throwaway Sentinel deployment: a master, `replicas` replicas of it, and `sentinels`
+/// sentinels (quorum: a majority) that know them all before `init` returns.
+public final class SentinelSet: @unchecked Sendable {
+    public let master: RedisServerProcess
+    public let replicas: [RedisServerProcess]
+    public let sentinels: [SentinelProcess]
+    public let name: String
+
+    public init(replicas count: Int = 1, sentinels: Int = 3, name: String = "mymaster", serverArguments: [String] = []) throws {
+        self.name = name
+        master = try RedisServerProcess(arguments: serverArguments)
+        var replicas: [RedisServerProcess] = []
+        for _ in 0..<count {
+            replicas.append(try RedisServerProcess(arguments: serverArguments + ["--replicaof", "127.0.0.1", String(master.port)]))
+        }
+        self.replicas = replicas
+        var list: [SentinelProcess] = []
+        for _ in 0..<sentinels {
+            list.append(try SentinelProcess(monitoring: master, name: name, quorum: sentinels / 2 + 1))
+        }
+        self.sentinels = list
+        // Ready when the replicas' links are up and every sentinel lists every replica.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let linked = try replicas.allSatisfy { try $0.cli("INFO", "replication").contains("master_link_status:up") }
+            let known = try list.allSatisfy { s in
+                // Sentinels read a replica's INFO every 10 s: until then its link shows "err".
+                let text = try s.cli("SENTINEL", "REPLICAS", name)
+                return replicas.allSatisfy { text.contains(String($0.port)) }
+                    && text.components(separatedBy: "master-link-status\nok").count == replicas.count + 1
+            }
+            let peers = try list.allSatisfy { try $0.cli("SENTINEL", "SENTINELS", name).components(separatedBy: "\n").filter { $0 == "runid" }.count == sentinels - 1 }
+            if linked && known && peers { return }
+            usleep(200_000)
+        }
+        throw TestServerError("the Sentinel set did not settle within 30 s")
+    }
+
+    /// The sentinels as `--sentinel` arguments.
+    public var sentinelArguments: [String] {
+        sentinels.flatMap { ["--sentinel", "127.0.0.1:\($0.port)"] } + ["--master-name", name]
+    }
+
+    /// The `redis-sentinel://` URL of the set.
+    public var url: String {
+        "redis-sentinel://" + sentinels.map { "127.0.0.1:\($0.port)" }.joined(separator: ",") + "/\(name)"
+    }
+
+    /// Asks a sentinel to fail over and waits until every sentinel names a new master; returns
+    /// its port.
+    @discardableResult
+    public func failover() throws -> Int {
+        let old = try currentMasterPort()
+        try sentinels[0].cli("SENTINEL", "FAILOVER", name)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let ports = try sentinels.map { try $0.cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name).split(separator: "\n").last.map(String.init) ?? "" }
+            if let first = ports.first, first != String(old), Set(ports).count == 1, let port = Int(first) {
+                // The new master must have taken the role.
+                if let server = ([master] + replicas).first(where: { $0.port == port }), try server.cli("ROLE").hasPrefix("master") { return port }
+            }
+            usleep(200_000)
+        }
+        throw TestServerError("the failover did not finish within 30 s")
+    }
+
+    /// The master's port as the first sentinel names it.
+    public func currentMasterPort() throws -> Int {
+        Int(try sentinels[0].cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name).split(separator: "\n").last.map(String.init) ?? "") ?? 0
     }
 }
