@@ -80,6 +80,17 @@ extension MemopsCommand.Backup {
         @Flag(name: .customLong("dry-run"), help: "Make the backup, but only show what retention would remove.")
         var dryRun = false
 
+        @Flag(name: .customLong(CLIFlag.consistent.rawValue),
+              help: "Redis Cluster: save every shard at one instant (writes paused on every primary while the saves fork, for milliseconds).")
+        var consistent = false
+
+        @Flag(name: .customLong(CLIFlag.preferReplica.rawValue), inversion: .prefixedNo,
+              help: "Save on an in-sync replica instead of the primary, so the fork never touches it (the default behind Sentinel; a cluster's shards otherwise use their primaries).")
+        var preferReplica: Bool?
+
+        @Option(parsing: .unconditional, help: "Redis Cluster: shards saved and streamed at the same time.")
+        var parallel = 4
+
         @Option(help: "Verify the written file before publishing it: shallow (zstd, SHA-256, RDB trailer), deep (plus a full parse; exact key counts in the manifest) or none.")
         var verify: VerifyLevel = .shallow
 
@@ -101,6 +112,7 @@ extension MemopsCommand.Backup {
             try Ranges.seconds("--lock-wait", lockWait, max: Ranges.week, allowZero: true)
             if rdbPath != nil && source == .replication { throw ValidationError("--rdb-path goes with --source bgsave, not replication") }
             try Ranges.seconds("--save-timeout", saveTimeout, max: Ranges.week)
+            try Ranges.check("--parallel", parallel, 1...64)
         }
 
         func run() throws {
@@ -115,7 +127,12 @@ extension MemopsCommand.Backup {
             request.retentionDryRun = dryRun
             request.verify = verify
             request.metricsFile = metricsFile
-            var engine = BackupEngine(connection: try connection.resolve(), request: request)
+            let deployment = try connection.deployment()
+            if deployment.isCluster {
+                try runCluster(deployment, request)
+                return
+            }
+            var engine = BackupEngine(connection: try source(deployment), request: request)
             let bar = ProgressBar("backup")
             engine.progress = { bar.update(done: $0, total: $1) }
             let result: BackupResult
@@ -130,6 +147,33 @@ extension MemopsCommand.Backup {
             if verbose || dryRun {
                 BackupReportPrinter.print(result, dryRun: dryRun)
             }
+        }
+
+        /// The server to save: the one given, or behind Sentinel a replica whose link is up
+        /// (unless --no-prefer-replica), else the master.
+        private func source(_ deployment: Deployment) throws -> ConnectionConfig {
+            guard case .sentinel(_, let replicas) = deployment.kind, preferReplica ?? true else {
+                if preferReplica == true && !deployment.isCluster {
+                    Terminal.warning("\(CLIFlag.preferReplica) needs a Redis Cluster or a master found through Sentinel; saving \(deployment.base)")
+                }
+                return deployment.base
+            }
+            for address in replicas {
+                let config = deployment.config(for: address)
+                if let info = try? RedisConnection(config).info("replication"), info["master_link_status"] == "up" { return config }
+            }
+            Terminal.warning("no replica of \(deployment.base) has its link up; saving the master")
+            return deployment.base
+        }
+
+        private func runCluster(_ deployment: Deployment, _ request: BackupRequest) throws {
+            var options = ClusterBackupOptions()
+            options.preferReplica = preferReplica ?? false
+            options.consistent = consistent
+            options.parallel = parallel
+            let result = try ClusterBackupEngine(deployment: deployment, request: request, options: options).run()
+            for warning in result.warnings { Terminal.warning(warning) }
+            if verbose || dryRun { BackupReportPrinter.print(result, dryRun: dryRun) }
         }
     }
 }
@@ -148,6 +192,29 @@ enum BackupReportPrinter {
         for entry in result.retention.removed {
             text += "  \(dryRun ? "would remove" : "removed") \(entry.file) (retention)\n"
         }
+        if dryRun {
+            for (entry, reasons) in result.retention.kept { text += "  keep \(entry.file): \(reasons.joined(separator: ", "))\n" }
+        }
+        Terminal.write(text)
+    }
+}
+
+extension BackupReportPrinter {
+    /// The `-v` summary of a cluster backup set.
+    static func print(_ result: ClusterBackupResult, dryRun: Bool) {
+        let m = result.manifest
+        let ratio = m.storedBytes > 0 ? Double(m.rawBytes) / Double(m.storedBytes) : 0
+        var text = "backup set \(result.path)\n"
+        text += "  cluster  \(m.cluster.seed), \(m.shards.count) shards, epoch \(m.cluster.currentEpoch.map(String.init) ?? "?")\n"
+        for shard in m.shards {
+            text += "  shard    \(shard.manifest.file): slots \(ClusterTopology.describe(shard.slotRanges)) from \(shard.role) \(shard.nodeAddress), "
+            text += "\(Format.bytes(shard.manifest.compressed.bytes)), \(shard.manifest.keyspace.reduce(0) { $0 + $1.keys }) keys\n"
+        }
+        text += "  size     \(Format.bytes(m.rawBytes)) raw, \(Format.bytes(m.storedBytes)) stored (\(String(format: "%.2f", ratio))x)\n"
+        if let c = m.consistency { text += "  instant  writes paused \(String(format: "%.1f", c.pausedMilliseconds)) ms on every primary\n" }
+        text += "  took     \(String(format: "%.2f", m.durationSeconds)) s\n"
+        for name in result.leftoversRemoved { text += "  removed leftover \(name) from an interrupted run\n" }
+        for entry in result.retention.removed { text += "  \(dryRun ? "would remove" : "removed") \(entry.file) (retention)\n" }
         if dryRun {
             for (entry, reasons) in result.retention.kept { text += "  keep \(entry.file): \(reasons.joined(separator: ", "))\n" }
         }

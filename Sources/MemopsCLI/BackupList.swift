@@ -31,6 +31,14 @@ extension MemopsCommand.Backup {
             }
             var rows = [["TIME (UTC)", "FILE", "RAW", "STORED", "RATIO", "KEYS", "SERVER", "VERIFIED"]]
             for e in entries {
+                if let set = e.set {
+                    let ratio = set.storedBytes > 0 ? String(format: "%.2fx", Double(set.rawBytes) / Double(set.storedBytes)) : "-"
+                    let verified = set.verification.map { "\($0.ok ? "ok" : "FAILED") (\($0.level))" } ?? "no"
+                    let server = "cluster \(set.shards.count) shards" + (set.consistency != nil ? ", consistent" : "")
+                    rows.append([Format.time(set.savedAt), e.file + "/", Format.bytes(set.rawBytes), Format.bytes(set.storedBytes), ratio,
+                                 String(set.keys), server, verified])
+                    continue
+                }
                 guard let m = e.manifest else {
                     rows.append([Format.time(e.time), e.file, "-", Format.bytes(e.bytes), "-", "-", "-", e.manifestProblem ?? "?"])
                     continue
@@ -63,17 +71,31 @@ enum BackupListJSON {
         var verifiedLevel: String?
         var complete: Bool
         var problem: String?
+        /// "file", or "cluster" for a Redis Cluster backup set (a folder of shard files).
+        var kind: String
+        /// A set's shards; nil for a single file.
+        var shards: Int?
+        var consistent: Bool?
     }
 
     static func render(_ entries: [BackupEntry]) throws -> String {
         let rows = entries.map { e -> Row in
+            if e.isSet {
+                let s = e.set
+                return Row(
+                    file: e.file, path: e.path, time: s?.savedAt ?? e.time, rawBytes: s?.rawBytes, storedBytes: e.bytes,
+                    ratio: s.map { $0.storedBytes > 0 ? Double($0.rawBytes) / Double($0.storedBytes) : 0 }, keys: s?.keys,
+                    serverVersion: s?.shards.first?.manifest.server.version, rdbVersion: s?.shards.first?.manifest.rdb.version,
+                    verified: s?.verification.map { $0.ok ? "ok" : "failed" } ?? "no", verifiedLevel: s?.verification?.level,
+                    complete: s != nil, problem: e.manifestProblem, kind: "cluster", shards: s?.shards.count, consistent: s.map { $0.consistency != nil })
+            }
             let m = e.manifest
             return Row(
                 file: e.file, path: e.path, time: m?.savedAt ?? e.time, rawBytes: m?.rdb.bytes, storedBytes: e.bytes,
                 ratio: m.map { $0.compressed.bytes > 0 ? Double($0.rdb.bytes) / Double($0.compressed.bytes) : 0 },
                 keys: m.map { $0.keyspace.reduce(0) { $0 + $1.keys } }, serverVersion: m?.server.version, rdbVersion: m?.rdb.version,
                 verified: m?.verification.map { $0.ok ? "ok" : "failed" } ?? "no", verifiedLevel: m?.verification?.level,
-                complete: m != nil, problem: e.manifestProblem)
+                complete: m != nil, problem: e.manifestProblem, kind: "file", shards: nil, consistent: nil)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -146,7 +146,7 @@ extension MemopsCommand {
             options.dryRun = dryRun
             options.check = noVerify ? .none : verify
             options.batchKeys = batch
-            var engine = LiveRestore(connection: try connection.resolve(), options: options)
+            var engine = LiveRestore(deployment: try connection.deployment(), options: options)
             let progress = RestoreProgress()
             engine.progress = { progress.update($0, done: $1, total: $2) }
             if dryRun && verbose {
@@ -209,6 +209,9 @@ enum RestoreReport {
         text += "target    \(r.target) (RDB \(r.target.rdbVersion))\n"
         if r.dryRun {
             text += "would restore \(r.keysSelected - r.skippedExpired - r.failed) keys, \(Format.bytes(r.bytes)) of payloads\n"
+            for (node, share) in r.perNode.sorted(by: { $0.key < $1.key }) {
+                text += "  to \(node): \(share.keys) keys, \(Format.bytes(share.bytes))\n"
+            }
             text += "conflicts \(r.conflicts) key(s) already exist" + (r.conflictExamples.isEmpty ? "" : " (\(RestoreErrorList.join(r.conflictExamples, total: r.conflicts)))") + "\n"
         } else {
             text += "restored  \(r.restored)\n"

@@ -17,7 +17,7 @@ extension MemopsCommand {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Backup files (.rdb.zst) or plain RDB files.", valueName: "file"))
+        @Argument(help: ArgumentHelp("Backup files (.rdb.zst), cluster backup sets (their .cluster folder) or plain RDB files.", valueName: "file"))
         var files: [String] = []
 
         @Option(name: .customLong(CLIFlag.dest.rawValue), help: ArgumentHelp("Backup folder, with --latest or --all.", valueName: "dir"))
@@ -46,9 +46,9 @@ extension MemopsCommand {
             if let dest {
                 let entries = try BackupCatalog.list(dest)
                 guard !entries.isEmpty else { throw VerificationError.missing("no backups in \(dest)") }
-                for e in latest ? Array(entries.prefix(1)) : entries { targets.append((e.path, try Verifier.manifest(for: e.path))) }
+                for e in latest ? Array(entries.prefix(1)) : entries { targets += try Verifier.targets(for: e.path) }
             } else {
-                for file in files { targets.append((file, try Verifier.manifest(for: file))) }
+                for file in files { targets += try Verifier.targets(for: file) }
             }
             for target in targets {
                 let bar = ProgressBar("verify")

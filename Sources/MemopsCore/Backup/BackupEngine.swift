@@ -83,17 +83,17 @@ public struct BackupEngine {
         // Interrupted (SIGTERM, SIGINT): the partial file is removed by its own cleanup, and the
         // metrics record the failure with the status the process exits with.
         let recordInterruption = Interruption.shared.onInterrupt { signal in
-            try? writeMetrics(status: 128 + signal, started: started, result: nil)
+            try? writeMetrics(status: 128 + signal, started: started, bytes: nil)
         }
         defer { Interruption.shared.remove(recordInterruption) }
         do {
             let result = try runLocked(started: started)
-            try writeMetrics(status: 0, started: started, result: result)
+            try writeMetrics(status: 0, started: started, bytes: (result.manifest.rdb.bytes, result.manifest.compressed.bytes))
             return result
         } catch {
             let status = (error as? MemopsError)?.exitStatus.rawValue ?? ExitStatus.failed.rawValue
             // A locked run must not overwrite the metrics of the run that holds the lock.
-            if status != ExitStatus.locked.rawValue { try? writeMetrics(status: status, started: started, result: nil) }
+            if status != ExitStatus.locked.rawValue { try? writeMetrics(status: status, started: started, bytes: nil) }
             throw error
         }
     }
@@ -106,18 +106,8 @@ public struct BackupEngine {
         let leftovers = BackupCatalog.removeLeftovers(dest)
 
         let redis = try RedisConnection(connection)
-        let saveStarted = Date()
-        let snapshot = try openSnapshot(redis)
-        let name = freeName(for: snapshot.report.savedAt)
-        let output = try AtomicFile(path: URL(fileURLWithPath: dest).appendingPathComponent(name).path)
-        let written = try write(snapshot, to: output, name: name)
-        var warnings: [String] = []
-        if written.streamed.rdb.checksumDisabled {
-            warnings.append("the server writes RDB files without a checksum (rdbchecksum no): this backup's content cannot be verified; set rdbchecksum yes")
-        }
-        let manifest = makeManifest(
-            name: name, snapshot: snapshot, written: written, redis: redis,
-            times: (started: started, save: saveStarted, finished: Date()))
+        let captured = try capture(redis, in: dest, started: started, ticket: nil) { freeName(for: $0.savedAt) }
+        let (name, output, manifest) = (captured.manifest.file, captured.output, captured.manifest)
         try publish(output, with: manifest, in: dest)
         Fault.point("backup.published")
 
@@ -125,11 +115,40 @@ public struct BackupEngine {
         if !request.retentionDryRun {
             try plan.apply(in: dest)
         }
-        return BackupResult(file: name, path: output.finalPath, manifest: manifest, retention: plan, leftoversRemoved: leftovers, warnings: warnings)
+        return BackupResult(file: name, path: output.finalPath, manifest: manifest, retention: plan, leftoversRemoved: leftovers, warnings: captured.warnings)
+    }
+
+    /// One server's snapshot, streamed, synced and verified into a partial file in
+    /// `directory`, with its manifest; not yet published.
+    struct Captured {
+        var output: AtomicFile
+        var manifest: BackupManifest
+        var warnings: [String]
+    }
+
+    /// Saves (or syncs) `redis`, streams the snapshot into `directory` under the name `name`
+    /// gives for the save, verifies it at the requested level and makes its manifest. With a
+    /// `ticket`, the save was already asked for (a cluster's saves at one instant): only its
+    /// end is waited for.
+    func capture(_ redis: RedisConnection, in directory: String, started: Date, ticket: SaveWaiter.Ticket?,
+                 name: (SaveReport) -> String) throws -> Captured {
+        let saveStarted = Date()
+        let snapshot = try openSnapshot(redis, ticket: ticket)
+        let file = name(snapshot.report)
+        let output = try AtomicFile(path: URL(fileURLWithPath: directory).appendingPathComponent(file).path)
+        let written = try write(snapshot, to: output, name: file)
+        var warnings: [String] = []
+        if written.streamed.rdb.checksumDisabled {
+            warnings.append("the server writes RDB files without a checksum (rdbchecksum no): this backup's content cannot be verified; set rdbchecksum yes")
+        }
+        let manifest = makeManifest(
+            name: file, snapshot: snapshot, written: written, redis: redis,
+            times: (started: started, save: saveStarted, finished: Date()))
+        return Captured(output: output, manifest: manifest, warnings: warnings)
     }
 
     /// The prefix and the destination, checked before anything is asked of the server.
-    private func checkDestination() throws {
+    func checkDestination() throws {
         let dest = request.destination
         try BackupName.validate(prefix: request.prefix)
         var isDir: ObjCBool = false
@@ -153,11 +172,13 @@ public struct BackupEngine {
     }
 
     /// Saves and opens the server's dump file, or starts a replication stream.
-    private func openSnapshot(_ redis: RedisConnection) throws -> Snapshot {
+    private func openSnapshot(_ redis: RedisConnection, ticket: SaveWaiter.Ticket?) throws -> Snapshot {
         switch request.source {
         case .bgsave(let rdbPath):
             let path = try rdbPath ?? locateDump(redis)
-            let report = try SaveWaiter(timeout: request.saveTimeout).save(on: redis) { try RedisConnection(connection) }
+            let waiter = SaveWaiter(timeout: request.saveTimeout)
+            let report = try ticket.map { try waiter.wait(for: $0, on: redis) { try RedisConnection(connection) } }
+                ?? waiter.save(on: redis) { try RedisConnection(connection) }
             let file: FileSource
             do {
                 file = try FileSource(path: path)
@@ -187,7 +208,7 @@ public struct BackupEngine {
     /// Names the backup by the save's time; a second backup in the same second gets -2, -3…,
     /// always above every sequence that second already has (or had: an orphan manifest), so
     /// that a newer backup never sorts before an older one after retention freed a lower number.
-    private func freeName(for savedAt: Date) -> String {
+    func freeName(for savedAt: Date, suffix: String = ".rdb.zst") -> String {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: request.destination)) ?? []
         let second = UTCTime.compact(savedAt)
         var highest = 0
@@ -196,7 +217,7 @@ public struct BackupEngine {
             guard let stamp = BackupName.parse(backup), stamp.prefix == request.prefix, UTCTime.compact(stamp.time) == second else { continue }
             highest = max(highest, stamp.sequence)
         }
-        return BackupName.make(prefix: request.prefix, time: savedAt, sequence: highest + 1)
+        return BackupName.make(prefix: request.prefix, time: savedAt, sequence: highest + 1, suffix: suffix)
     }
 
     /// What streaming and verifying the written file found, and when each began.
@@ -270,7 +291,7 @@ public struct BackupEngine {
     /// then renamed into place before the backup: a crash between the two renames leaves a
     /// manifest without a backup, which nothing lists and the next run removes, never a
     /// backup without its manifest, which retention would keep forever.
-    private func publish(_ output: AtomicFile, with manifest: BackupManifest, in dest: String) throws {
+    func publish(_ output: AtomicFile, with manifest: BackupManifest, in dest: String) throws {
         let manifestFile = try AtomicFile(path: URL(fileURLWithPath: dest).appendingPathComponent(BackupManifest.fileName(for: manifest.file)).path)
         do {
             try manifestFile.write(manifest.encoded())
@@ -381,15 +402,17 @@ public struct BackupEngine {
         return Streamed(rdb: result, rawBytes: check.byteCount, storedBytes: storedBytes, rawSHA256: hex(raw.finalize()), storedSHA256: hex(stored.finalize()))
     }
 
-    private func writeMetrics(status: Int32, started: Date, result: BackupResult?) throws {
+    /// Writes the metrics file of a run that ended with `status`; `bytes` (raw, compressed) of
+    /// the backup it published, nil when it published none (the last success is carried over).
+    func writeMetrics(status: Int32, started: Date, bytes: (raw: UInt64, compressed: UInt64)?) throws {
         guard let path = request.metricsFile else { return }
         let previous = BackupMetrics.previous(at: path)
         let now = Date()
         let metrics = BackupMetrics(
             prefix: request.prefix, exitStatus: status, runAt: now, durationSeconds: now.timeIntervalSince(started),
-            lastSuccess: result == nil ? previous.lastSuccess : now,
-            rawBytes: result?.manifest.rdb.bytes ?? previous.raw,
-            compressedBytes: result?.manifest.compressed.bytes ?? previous.compressed)
+            lastSuccess: bytes == nil ? previous.lastSuccess : now,
+            rawBytes: bytes?.raw ?? previous.raw,
+            compressedBytes: bytes?.compressed ?? previous.compressed)
         try metrics.write(to: path)
     }
 }

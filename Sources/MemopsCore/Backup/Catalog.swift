@@ -1,10 +1,16 @@
 import Foundation
 
-/// One backup in a destination folder: its file, its manifest (when it has one), and its time.
+/// One backup in a destination folder: its file (or a cluster set's folder), its manifest (when
+/// it has one), and its time.
 public struct BackupEntry: Sendable, Equatable {
     public var file: String
     public var path: String
     public var manifest: BackupManifest?
+    /// A Redis Cluster backup set (`file` is its folder), when it is one and its manifest and
+    /// every shard file are there.
+    public var set: ClusterBackupManifest?
+    /// Whether this is a cluster set (complete or not).
+    public var isSet = false
     /// Why the manifest is missing or unreadable, if it is.
     public var manifestProblem: String?
     /// The backup's time: the manifest's save time, else the time in its name.
@@ -15,6 +21,13 @@ public struct BackupEntry: Sendable, Equatable {
 }
 
 extension BackupEntry {
+    /// Whether the backup is whole: a file with its manifest, or a set with its manifest and
+    /// every shard file.
+    public var isComplete: Bool { manifest != nil || set != nil }
+
+    /// The last verification recorded for it.
+    public var verification: BackupManifest.Verification? { manifest?.verification ?? set?.verification }
+
     /// Newest first: by time, then by sequence within the same second.
     public static func newestFirst(_ a: BackupEntry, _ b: BackupEntry) -> Bool {
         (a.time, a.sequence, a.file) > (b.time, b.sequence, b.file)
@@ -33,6 +46,20 @@ public enum BackupCatalog {
             throw BackupError.destination(path: directory, reason: "it does not exist or cannot be read")
         }
         var entries: [BackupEntry] = []
+        for name in names where name.hasSuffix(ClusterBackupManifest.suffix) && !name.hasPrefix(".") {
+            guard let stamp = BackupName.parse(name), prefix == nil || stamp.prefix == prefix else { continue }
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            var entry = BackupEntry(file: name, path: path, manifest: nil, time: stamp.time, sequence: stamp.sequence, bytes: 0)
+            entry.isSet = true
+            switch ClusterBackupManifest.lookup(folder: path) {
+            case .success(let set):
+                entry.set = set
+                entry.bytes = set.storedBytes
+            case .failure(let problem):
+                entry.manifestProblem = problem.description
+            }
+            entries.append(entry)
+        }
         for name in names where name.hasSuffix(".rdb.zst") && !name.hasPrefix(".") {
             guard let stamp = BackupName.parse(name), prefix == nil || stamp.prefix == prefix else { continue }
             let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
@@ -52,7 +79,16 @@ public enum BackupCatalog {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var removed: [String] = []
         for name in names where name.hasPrefix(".") && name.hasSuffix(".partial") {
-            if unlink(URL(fileURLWithPath: directory).appendingPathComponent(name).path) == 0 { removed.append(name) }
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            if name.hasSuffix(ClusterBackupManifest.suffix + ".partial") {
+                if removeSetFolder(path) { removed.append(name) }
+            } else if unlink(path) == 0 {
+                removed.append(name)
+            }
+        }
+        // A set retention was removing when it was killed.
+        for name in names where name.hasPrefix(".") && name.hasSuffix(ClusterBackupManifest.suffix + ".removing") {
+            if removeSetFolder(URL(fileURLWithPath: directory).appendingPathComponent(name).path) { removed.append(name) }
         }
         // A manifest whose backup is gone: a run killed between publishing the two (the
         // manifest goes first) or retention killed between removing them (the backup goes first).
@@ -66,12 +102,26 @@ public enum BackupCatalog {
     }
 }
 
-/// Backup file names: `PREFIX-20261126T021500Z.rdb.zst`, UTC, sortable; `-2`, `-3`… when two
-/// backups fall in the same second.
+extension BackupCatalog {
+    /// Removes a set's folder that memops made (a partial one, or one being removed): only the
+    /// files a set holds (shard files, their partial files, the manifest), then the folder; a
+    /// folder holding anything else is left alone. True when the folder is gone.
+    @discardableResult
+    static func removeSetFolder(_ path: String) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let ours = names.allSatisfy { $0 == ClusterBackupManifest.fileName || $0.hasSuffix(".rdb.zst") || $0.hasSuffix(".partial") }
+        guard ours else { return false }
+        for name in names { unlink(URL(fileURLWithPath: path).appendingPathComponent(name).path) }
+        return rmdir(path) == 0
+    }
+}
+
+/// Backup file names: `PREFIX-20261126T021500Z.rdb.zst` (a cluster set's folder:
+/// `….cluster`), UTC, sortable; `-2`, `-3`… when two backups fall in the same second.
 public enum BackupName {
-    public static func make(prefix: String, time: Date, sequence: Int = 1) -> String {
+    public static func make(prefix: String, time: Date, sequence: Int = 1, suffix: String = ".rdb.zst") -> String {
         let stamp = UTCTime.compact(time)
-        return sequence == 1 ? "\(prefix)-\(stamp).rdb.zst" : "\(prefix)-\(stamp)-\(sequence).rdb.zst"
+        return sequence == 1 ? "\(prefix)-\(stamp)\(suffix)" : "\(prefix)-\(stamp)-\(sequence)\(suffix)"
     }
 
     /// Refuses a prefix that would put files outside the destination, hide them, or make a
@@ -89,10 +139,11 @@ public enum BackupName {
         }
     }
 
-    /// The prefix, time and sequence in a backup's name, or nil when memops did not make it.
+    /// The prefix, time and sequence in a backup's (or a set's) name, or nil when memops did
+    /// not make it.
     public static func parse(_ name: String) -> (prefix: String, time: Date, sequence: Int)? {
-        guard name.hasSuffix(".rdb.zst") else { return nil }
-        var base = name.dropLast(".rdb.zst".count)
+        guard let suffix = [".rdb.zst", ClusterBackupManifest.suffix].first(where: { name.hasSuffix($0) }) else { return nil }
+        var base = name.dropLast(suffix.count)
         var sequence = 1
         // Strip a -N sequence suffix.
         if let dash = base.lastIndex(of: "-"), let n = Int(base[base.index(after: dash)...]) {

@@ -24,7 +24,7 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// is never deleted here. `protected` (the backup just made and verified) is always kept,
     /// and so is the newest good backup, whatever the policy says.
     public func plan(_ entries: [BackupEntry], protected: String? = nil) -> RetentionPlan {
-        let candidates = entries.filter { $0.manifest != nil }.sorted(by: BackupEntry.newestFirst)
+        let candidates = entries.filter(\.isComplete).sorted(by: BackupEntry.newestFirst)
         var reasons: [String: [String]] = [:]
         func keep(_ file: String, _ why: String) { reasons[file, default: []].append(why) }
 
@@ -59,14 +59,14 @@ public struct RetentionPolicy: Sendable, Equatable {
             let c = calendar.dateComponents([.year, .month], from: $0)
             return String(format: "%04d-%02d", c.year!, c.month!)
         }
-        if let newest = candidates.first(where: { $0.manifest?.verification?.ok != false }) {
+        if let newest = candidates.first(where: { $0.verification?.ok != false }) {
             keep(newest.file, "newest good backup")
         }
         if let protected { keep(protected, "just made") }
 
         var plan = RetentionPlan()
         for e in entries.sorted(by: BackupEntry.newestFirst) {
-            if e.manifest == nil {
+            if !e.isComplete {
                 plan.kept.append((e, ["incomplete: \(e.manifestProblem ?? "no manifest"), never removed by retention"]))
             } else if let why = reasons[e.file] {
                 plan.kept.append((e, why))
@@ -91,7 +91,15 @@ extension RetentionPlan {
         // The backup before its manifest: a crash between the two leaves a manifest without a
         // backup (removed by the next run), never a backup without a manifest, which retention
         // would keep forever.
-        for e in removed {
+        for e in removed where e.isSet {
+            // Out of the listing at once (a rename), then emptied: a kill in between leaves a
+            // hidden folder the next run removes, never a set missing some shards.
+            let hidden = URL(fileURLWithPath: directory).appendingPathComponent("." + e.file + ".removing").path
+            if rename(e.path, hidden) != 0 { throw FileError("remove", e.path) }
+            Fault.point("backup.retention-removed")
+            BackupCatalog.removeSetFolder(hidden)
+        }
+        for e in removed where !e.isSet {
             let manifest = URL(fileURLWithPath: directory).appendingPathComponent(BackupManifest.fileName(for: e.file)).path
             if unlink(e.path) != 0 && errno != ENOENT { throw FileError("remove", e.path) }
             Fault.point("backup.retention-removed")

@@ -47,47 +47,96 @@ public struct SaveWaiter {
         self.timeout = timeout
     }
 
+    /// What a save was asked for with: the counters to compare against when waiting for it.
+    public struct Ticket: Sendable {
+        public var runID: String
+        public var version: String
+        public var requestedAt: Date
+        public var savesBefore: Int64
+    }
+
     /// Runs BGSAVE SCHEDULE on `redis` and returns once the save is on disk.
     /// `reconnect` opens a fresh connection when the old one breaks mid-wait.
     public func save(on connection: RedisConnection, reconnect: () throws -> RedisConnection) throws -> SaveReport {
-        var redis = connection
+        try wait(for: start(on: connection), on: connection, reconnect: reconnect)
+    }
+
+    /// Reads the counters a save will be confirmed against (before asking for it).
+    public func prepare(on redis: RedisConnection) throws -> Ticket {
         let server = redis.config.description
-        let deadline = Date().addingTimeInterval(timeout)
         let start = try redis.info("server")
         guard let runID = start["run_id"] else {
             throw RedisError.wrongServer(server: server, reason: "INFO server has no run_id")
         }
         let version = start["redis_version"] ?? "unknown"
         let requestedAt = try serverTime(redis)
+        return Ticket(runID: runID, version: version, requestedAt: requestedAt, savesBefore: try savesSoFar(redis))
+    }
 
-        var savesBefore: Int64 = 0
+    private func savesSoFar(_ redis: RedisConnection) throws -> Int64 {
+        guard let saves = try redis.info("persistence")["rdb_saves"].flatMap({ Int64($0) }) else {
+            throw RedisError.wrongServer(server: redis.config.description, reason: "INFO persistence has no rdb_saves (Redis 7.0 or newer is needed to confirm a save)")
+        }
+        return saves
+    }
+
+    /// Asks for a save that starts after the request: BGSAVE SCHEDULE, waiting out a save
+    /// already running.
+    public func start(on redis: RedisConnection) throws -> Ticket {
+        var ticket = try prepare(on: redis)
+        let server = redis.config.description
+        let deadline = Date().addingTimeInterval(timeout)
         var delay = poll
-        // Ask until a save starts (or is scheduled) after our request.
         while true {
-            let persistence = try redis.info("persistence")
-            guard let saves = persistence["rdb_saves"].flatMap({ Int64($0) }) else {
-                throw RedisError.wrongServer(server: server, reason: "INFO persistence has no rdb_saves (Redis 7.0 or newer is needed to confirm a save)")
-            }
-            savesBefore = saves
+            ticket.savesBefore = try savesSoFar(redis)
             // BGSAVE's error replies are answers here, not failures: read it raw.
             let reply = try redis.pipeline([["BGSAVE", "SCHEDULE"].map { Array($0.utf8) }])[0]
-            if let message = reply.errorMessage {
-                if message.contains("already in progress") {
-                    try sleep(&delay, until: deadline, server: server)
-                    continue
-                }
-                let classified = redis.refusal(message, command: "BGSAVE")
-                if case .command = classified { throw BackupError.bgsaveRefused(server: server, message: message) }
-                throw classified
+            if let message = reply.errorMessage, message.contains("already in progress") {
+                try sleep(&delay, until: deadline, server: server)
+                continue
             }
-            guard let status = reply.string, status.hasPrefix("Background saving") else {
-                throw RedisError.wrongServer(server: server, reason: "BGSAVE answered \(reply)")
-            }
-            break
+            try SaveWaiter.check(reply, redis: redis)
+            return ticket
         }
+    }
 
+    /// Sends a plain BGSAVE on each connection at once (pipelined: each answers once its fork
+    /// is done) and checks every reply; for a snapshot of several servers at one instant.
+    /// `tickets` come from `prepare`, read before the instant.
+    public static func forkNow(_ nodes: [RedisConnection]) throws {
+        var encoder = RESPEncoder()
+        encoder.append(["BGSAVE"].map { Array($0.utf8) })
+        for redis in nodes { try redis.send(encoder, during: "BGSAVE") }
+        for redis in nodes {
+            let reply = try redis.receive(during: "BGSAVE")
+            if let m = reply.errorMessage, m.contains("already in progress") || m.contains("scheduled") {
+                throw BackupError.bgsaveRefused(server: redis.config.description, message: "\(m) (a save started before the pause: it would not be of the same instant)")
+            }
+            try check(reply, redis: redis)
+        }
+    }
+
+    /// A BGSAVE reply: "Background saving started" (or scheduled), else the refusal.
+    private static func check(_ reply: RedisReply, redis: RedisConnection) throws {
+        let server = redis.config.description
+        if let message = reply.errorMessage {
+            let classified = redis.refusal(message, command: "BGSAVE")
+            if case .command = classified { throw BackupError.bgsaveRefused(server: server, message: message) }
+            throw classified
+        }
+        guard let status = reply.string, status.hasPrefix("Background saving") else {
+            throw RedisError.wrongServer(server: server, reason: "BGSAVE answered \(reply)")
+        }
+    }
+
+    /// Waits for the save `ticket` asked for to be on disk.
+    public func wait(for ticket: Ticket, on connection: RedisConnection, reconnect: () throws -> RedisConnection) throws -> SaveReport {
+        var redis = connection
+        let server = redis.config.description
+        let deadline = Date().addingTimeInterval(timeout)
+        let (runID, version, requestedAt, savesBefore) = (ticket.runID, ticket.version, ticket.requestedAt, ticket.savesBefore)
+        var delay = poll
         // Wait for a save that started after the request to finish.
-        delay = poll
         while true {
             var polled: [String: String]?
             var broken: RedisError?

@@ -79,4 +79,9 @@ enum Word {
     static let nodes = Array("NODES".utf8)
     static let info = Array("INFO".utf8)
     static let keyslot = Array("KEYSLOT".utf8)
+    static let client = Array("CLIENT".utf8)
+    static let pause = Array("PAUSE".utf8)
+    static let unpause = Array("UNPAUSE".utf8)
+    static let write = Array("WRITE".utf8)
+    static let ping = Array("PING".utf8)
 }

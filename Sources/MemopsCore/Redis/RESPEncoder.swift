@@ -8,6 +8,12 @@ public struct RESPEncoder: Sendable {
     /// Commands encoded so far: each gets exactly one reply.
     public private(set) var commandCount = 0
 
+    /// An encoder holding `commands`.
+    public init(commands: [[[UInt8]]]) {
+        self.init()
+        for c in commands { append(c) }
+    }
+
     public init(capacity: Int = 0) {
         bytes.reserveCapacity(capacity)
     }

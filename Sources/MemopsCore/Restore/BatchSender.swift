@@ -21,6 +21,9 @@ final class BatchSender {
     struct Batch {
         var queued: [RestoreVisitor.Queued] = []
         var encoded = RESPEncoder()
+        /// Where each queued key's RESTORE lies in `encoded`, to send it again elsewhere when a
+        /// cluster node redirects it.
+        var commandRanges: [Range<Int>] = []
         var counting: Bool
         var bytes: Int { encoded.bytes.count }
     }
@@ -140,6 +143,7 @@ final class BatchSender {
                 s.tally.skippedExisting += local.skippedExisting
                 s.tally.failed += local.failed
                 s.tally.problems += local.problems.prefix(max(0, max(options.exampleLimit, 100) - s.tally.problems.count))
+                s.tally.redirects += local.redirects
                 if let error, s.failure == nil { s.failure = error }
                 s.busy = !inFlight.isEmpty
             }
@@ -154,14 +158,20 @@ final class BatchSender {
         if let m = try redis.receive(during: "SELECT").errorMessage {
             throw redis.refusal(m, command: "SELECT")
         }
-        for q in batch.queued {
+        for (n, q) in batch.queued.enumerated() {
             var existed = false
             if batch.counting {
                 existed = try redis.receive(during: "EXISTS").integer == 1
             }
             let reply = try redis.receive(during: "RESTORE")
             if let m = reply.errorMessage {
-                if m.hasPrefix("BUSYKEY") && options.onConflict == .skip {
+                if n < batch.commandRanges.count, case let .moved(_, address)? = reply.replyError?.code {
+                    result.redirects.append(RestoreRedirect(db: q.db, key: q.key, command: Array(batch.encoded.bytes[batch.commandRanges[n]]),
+                                                            address: ClusterClient.canonical(address), ask: false))
+                } else if n < batch.commandRanges.count, case let .ask(_, address)? = reply.replyError?.code {
+                    result.redirects.append(RestoreRedirect(db: q.db, key: q.key, command: Array(batch.encoded.bytes[batch.commandRanges[n]]),
+                                                            address: ClusterClient.canonical(address), ask: true))
+                } else if m.hasPrefix("BUSYKEY") && options.onConflict == .skip {
                     result.skippedExisting += 1
                 } else if LiveRestore.isFatal(m) {
                     throw redis.refusal(m, command: "RESTORE")

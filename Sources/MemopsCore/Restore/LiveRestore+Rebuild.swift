@@ -11,8 +11,10 @@ extension RestoreVisitor {
     mutating func startRebuild(_ info: RDBKeyInfo) throws {
         try flushRecording()
         rebuildCount += 1
-        rebuild = Rebuild(db: options.targetDB ?? info.db, key: info.key,
-                          temp: Array("memops:restore:tmp:\(getpid()):\(rebuildCount)".utf8))
+        let suffix = "memops:restore:tmp:\(getpid()):\(rebuildCount)"
+        // In a cluster the temporary key must share the key's slot, or RENAME would cross shards.
+        let temp = targets.cluster == nil ? Array(suffix.utf8) : RestoreTargets.temporaryName(near: info.key, suffix: suffix)
+        rebuild = Rebuild(db: options.targetDB ?? info.db, key: info.key, temp: temp)
         rebuild!.commands.append([Word.del, rebuild!.temp])
     }
 
@@ -122,10 +124,10 @@ extension RestoreVisitor {
         r.bytes = 0
         r.held = 0
         rebuild = r
-        for (command, reply) in zip(commands, try withConnection { try $0.pipeline(commands) }) {
+        for (command, reply) in zip(commands, try withConnection(for: r.key) { try $0.pipeline(commands) }) {
             if let m = reply.errorMessage {
                 if LiveRestore.isFatal(m) {
-                    throw try withConnection { $0.refusal(m, command: String(decoding: command[0], as: UTF8.self)) }
+                    throw try withConnection(for: r.key) { $0.refusal(m, command: String(decoding: command[0], as: UTF8.self)) }
                 }
                 rebuild!.failure = "\(String(decoding: command[0], as: UTF8.self)) failed: \(m)"
                 break
@@ -148,12 +150,12 @@ extension RestoreVisitor {
         var renamed = false
         if failure == nil {
             let rename: [[UInt8]] = [Array(options.onConflict == .replace ? "RENAME".utf8 : "RENAMENX".utf8), temp, r.key]
-            let replies = try withConnection { try $0.pipeline([select, [Word.exists, r.key], rename]) }
+            let replies = try withConnection(for: r.key) { try $0.pipeline([select, [Word.exists, r.key], rename]) }
             existed = replies[1].integer == 1
             if let m = replies[2].errorMessage ?? replies[0].errorMessage { failure = "RENAME failed: \(m)" }
             renamed = replies[2].errorMessage == nil && replies[2].integer != 0
         }
-        if !renamed { _ = try? withConnection { try $0.pipeline([select, [Word.del, temp]]) } }
+        if !renamed { _ = try? withConnection(for: r.key) { try $0.pipeline([select, [Word.del, temp]]) } }
         if let failure {
             result.failed += 1
             problem(info.db, info.key, failure)

@@ -35,7 +35,9 @@ final class CountingSource: ByteSource {
 /// streaming RESTORE, so the server holds the whole argument in its query buffer; a payload
 /// longer than its proto-max-bulk-len is rebuilt with commands from the spool file instead.
 public struct LiveRestore {
-    public let connection: ConnectionConfig
+    /// Where the keys go: a server, or a Redis Cluster (each key to its slot's primary).
+    public let deployment: Deployment
+    public var connection: ConnectionConfig { deployment.base }
     public let options: LiveRestoreOptions
     /// The two passes over the backup, for progress.
     public enum Phase: String, Sendable {
@@ -51,8 +53,32 @@ public struct LiveRestore {
     public var plannedKey: ((PlannedKey) -> Void)?
 
     public init(connection: ConnectionConfig, options: LiveRestoreOptions) {
-        self.connection = connection
+        self.init(deployment: Deployment(base: connection), options: options)
+    }
+
+    public init(deployment: Deployment, options: LiveRestoreOptions) {
+        self.deployment = deployment
         self.options = options
+    }
+
+    /// One file of the backup: the backup itself, or one shard file of a cluster set.
+    struct Part {
+        var path: String
+        var manifest: BackupManifest?
+    }
+
+    /// The files to read: a cluster set's shard files (each with its manifest), or the file.
+    static func parts(of backup: String) throws -> [Part] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: backup, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return [Part(path: backup, manifest: BackupManifest.sibling(of: backup))]
+        }
+        switch ClusterBackupManifest.lookup(folder: backup) {
+        case .success(let set):
+            return set.shards.map { Part(path: URL(fileURLWithPath: backup).appendingPathComponent($0.manifest.file).path, manifest: $0.manifest) }
+        case .failure(let problem):
+            throw RestoreError.corruptBackup(path: backup, reason: "this cluster backup set is incomplete (\(problem)); restore an older set")
+        }
     }
 
     /// Runs the restore (or the dry run) and returns what it did, failed keys included (the
@@ -61,35 +87,49 @@ public struct LiveRestore {
     /// when the server cannot be used.
     public func run() throws -> LiveRestoreResult {
         let started = Date()
-        let redis = try RedisConnection(connection)
+        let cluster = deployment.isCluster ? ClusterClient(deployment) : nil
+        if let cluster { try cluster.checkNoSlotsMoving() }
+        let redis = try cluster.map { try $0.connection(to: $0.primaries[0]) } ?? RedisConnection(connection)
         var result = LiveRestoreResult()
         result.dryRun = options.dryRun
         result.target = try TargetServer.detect(redis)
-        let manifest = BackupManifest.sibling(of: options.backup)
-        let total = LiveRestore.rawSize(of: options.backup, manifest: manifest)
+        let parts = try LiveRestore.parts(of: options.backup)
+        let total = parts.reduce(UInt64(0) as UInt64?) { sum, part in
+            guard let sum, let size = LiveRestore.rawSize(of: part.path, manifest: part.manifest) else { return nil }
+            return sum + size
+        }
         let nowMs = Int64((options.now ?? Date()).timeIntervalSince1970 * 1000)
+        if let cluster { try refuseDatabasesACannotHold(parts, redis: redis, cluster: cluster) }
 
         let checkConflicts = options.dryRun || options.onConflict == .fail
-        var check = options.check
-        if check == .auto { check = RestoreCheck.automatic(for: manifest) }
-        if check == .digest && manifest == nil {
-            throw RestoreError.invalid("\(options.backup) has no manifest beside it to check its digest against; use \(CLIFlag.verify) deep")
-        }
-        if check == .digest && !checkConflicts, let manifest {
-            do {
-                try Verifier.checkStoredDigest(path: options.backup, manifest: manifest)
-            } catch let error as VerificationError {
-                throw RestoreError.corruptBackup(path: options.backup, reason: error.description)
+        var checks: [RestoreCheck] = []
+        for part in parts {
+            var check = options.check
+            if check == .auto { check = RestoreCheck.automatic(for: part.manifest) }
+            if check == .digest && part.manifest == nil {
+                throw RestoreError.invalid("\(part.path) has no manifest beside it to check its digest against; use \(CLIFlag.verify) deep")
             }
+            if check == .digest && !checkConflicts, let manifest = part.manifest {
+                do {
+                    try Verifier.checkStoredDigest(path: part.path, manifest: manifest)
+                } catch let error as VerificationError {
+                    throw RestoreError.corruptBackup(path: part.path, reason: error.description)
+                }
+            }
+            checks.append(check)
         }
         // --on-conflict fail needs the first pass even with --verify none: it must refuse before
         // writing. A dry run reads everything anyway, so it checks everything.
-        if check == .deep || checkConflicts {
+        if checks.contains(.deep) || checkConflicts {
             var plan = PlanVisitor(options: options, target: result.target, nowMs: nowMs,
-                                   redis: checkConflicts ? redis : nil, result: result)
+                                   router: checkConflicts ? (cluster.map { $0 as KeyRouter } ?? redis) : nil, result: result)
             plan.onKey = plannedKey
-            try read(&plan, progress: progress.map { p in { p(.check, $0, $1) } }, total: total)
-            try plan.flushExists()
+            var done: UInt64 = 0
+            for (part, check) in zip(parts, checks) where check == .deep || checkConflicts {
+                try read(part.path, into: &plan, progress: progress.map { p in { p(.check, done + $0, total) } })
+                try plan.flushExists()
+                done += LiveRestore.rawSize(of: part.path, manifest: part.manifest) ?? 0
+            }
             result = plan.result
             if options.dryRun {
                 result.seconds = Date().timeIntervalSince(started)
@@ -103,23 +143,47 @@ public struct LiveRestore {
         // Payloads longer than this are refused by the server; 512 MB is the default, and what
         // is assumed when CONFIG is not allowed.
         let maxBulk = ((try? redis.configGet("proto-max-bulk-len")) ?? nil).flatMap { Int($0) } ?? 512 << 20
-        var writer = RestoreVisitor(options: options, target: result.target, nowMs: nowMs, redis: redis, maxBulk: maxBulk)
-        defer { writer.sender.stop() }
+        let targets = cluster.map { RestoreTargets(cluster: $0, options: options) } ?? RestoreTargets(server: redis, options: options)
+        defer { targets.stopAll() }
+        var writer = RestoreVisitor(options: options, target: result.target, nowMs: nowMs, targets: targets, maxBulk: maxBulk)
         writer.result.conflicts = result.conflicts
         writer.result.conflictExamples = result.conflictExamples
-        try read(&writer, progress: progress.map { p in { p(.restore, $0, $1) } }, total: total)
+        var done: UInt64 = 0
+        for part in parts {
+            try read(part.path, into: &writer, progress: progress.map { p in { p(.restore, done + $0, total) } })
+            done += LiveRestore.rawSize(of: part.path, manifest: part.manifest) ?? 0
+        }
         try writer.finish()
         result = writer.result
         result.seconds = Date().timeIntervalSince(started)
         return result
     }
 
+    /// A Redis Cluster has database 0 alone (a Valkey cluster has `cluster-databases`): a backup
+    /// whose manifests count keys in a database the cluster does not have is refused before
+    /// anything is written, unless a target database is given.
+    private func refuseDatabasesACannotHold(_ parts: [Part], redis: RedisConnection, cluster: ClusterClient) throws {
+        guard options.targetDB == nil else {
+            if let db = options.targetDB, db != 0, (((try? redis.configGet("cluster-databases")) ?? nil).flatMap { Int($0) } ?? 1) <= db {
+                throw RestoreError.invalid("the Redis Cluster at \(cluster.serverDescription) has no database \(db); restore into database 0")
+            }
+            return
+        }
+        let databases = ((try? redis.configGet("cluster-databases")) ?? nil).flatMap { Int($0) } ?? 1
+        for part in parts {
+            let beyond = (part.manifest?.keyspace ?? []).filter { $0.db >= databases && $0.keys > 0 }.map(\.db)
+            if !beyond.isEmpty {
+                throw RestoreError.invalid("the backup has keys in database \(beyond.map(String.init).joined(separator: ", ")), but a Redis Cluster has database 0 only; restore one database at a time into 0 with the database options, or into a standalone server")
+            }
+        }
+    }
+
     /// Reads the backup into `visitor`; a visitor's error (the target failing) stops the read
     /// and comes out as itself; a reader error means the backup is corrupt.
-    private func read<V: RestorePassVisitor>(_ visitor: inout V, progress: ((UInt64, UInt64?) -> Void)?, total: UInt64?) throws {
-        let source = CountingSource(try openRDB(path: options.backup))
+    private func read<V: RestorePassVisitor>(_ path: String, into visitor: inout V, progress: ((UInt64) -> Void)?) throws {
+        let source = CountingSource(try openRDB(path: path))
         let reader = RDBReader(source)
-        var tracker = ProgressVisitor(inner: visitor, source: source, progress: progress, total: total)
+        var tracker = ProgressVisitor(inner: visitor, source: source, progress: progress)
         defer { visitor = tracker.inner }
         do {
             try reader.read(into: &tracker)
@@ -127,9 +191,9 @@ public struct LiveRestore {
             visitor = tracker.inner
             guard let error = error as? RDBError else { throw error }
             if let written = visitor.keysWritten, written > 0 {
-                throw RestoreError.corruptAfterWriting(path: options.backup, reason: error.description, keysWritten: written)
+                throw RestoreError.corruptAfterWriting(path: path, reason: error.description, keysWritten: written)
             }
-            throw RestoreError.corruptBackup(path: options.backup, reason: error.description)
+            throw RestoreError.corruptBackup(path: path, reason: error.description)
         }
     }
 
@@ -157,17 +221,16 @@ protocol RestorePassVisitor: RDBVisitor {
 struct ProgressVisitor<Inner: RestorePassVisitor>: ForwardingVisitor {
     var inner: Inner
     let source: CountingSource
-    let progress: ((UInt64, UInt64?) -> Void)?
-    let total: UInt64?
+    let progress: ((UInt64) -> Void)?
 
     mutating func endKey(_ info: RDBKeyInfo, _ summary: RDBKeySummary) throws {
         try inner.endKey(info, summary)
-        progress?(source.bytesRead, total)
+        progress?(source.bytesRead)
     }
 
     mutating func end(checksum: RDBChecksum, offset: Int) throws {
         try inner.end(checksum: checksum, offset: offset)
-        progress?(source.bytesRead, total)
+        progress?(source.bytesRead)
     }
 }
 
@@ -230,7 +293,8 @@ struct PlanVisitor: RestorePassVisitor {
     let options: LiveRestoreOptions
     let target: TargetServer
     let nowMs: Int64
-    let redis: RedisConnection?
+    /// Where to ask which keys exist (nil: not asked); a cluster asks each key's shard.
+    let router: KeyRouter?
     var result: LiveRestoreResult
     var header = RDBHeader(flavor: .redis, version: 0)
     var pending: [(db: Int, key: [UInt8], planned: PlannedKey)] = []
@@ -238,11 +302,11 @@ struct PlanVisitor: RestorePassVisitor {
     /// Called with each selected key (after its conflict check) when set.
     var onKey: ((PlannedKey) -> Void)?
 
-    init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, redis: RedisConnection?, result: LiveRestoreResult) {
+    init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, router: KeyRouter?, result: LiveRestoreResult) {
         self.options = options
         self.target = target
         self.nowMs = nowMs
-        self.redis = redis
+        self.router = router
         self.result = result
     }
 
@@ -288,7 +352,12 @@ struct PlanVisitor: RestorePassVisitor {
             }
             // type byte + value + 2-byte version + CRC64, as sent (for a rebuilt key, an estimate).
             result.bytes += UInt64(summary.valueBytes + 11)
-            guard redis != nil else {
+            if let cluster = router as? ClusterClient {
+                let node = cluster.owner(ofKey: info.key)
+                result.perNode[node, default: NodeShare()].keys += 1
+                result.perNode[node, default: NodeShare()].bytes += UInt64(summary.valueBytes + 11)
+            }
+            guard router != nil else {
                 if let onKey { onKey(planned(action)) }
                 return
             }
@@ -301,23 +370,28 @@ struct PlanVisitor: RestorePassVisitor {
 
     /// Asks the target which pending keys exist (EXISTS per key, pipelined, per database).
     mutating func flushExists() throws {
-        guard let redis, !pending.isEmpty else { return }
+        guard let router, !pending.isEmpty else { return }
         var commands: [[[UInt8]]] = []
+        var keys: [[UInt8]] = []
         var currentDB: Int?
+        let redis = router as? RedisConnection
         for item in pending {
             if item.db != currentDB {
-                commands.append([Word.select, Array(String(item.db).utf8)])
+                // A cluster's keys are in database 0 (checked before): no SELECT on its shards.
+                commands.append(redis != nil ? [Word.select, Array(String(item.db).utf8)] : [Word.ping])
+                keys.append(item.key)
                 currentDB = item.db
             }
             commands.append([Word.exists, item.key])
+            keys.append(item.key)
         }
-        let replies = try redis.pipeline(commands)
+        let replies = try router.routed(commands, keys: keys)
         var index = 0
         currentDB = nil
         for item in pending {
             if item.db != currentDB {
                 if let m = replies[index].errorMessage {
-                    throw redis.refusal(m, command: "SELECT")
+                    throw RedisError(ReplyError(m), server: router.serverDescription, command: "SELECT")
                 }
                 index += 1
                 currentDB = item.db
@@ -346,20 +420,23 @@ struct RestoreVisitor: RestorePassVisitor {
     let options: LiveRestoreOptions
     let target: TargetServer
     let nowMs: Int64
-    /// The batches' sender, which holds the connection; `withConnection` borrows it back.
-    let sender: BatchSender
+    /// The batches' senders (one per cluster primary, or the one server's), which hold the
+    /// connections; `withConnection` borrows one back.
+    let targets: RestoreTargets
     /// The server, for messages.
     let server: String
     var result = LiveRestoreResult()
     var header = RDBHeader(flavor: .redis, version: 0)
     /// Keys written so far, once the batches handed to the sender have been answered.
     var keysWritten: Int? {
-        if let redis = try? sender.drain() { sender.resume(redis) }
-        return result.restored + result.replaced + sender.written
+        try? targets.drainAll()
+        return result.restored + result.replaced + targets.written
     }
     private var functionRecords: [[UInt8]] = []
     private var functionsDone = false
-    private var batch: BatchSender.Batch
+    /// The batch being built for each node.
+    private var batches: [String: BatchSender.Batch] = [:]
+    private let counting: Bool
     /// The payload of the key being read, and the version to stamp it with.
     private var payload: [UInt8] = []
     private var stamp: Int?
@@ -377,16 +454,20 @@ struct RestoreVisitor: RestorePassVisitor {
     var rebuild: Rebuild?
     var rebuildCount = 0
 
-    /// Hands `redis` to the sender: from here on the visitor reaches it only through
+    /// Hands `redis` to a sender: from here on the visitor reaches it only through
     /// `withConnection`.
     init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, redis: RedisConnection, maxBulk: Int = 512 << 20) {
+        self.init(options: options, target: target, nowMs: nowMs, targets: RestoreTargets(server: redis, options: options), maxBulk: maxBulk)
+    }
+
+    init(options: LiveRestoreOptions, target: TargetServer, nowMs: Int64, targets: RestoreTargets, maxBulk: Int = 512 << 20) {
         self.options = options
         self.maxBulk = maxBulk
         self.target = target
         self.nowMs = nowMs
-        self.server = redis.config.description
-        self.sender = BatchSender(redis, options: options)
-        self.batch = BatchSender.Batch(counting: options.onConflict == .replace)
+        self.server = targets.server
+        self.targets = targets
+        counting = options.onConflict == .replace
         result.target = target
     }
 
@@ -396,6 +477,8 @@ struct RestoreVisitor: RestorePassVisitor {
     }
 
     mutating func function(code: [UInt8], record: [UInt8]) throws {
+        // A cluster set's shard files each hold the libraries: the first file's are restored.
+        guard !functionsDone else { return }
         result.functionLibraries += 1
         functionRecords.append(record)
     }
@@ -475,9 +558,13 @@ struct RestoreVisitor: RestorePassVisitor {
         builder.append(payload)
         payload += builder.finish(rdbVersion: version)
         let db = options.targetDB ?? info.db
-        if let last = batch.queued.last, last.db != db { try flushRecording() }
+        let node = targets.node(for: info.key)
+        var batch = batches[node] ?? BatchSender.Batch(counting: counting)
         // A batch stays within batchBytes unless one key alone is bigger.
-        if !batch.queued.isEmpty && batch.bytes + payload.count > options.batchBytes { try flushRecording() }
+        if let last = batch.queued.last, last.db != db || batch.bytes + payload.count > options.batchBytes {
+            try targets.sender(for: node).send(batch)
+            batch = BatchSender.Batch(counting: counting)
+        }
         if batch.queued.isEmpty {
             batch.encoded.begin(argumentCount: 2)
             batch.encoded.argument(Word.select)
@@ -491,6 +578,7 @@ struct RestoreVisitor: RestorePassVisitor {
         let ttl = KeyDecision.ttl(info, nowMs: nowMs)
         let replace = options.onConflict == .replace
         let extra = (info.lruIdle != nil || info.lfuFreq != nil) ? 2 : 0
+        let commandStart = batch.encoded.bytes.count
         batch.encoded.begin(argumentCount: 4 + (replace ? 1 : 0) + (ttl != 0 ? 1 : 0) + extra)
         batch.encoded.argument(Word.restore)
         batch.encoded.argument(info.key)
@@ -505,9 +593,14 @@ struct RestoreVisitor: RestorePassVisitor {
             batch.encoded.argument(Word.freq)
             batch.encoded.argument(Int64(freq))
         }
+        if targets.cluster != nil { batch.commandRanges.append(commandStart..<batch.encoded.bytes.count) }
         result.bytes += UInt64(payload.count)
         batch.queued.append(Queued(db: db, key: info.key))
-        if batch.queued.count >= options.batchKeys || batch.bytes >= options.batchBytes { try flushRecording() }
+        if batch.queued.count >= options.batchKeys || batch.bytes >= options.batchBytes {
+            try targets.sender(for: node).send(batch)
+            batch = BatchSender.Batch(counting: counting)
+        }
+        batches[node] = batch
     }
 
     mutating func end(checksum: RDBChecksum, offset: Int) throws {
@@ -541,7 +634,7 @@ struct RestoreVisitor: RestorePassVisitor {
         head.begin(argumentCount: 2)
         head.argument(Word.select)
         head.argument(Int64(db))
-        if batch.counting {
+        if counting {
             head.begin(argumentCount: 2)
             head.argument(Word.exists)
             head.argument(info.key)
@@ -563,12 +656,12 @@ struct RestoreVisitor: RestorePassVisitor {
             tail.argument(Word.freq)
             tail.argument(Int64(freq))
         }
-        var one = BatchSender.Batch(counting: batch.counting)
+        var one = BatchSender.Batch(counting: counting)
         one.queued = [Queued(db: db, key: info.key)]
         var counts = LiveRestoreResult()
         let options = options
         do {
-            try withConnection { redis in
+            try targets.withConnection(targets.node(for: info.key)) { redis in
                 try redis.send(head, during: "RESTORE")
                 try spool.read { piece in try redis.send(piece, during: "RESTORE") }
                 try redis.send(tail, during: "RESTORE")
@@ -585,6 +678,11 @@ struct RestoreVisitor: RestorePassVisitor {
         result.skippedExisting += counts.skippedExisting
         result.failed += counts.failed
         result.problems += counts.problems.prefix(max(0, max(options.exampleLimit, 100) - result.problems.count))
+        for r in counts.redirects {
+            // The payload is in the spool file, not in memory: it is not sent again.
+            result.failed += 1
+            problem(r.db, r.key, "its slot moved to \(r.address) during the restore; run the restore again")
+        }
     }
 
     /// Rebuilds a spooled key with plain commands (see LiveRestore+Rebuild.swift): the spool
@@ -611,36 +709,34 @@ struct RestoreVisitor: RestorePassVisitor {
         try flush()
     }
 
-    /// Hands the queued RESTOREs to the sender as one pipeline (with EXISTS first under
-    /// --on-conflict replace, to count overwritten keys); their replies are counted there.
+    /// Hands each node's queued RESTOREs to its sender as one pipeline (with EXISTS first
+    /// under --on-conflict replace, to count overwritten keys); their replies are counted there.
     mutating func flush() throws {
-        guard !batch.queued.isEmpty else { return }
-        let full = batch
-        batch = BatchSender.Batch(counting: full.counting)
-        batch.queued.reserveCapacity(full.queued.count)
-        batch.encoded.reserveCapacity(full.bytes)
-        try sender.send(full)
+        for (node, batch) in batches where !batch.queued.isEmpty {
+            batches[node] = BatchSender.Batch(counting: counting)
+            try targets.sender(for: node).send(batch)
+        }
     }
 
-    /// Waits for the sender to finish what it was handed (so that errors come in order).
+    /// Waits for the senders to finish what they were handed (so that errors come in order).
     mutating func drainRecording() throws {
-        sender.resume(try sender.drain())
+        try targets.drainAll()
     }
 
-    /// Runs `body` with the connection, taken back from the sender once every batch it was
-    /// handed is answered, and gives it back to the sender afterwards.
-    func withConnection<R>(_ body: (RedisConnection) throws -> R) throws -> R {
-        let redis = try sender.drain()
-        defer { sender.resume(redis) }
-        return try body(redis)
+    /// Runs `body` with the connection of the node that holds `key`, taken back from its sender
+    /// once every batch it was handed is answered, and gives it back afterwards.
+    func withConnection<R>(for key: [UInt8], _ body: (RedisConnection) throws -> R) throws -> R {
+        try targets.withConnection(targets.node(for: key), body)
     }
 
-    /// Sends what is left, waits for every reply, stops the sender and adds up its counts.
+    /// Sends what is left, waits for every reply, adds up the senders' counts and sends again
+    /// what a cluster node redirected. The senders keep running: a set's next shard file uses
+    /// them too; the caller stops them.
     mutating func finish() throws {
-        defer { sender.stop() }
         try flush()
-        sender.resume(try sender.drain())
-        let counts = sender.counts
+        try targets.drainAll()
+        var counts = targets.counts
+        try targets.resend(counts.redirects, into: &counts)
         result.restored += counts.restored
         result.replaced += counts.replaced
         result.skippedExisting += counts.skippedExisting
@@ -660,10 +756,16 @@ struct RestoreVisitor: RestorePassVisitor {
         let version = target.accepts(payloadVersion: header.dumpVersion, from: header.flavor) ? header.dumpVersion : target.rdbVersion
         let payload = DumpPayloadBuilder.functionPayload(records: functionRecords, rdbVersion: version)
         let policy = options.functions == .replace ? "REPLACE" : "APPEND"
-        let reply = try withConnection { try $0.pipeline([[Word.function, Word.restore, payload, Array(policy.utf8)]])[0] }
-        if let m = reply.errorMessage, LiveRestore.isFatal(m) {
-            throw try withConnection { $0.refusal(m, command: "FUNCTION RESTORE") }
-        } else if let m = reply.errorMessage {
+        // Every primary of a cluster keeps its own libraries: each gets them.
+        var refusal: String?
+        for node in targets.allNodes {
+            let reply = try targets.withConnection(node) { try $0.pipeline([[Word.function, Word.restore, payload, Array(policy.utf8)]])[0] }
+            if let m = reply.errorMessage, LiveRestore.isFatal(m) {
+                throw try targets.withConnection(node) { $0.refusal(m, command: "FUNCTION RESTORE") }
+            }
+            refusal = refusal ?? reply.errorMessage
+        }
+        if let m = refusal {
             result.functionsRefused = true
             result.functionsOutcome = "libraries not restored: \(m)" + (options.functions == .append ? "; \(CLIFlag.functions) replace overwrites them" : "")
         } else {

@@ -132,5 +132,15 @@ public struct LiveRestoreResult: Sendable {
     public var functionsOutcome: String?
     /// Whether the function libraries were refused by the target (the outcome says why).
     public var functionsRefused = false
+    /// Into a cluster: the keys and payload bytes each primary takes (a dry run's plan).
+    public var perNode: [String: NodeShare] = [:]
+    /// RESTOREs a cluster node redirected (MOVED, ASK), to send again.
+    var redirects: [RestoreRedirect] = []
     public var seconds: Double = 0
+}
+
+/// What one cluster primary takes in a restore.
+public struct NodeShare: Sendable, Equatable {
+    public var keys = 0
+    public var bytes: UInt64 = 0
 }

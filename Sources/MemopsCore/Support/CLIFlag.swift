@@ -12,6 +12,8 @@ public enum CLIFlag: String, CaseIterable, Sendable, CustomStringConvertible {
     case lockWait = "lock-wait"
     case prefix
     case latest
+    case consistent
+    case preferReplica = "prefer-replica"
     case all
     // restore
     case verify

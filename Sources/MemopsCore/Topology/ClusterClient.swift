@@ -67,6 +67,17 @@ public final class ClusterClient: KeyRouter {
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// A new connection to the node at `address`, not kept here (for a thread that owns it).
+    public func newConnection(to address: String) throws(RedisError) -> RedisConnection {
+        guard let parsed = ClusterClient.parse(address: address) else {
+            throw .wrongServer(server: deployment.base.description, reason: "the cluster named a node at \"\(address)\", which is not host:port")
+        }
+        return try RedisConnection(deployment.config(for: parsed))
+    }
+
+    /// The addresses of the primaries, in shard order.
+    public var primaries: [String] { topology.shards.map(\.primary.address) }
+
     /// The connection to the primary that owns `key`'s slot.
     public func connection(forKey key: [UInt8]) throws(RedisError) -> RedisConnection {
         try connection(to: owners[HashSlot.of(key)])

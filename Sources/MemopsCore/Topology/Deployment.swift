@@ -20,7 +20,7 @@ public struct ServerTarget: Sendable, Equatable {
 /// cluster node on purpose, `--node-only`), a Redis Cluster with its slot map, or a master
 /// found through Sentinel with its healthy replicas. Commands receive it; none resolves or
 /// connects its own way.
-public struct Deployment: Sendable, Equatable {
+public struct Deployment: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         case standalone
         case cluster(ClusterTopology)
