@@ -12,7 +12,7 @@ import Testing
         switch flag {
         case .dest: return ["backup run", "backup list", "verify"]
         case .prefix: return ["backup run", "backup list"]
-        case .source, .rdbPath, .saveTimeout, .lockWait: return ["backup run"]
+        case .source, .rdbPath, .saveTimeout, .lockWait, .consistent, .preferReplica: return ["backup run"]
         case .latest, .all: return ["verify"]
         case .verify: return ["restore", "backup run"]
         case .onConflict, .functions, .config, .serverVersion, .force: return ["restore"]
