@@ -16,15 +16,34 @@ public final class RedisClusterProcess: @unchecked Sendable {
                                                            "--cluster-node-timeout", "5000"], binary: binary, port: port))
         }
         self.nodes = nodes
-        let create = try Tool.run("redis-cli", ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
-            + ["--cluster-replicas", String(replicasPerPrimary), "--cluster-yes"])
-        guard create.status == 0 else { throw TestServerError("redis-cli --cluster create failed (\(create.status)): \(create.stdout.suffix(300))") }
-        let deadline = Date().addingTimeInterval(20)
+        if primaries >= 3 {
+            let create = try Tool.run("redis-cli", ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
+                + ["--cluster-replicas", String(replicasPerPrimary), "--cluster-yes"])
+            guard create.status == 0 else { throw TestServerError("redis-cli --cluster create failed (\(create.status)): \(create.stdout.suffix(300))") }
+        } else {
+            // redis-cli --cluster create wants three primaries: fewer are joined by hand.
+            guard replicasPerPrimary == 0 else { throw TestServerError("a cluster of fewer than 3 primaries is made without replicas here") }
+            let per = 16384 / primaries
+            for (i, node) in nodes.enumerated() {
+                let last = i == primaries - 1 ? 16383 : (i + 1) * per - 1
+                try node.cli("CLUSTER", "ADDSLOTSRANGE", String(i * per), String(last))
+                if i > 0 { try nodes[0].cli("CLUSTER", "MEET", "127.0.0.1", String(node.port)) }
+            }
+        }
+        // Ready when every node says ok and sees every primary and replica in its role.
+        let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if try nodes.allSatisfy({ try $0.cli("CLUSTER", "INFO").contains("cluster_state:ok") }) { return }
+            let settled = try nodes.allSatisfy { node in
+                guard try node.cli("CLUSTER", "INFO").contains("cluster_state:ok") else { return false }
+                let lines = try node.cli("CLUSTER", "NODES").split(separator: "\n")
+                let masters = lines.filter { $0.contains("master") && !$0.contains("fail") }.count
+                let replicas = lines.filter { $0.contains("slave") }.count
+                return masters == primaries && replicas == primaries * replicasPerPrimary
+            }
+            if settled { return }
             usleep(100_000)
         }
-        throw TestServerError("the cluster did not reach cluster_state:ok within 20 s")
+        throw TestServerError("the cluster did not settle (cluster_state:ok, every node in its role) within 30 s")
     }
 
     public func stop() { nodes.forEach { $0.stop() } }

