@@ -151,8 +151,16 @@ extension MemopsCommand {
             if let fromBackup {
                 report = Estimator.report(measured: try BackupEstimator.measure(path: fromBackup, schema: o.schema), options: o)
             } else if connection.serverGiven {
-                let redis = try RedisConnection(try connection.resolve())
-                report = Estimator.report(measured: try LiveEstimator(connection: redis, schema: o.schema, samples: samples).run(), options: o)
+                let deployment = try connection.deployment()
+                let estimator: LiveEstimator
+                if deployment.isCluster {
+                    let cluster = ClusterClient(deployment)
+                    try cluster.checkNoSlotsMoving()
+                    estimator = try LiveEstimator(cluster: cluster, schema: o.schema, samples: samples)
+                } else {
+                    estimator = LiveEstimator(connection: try RedisConnection(deployment.base), schema: o.schema, samples: samples)
+                }
+                report = Estimator.report(measured: try estimator.run(), options: o)
             } else {
                 report = Estimator.model(o)
             }
@@ -204,6 +212,26 @@ enum EstimateText {
         return Format.table(rows)
     }
 
+    /// A cluster's shards, its balance, its largest single key and the shards the growth needs.
+    static func cluster(_ c: ClusterEstimate) -> String {
+        var rows = [["SHARD", "SLOTS", "KEYS", "USED MEMORY", "MAXMEMORY", "USED %", "SINGLE KEYS (cannot be split)"]]
+        for s in c.shards {
+            rows.append([s.address, n(s.slots), n(s.keys), MemoryUnits.decimal(s.usedMemory), s.maxmemory > 0 ? MemoryUnits.decimal(s.maxmemory) : "none",
+                         s.percentOfMaxmemory.map(pct) ?? "-", s.singleKeys.map { "\($0.key) \(MemoryUnits.decimal($0.bytes))" }.joined(separator: ", ")])
+        }
+        var out = "\ncluster: \(c.shards.count) shards\n" + Format.table(rows)
+        out += "  imbalance: keys \(String(format: "%.2f", c.keyImbalance))x the mean on the busiest shard, memory \(String(format: "%.2f", c.memoryImbalance))x\n"
+        if let k = c.largestSingleKey, let shard = c.largestSingleKeyShard {
+            out += "  largest single key: \(k.key) \(MemoryUnits.decimal(k.bytes)) on \(shard): one key lives on one shard, so that shard holds at least this much however many shards there are\n"
+        }
+        out += "  shards of maxmemory \(MemoryUnits.decimal(c.shardMaxmemory)) (data budget \(MemoryUnits.decimal(c.shardDataBudget)) each) needed: "
+        out += c.shardsNeeded.map { need in
+            let when = need.day == 0 ? "now" : "in \(need.day) days"
+            return "\(when) \(need.shards.map(String.init) ?? "none is enough: the largest single key outgrows one shard") (\(MemoryUnits.decimal(need.bytes)))"
+        }.joined(separator: ", ") + "\n"
+        return out
+    }
+
     /// The whole report for people.
     static func render(_ r: EstimateReport, retention: DataRetention = DataRetention()) -> String {
         var out = "memops estimate: \(r.source)\n\n"
@@ -246,6 +274,7 @@ enum EstimateText {
             if let d = p.daysToMaxmemory { out += "; maxmemory in \(String(format: "%.1f", d)) days (\(p.maxmemoryDate ?? "?"))" }
             out += "\n" + EstimatePlot.bars(p, budget: r.budget)
         }
+        if let c = r.cluster { out += cluster(c) }
         if !r.notes.isEmpty {
             out += "\nnotes:\n" + r.notes.map { "  \($0.kind): \($0.message)\n" }.joined()
         }

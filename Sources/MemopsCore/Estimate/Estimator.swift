@@ -120,6 +120,56 @@ public struct EstimateReport: Codable, Sendable {
     public var projection: GrowthProjection?
     public var notes: [EstimateNote]
     public var live: LiveMeasurement?
+    /// A Redis Cluster's shards: balance, the keys that cannot be split, and how many shards
+    /// the projection needs.
+    public var cluster: ClusterEstimate? = nil
+}
+
+/// A Redis Cluster's side of the estimate.
+public struct ClusterEstimate: Codable, Sendable, Equatable {
+    public struct Shard: Codable, Sendable, Equatable {
+        public var address: String
+        public var slots: Int
+        public var keys: Int
+        public var usedMemory: Int64
+        public var maxmemory: Int64
+        /// used_memory against the shard's own maxmemory (nil without one).
+        public var percentOfMaxmemory: Double?
+        /// The schema's single keys on the shard, biggest first.
+        public var singleKeys: [ShardMeasurement.SingleKey]
+    }
+
+    public var shards: [Shard]
+    /// The busiest shard's keys over the mean (1.0 is even).
+    public var keyImbalance: Double
+    /// The busiest shard's used_memory over the mean.
+    public var memoryImbalance: Double
+    /// The biggest key that cannot be split: whatever the number of shards, the shard holding
+    /// it holds at least this much.
+    public var largestSingleKey: ShardMeasurement.SingleKey?
+    public var largestSingleKeyShard: String?
+    /// One shard's maxmemory, and its data budget (maxmemory less the margins).
+    public var shardMaxmemory: Int64
+    public var shardDataBudget: Int64
+    /// Shards of `shardMaxmemory` the data needs now and at points of the projection: the
+    /// largest single key and an even share of the rest must fit in one shard's data budget.
+    public var shardsNeeded: [ShardsNeeded]
+
+    public struct ShardsNeeded: Codable, Sendable, Equatable {
+        public var day: Int
+        public var bytes: Int64
+        /// nil when no number of shards is enough (the largest single key alone is over one
+        /// shard's data budget).
+        public var shards: Int?
+    }
+
+    /// The fewest shards of `budget` bytes each for `total` bytes whose largest single key is
+    /// `single` bytes: (total − single) / n + single ≤ budget.
+    public static func shards(for total: Int64, single: Int64, budget: Int64) -> Int? {
+        guard single < budget else { return nil }
+        let rest = max(0, total - single)
+        return max(1, Int((Double(rest) / Double(budget - single)).rounded(.up)))
+    }
 }
 
 /// The offline capacity model: counts × sizes against a budget, retention, growth.
@@ -327,6 +377,38 @@ extension Estimator {
                 retention: o.retention, horizonDays: o.horizonDays, now: o.now, otherBytes: m.otherBytes)
         }
         report.notes += budgetNotes(report)
+        if let shards = m.shards { report.cluster = clusterEstimate(shards, report: report, options: o) }
         return report
+    }
+
+    /// The cluster's balance, its largest unsplittable key, and the shards the growth needs.
+    static func clusterEstimate(_ measured: [ShardMeasurement], report: EstimateReport, options o: EstimateOptions) -> ClusterEstimate {
+        let shards = measured.map { m in
+            ClusterEstimate.Shard(address: m.address, slots: m.slots, keys: m.keys, usedMemory: m.usedMemory, maxmemory: m.maxmemory,
+                                  percentOfMaxmemory: m.maxmemory > 0 ? Double(m.usedMemory) / Double(m.maxmemory) * 100 : nil,
+                                  singleKeys: m.singleKeys)
+        }
+        func imbalance(_ values: [Double]) -> Double {
+            let mean = values.reduce(0, +) / Double(max(1, values.count))
+            return mean > 0 ? (values.max() ?? 0) / mean : 1
+        }
+        var largest: (ShardMeasurement.SingleKey, String)?
+        for m in measured { for k in m.singleKeys where k.bytes > largest?.0.bytes ?? -1 { largest = (k, m.address) } }
+        let shardMaxmemory = measured.map(\.maxmemory).filter { $0 > 0 }.min() ?? o.maxmemory
+        let budget = BudgetBreakdown(maxmemory: shardMaxmemory, margins: o.margins).dataBudget
+        let single = largest?.0.bytes ?? 0
+        let total = report.models.first { $0.model == "measured" }?.total ?? 0
+        var needed = [ClusterEstimate.ShardsNeeded(day: 0, bytes: total, shards: ClusterEstimate.shards(for: total, single: single, budget: budget))]
+        if let p = report.projection {
+            for day in [30, 90, 180, 365, 730] where day <= p.horizonDays {
+                guard let point = p.points.min(by: { abs($0.day - Double(day)) < abs($1.day - Double(day)) }) else { continue }
+                needed.append(.init(day: day, bytes: point.bytes, shards: ClusterEstimate.shards(for: point.bytes, single: single, budget: budget)))
+            }
+        }
+        return ClusterEstimate(
+            shards: shards, keyImbalance: imbalance(measured.map { Double($0.keys) }),
+            memoryImbalance: imbalance(measured.map { Double($0.usedMemory) }),
+            largestSingleKey: largest?.0, largestSingleKeyShard: largest?.1,
+            shardMaxmemory: shardMaxmemory, shardDataBudget: budget, shardsNeeded: needed)
     }
 }

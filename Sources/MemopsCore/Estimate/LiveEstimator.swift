@@ -35,6 +35,27 @@ public struct LiveMeasurement: Codable, Sendable {
     public var policyMeaning: String?
     /// How accurate the sizes are expected to be.
     public var accuracy: String
+    /// A Redis Cluster's shards as measured (nil for one server).
+    public var shards: [ShardMeasurement]? = nil
+}
+
+/// One shard of a cluster as the estimate sees it.
+public struct ShardMeasurement: Codable, Sendable, Equatable {
+    public var address: String
+    public var slots: Int
+    /// DBSIZE.
+    public var keys: Int
+    public var usedMemory: Int64
+    /// The shard's maxmemory (0: none).
+    public var maxmemory: Int64
+    /// The schema's single keys this shard holds (an index, the queue, the event log…), with
+    /// MEMORY USAGE: each is one key on one shard and cannot be split across shards.
+    public var singleKeys: [SingleKey]
+
+    public struct SingleKey: Codable, Sendable, Equatable {
+        public var key: String
+        public var bytes: Int64
+    }
 }
 
 /// Errors of `memops estimate`.
@@ -62,6 +83,9 @@ public enum EstimateError: MemopsError, Equatable {
 /// MEMORY USAGE with a bounded SAMPLES (never SAMPLES 0) on at most `samples` keys per namespace.
 public struct LiveEstimator {
     public let connection: RedisConnection
+    /// The cluster, when the server is one: keys are read on their shard, SCAN and DBSIZE
+    /// cover every primary, and each shard is measured too.
+    public var cluster: ClusterClient?
     /// The schema's keys by role: what is measured as sessions, the queue, the cache, ….
     public let keys: SchemaKeys
     /// Keys sampled per namespace.
@@ -86,6 +110,25 @@ public struct LiveEstimator {
         self.scanCount = scanCount
     }
 
+    /// Measures every shard of a cluster; `connection` is any primary.
+    public init(cluster: ClusterClient, schema: Schema = .seed, samples: Int = 200, scanCount: Int = 1_000) throws(RedisError) {
+        self.init(connection: try cluster.connection(to: cluster.primaries[0]), schema: schema, samples: samples, scanCount: scanCount)
+        self.cluster = cluster
+    }
+
+    /// The server that holds `key`.
+    private func on(_ key: String) throws(RedisError) -> RedisConnection {
+        try cluster?.connection(forKey: Array(key.utf8)) ?? connection
+    }
+
+    /// Every server whose keys are counted: the cluster's primaries, or the one server.
+    private func everyNode() throws(RedisError) -> [RedisConnection] {
+        guard let cluster else { return [connection] }
+        var nodes: [RedisConnection] = []
+        for address in cluster.primaries { nodes.append(try cluster.connection(to: address)) }
+        return nodes
+    }
+
     /// The mean MEMORY USAGE (plus keyspace overhead) and the number with a TTL, over `keys`.
     private func measure(_ keys: [[UInt8]]) throws(RedisError) -> (present: Int, bytes: Int64, withTTL: Int) {
         guard !keys.isEmpty else { return (0, 0, 0) }
@@ -94,7 +137,8 @@ public struct LiveEstimator {
             commands.append([Word.memory, Word.usage, key, Word.samples, Array(String(LiveEstimator.entitySamples).utf8)])
             commands.append([Word.pttl, key])
         }
-        let replies = try connection.pipeline(commands)
+        let router: KeyRouter = cluster ?? connection
+        let replies = try router.routed(commands, keys: keys.flatMap { [$0, $0] })
         var present = 0, bytes: Int64 = 0, withTTL = 0
         for i in stride(from: 0, to: replies.count, by: 2) {
             guard let usage = replies[i].integer else { continue }
@@ -114,8 +158,10 @@ public struct LiveEstimator {
         var count = 0
         var sample: [[UInt8]] = []
         var rng = SystemRandomNumberGenerator()
+        for node in try everyNode() {
+        cursor = 0
         repeat {
-            let step = try connection.scan(cursor: cursor, match: pattern, count: scanCount)
+            let step = try node.scan(cursor: cursor, match: pattern, count: scanCount)
             cursor = step.cursor
             for key in step.keys where !excluding.contains(key) {
                 count += 1
@@ -127,6 +173,7 @@ public struct LiveEstimator {
                 }
             }
         } while cursor != 0
+        }
         return (count, sample)
     }
 
@@ -141,7 +188,7 @@ public struct LiveEstimator {
     /// has no pattern of that role.
     private func usage(_ role: EntityRole) throws(RedisError) -> Int64 {
         guard let key = keys[role]?.name,
-            let n = try connection.command("MEMORY", "USAGE", key, "SAMPLES", String(LiveEstimator.structureSamples)).integer
+            let n = try on(key).command("MEMORY", "USAGE", key, "SAMPLES", String(LiveEstimator.structureSamples)).integer
         else { return 0 }
         return n + Int64(KeyOverhead.keyspace)
     }
@@ -152,9 +199,9 @@ public struct LiveEstimator {
         throws(RedisError) -> (count: Int, members: Int, perEntity: Int, sampled: Int, keysMeasured: Int)
     {
         guard let index = keys[indexRole]?.name, let entity = keys[entity] else { return (0, 0, 0, 0, 0) }
-        let members = Int(try connection.command("ZCARD", index).integer ?? 0)
+        let members = Int(try on(index).command("ZCARD", index).integer ?? 0)
         guard members > 0 else { return (0, 0, 0, 0, 0) }
-        let picked = try connection.command("ZRANDMEMBER", index, String(min(samples, members))).elements ?? []
+        let picked = try on(index).command("ZRANDMEMBER", index, String(min(samples, members))).elements ?? []
         let keys = picked.compactMap(\.bytes).map { entity.key($0) }
         let m = try measure(keys)
         let alive = keys.isEmpty ? 0 : Int((Double(members) * Double(m.present) / Double(keys.count)).rounded())
@@ -174,7 +221,7 @@ public struct LiveEstimator {
     /// reported beside.
     private func queueEntrySize(_ queue: String, count: Int) throws(RedisError) -> (size: Int, sampled: Int) {
         let n = min(count, max(samples, 1_000))
-        let reply = try connection.command("XRANGE", queue, "-", "+", "COUNT", String(n))
+        let reply = try on(queue).command("XRANGE", queue, "-", "+", "COUNT", String(n))
         var sizer = StreamSizer()
         var entries = 0
         for entry in reply.elements ?? [] {
@@ -203,12 +250,14 @@ public struct LiveEstimator {
         try measureNodes(&m)
         let other = try measureOthers()
         m.accounted += other.keys
-        let dbsize = Int(try connection.command("DBSIZE").integer ?? 0)
+        var dbsize = 0
+        for node in try everyNode() { dbsize += Int(try node.command("DBSIZE").integer ?? 0) }
 
         var entityBytes: Int64 = 0
         for entity in EstimateEntity.allCases { entityBytes += Int64(m.counts[entity]) * Int64(m.sizes[entity]) }
         let (rates, projectionRates) = try growth(time: time, queueLength: m.counts.queue)
-        let info = try memoryInfo()
+        var info = try memoryInfo()
+        let shards = try measureShards(&info)
 
         var indexMembers: [String: Int] = [:]
         if let index = keys[.sessionIndex] { indexMembers[index.name] = s.members }
@@ -219,7 +268,7 @@ public struct LiveEstimator {
             otherBytes: other.bytes, otherKeys: other.keys, unaccountedKeys: max(0, dbsize - m.accounted),
             estimatedBytes: entityBytes + other.bytes, streamMemoryUsage: streamUsage, rates: rates, projectionRates: projectionRates, info: info,
             policyMeaning: info["maxmemory_policy"].map(Self.policyMeaning),
-            accuracy: "sizes are means of MEMORY USAGE over up to \(samples) keys per namespace (SAMPLES \(Self.entitySamples) per entity key, \(Self.structureSamples) per index or stream) plus measured keyspace and TTL overhead; expect the total within ±10% of used_memory's share for data")
+            accuracy: "sizes are means of MEMORY USAGE over up to \(samples) keys per namespace (SAMPLES \(Self.entitySamples) per entity key, \(Self.structureSamples) per index or stream) plus measured keyspace and TTL overhead; expect the total within ±10% of used_memory's share for data", shards: shards)
     }
 
     /// What `run` has measured so far: counts, sizes, sampled keys, and keys accounted for.
@@ -247,7 +296,7 @@ public struct LiveEstimator {
     /// The queue: XLEN, the entry size from its oldest entries; returns its MEMORY USAGE.
     private func measureQueue(_ m: inout Entities) throws(RedisError) -> Int64? {
         guard let queue = keys[.queue]?.name else { return nil }
-        m.counts.queue = Int(try connection.command("XLEN", queue).integer ?? 0)
+        m.counts.queue = Int(try on(queue).command("XLEN", queue).integer ?? 0)
         guard m.counts.queue > 0 else { return nil }
         let streamUsage = try usage(.queue)
         let q = try queueEntrySize(queue, count: m.counts.queue)
@@ -307,7 +356,7 @@ public struct LiveEstimator {
             var r: [String: Double] = [:]
             for days in [1, 7, 30] {
                 let n = try keys[role].map { index throws(RedisError) in
-                    try connection.command("ZCOUNT", index.name, String(time - Int64(days) * 86_400), "+inf").integer ?? 0
+                    try on(index.name).command("ZCOUNT", index.name, String(time - Int64(days) * 86_400), "+inf").integer ?? 0
                 } ?? 0
                 r["\(days)d"] = Double(n) / Double(days)
             }
@@ -315,8 +364,8 @@ public struct LiveEstimator {
         }
         var queueRate = 0.0
         if queueLength > 1, let queue = keys[.queue]?.name {
-            let first = try connection.command("XRANGE", queue, "-", "+", "COUNT", "1")
-            let last = try connection.command("XREVRANGE", queue, "+", "-", "COUNT", "1")
+            let first = try on(queue).command("XRANGE", queue, "-", "+", "COUNT", "1")
+            let last = try on(queue).command("XREVRANGE", queue, "+", "-", "COUNT", "1")
             func ms(_ reply: RedisReply) -> Double? {
                 guard let id = reply.elements?.first?.elements?.first?.string, let part = id.split(separator: "-").first else { return nil }
                 return Double(part)
@@ -327,6 +376,35 @@ public struct LiveEstimator {
             rates["queue"] = ["span": queueRate]
         }
         return (rates, GrowthRates(sessions: rates["sessions"]?["7d"] ?? 0, embeddings: rates["embeddings"]?["7d"] ?? 0, queue: queueRate, cache: 0))
+    }
+
+    /// Each shard of a cluster: slots, DBSIZE, used_memory, maxmemory and the schema's single
+    /// keys it holds; `info`'s used_memory and maxmemory become the cluster's sums. Nil for one
+    /// server.
+    private func measureShards(_ info: inout [String: String]) throws(RedisError) -> [ShardMeasurement]? {
+        guard let cluster else { return nil }
+        let single: [EntityRole] = [.sessionIndex, .embeddingIndex, .queue, .events, .cacheStats, .activeNodes, .activeModels]
+        var byNode: [String: [ShardMeasurement.SingleKey]] = [:]
+        for role in single {
+            guard let name = keys[role]?.name else { continue }
+            let bytes = try usage(role)
+            if bytes > 0 { byNode[cluster.owner(ofKey: Array(name.utf8)), default: []].append(.init(key: name, bytes: bytes)) }
+        }
+        var shards: [ShardMeasurement] = []
+        for shard in cluster.topology.shards {
+            let node = try cluster.connection(to: shard.primary.address)
+            let memory = try node.info("memory")
+            let maxmemory = Int64(try node.configGet("maxmemory") ?? "0") ?? 0
+            shards.append(ShardMeasurement(
+                address: shard.primary.address, slots: shard.slots.reduce(0) { $0 + $1.count },
+                keys: Int(try node.command("DBSIZE").integer ?? 0), usedMemory: Int64(memory["used_memory"] ?? "0") ?? 0,
+                maxmemory: maxmemory, singleKeys: (byNode[shard.primary.address] ?? []).sorted { $0.bytes > $1.bytes }))
+        }
+        info["used_memory"] = String(shards.reduce(0) { $0 + $1.usedMemory })
+        // The cluster's budget is every shard's, when every shard has one.
+        info["maxmemory"] = shards.allSatisfy({ $0.maxmemory > 0 }) ? String(shards.reduce(0) { $0 + $1.maxmemory }) : "0"
+        for field in ["used_memory_rss", "used_memory_peak", "used_memory_dataset", "mem_fragmentation_ratio"] { info[field] = nil }
+        return shards
     }
 
     /// INFO memory's fields and the maxmemory settings CONFIG GET reports.
