@@ -85,10 +85,12 @@ extension MemopsCommand {
 
         func run() throws {
             if let undo {
-                try PruneUndo.run(journal: undo, connection: try connection.resolve(), replace: replace)
+                try PruneUndo.run(journal: undo, deployment: try connection.deployment(), replace: replace)
                 return
             }
-            let redis = try RedisConnection(try connection.resolve())
+            let deployment = try connection.deployment()
+            let cluster = deployment.isCluster ? ClusterClient(deployment) : nil
+            try cluster?.checkNoSlotsMoving()
             var options = PruneOptions()
             options.orphans = orphans
             options.expiredPolicy = expiredPolicy
@@ -99,7 +101,8 @@ extension MemopsCommand {
             options.trimStreams = trimStreams
             options.count = count
             options.rate = rate
-            let pruner = Pruner(connection: redis, schema: try schema.load(), options: options)
+            let pruner = try cluster.map { try Pruner(cluster: $0, schema: try schema.load(), options: options) }
+                ?? Pruner(connection: try RedisConnection(deployment.base), schema: try schema.load(), options: options)
             let actions = try pruner.plan(digests: yes)
             for a in actions.prefix(verbose ? actions.count : 20) { Terminal.write(a.describe + "\n") }
             if !verbose && actions.count > 20 { Terminal.write("… and \(actions.count - 20) more (-v lists them all)\n") }
@@ -127,9 +130,9 @@ extension MemopsCommand {
 
 /// Undoing a prune from its journal: `memops prune --undo FILE` and `memops restore --journal FILE`.
 enum PruneUndo {
-    static func run(journal: String, connection: ConnectionConfig, replace: Bool) throws {
-        let redis = try RedisConnection(connection)
-        let r = try PruneJournal.undo(path: journal, into: redis, replace: replace)
+    static func run(journal: String, deployment: Deployment, replace: Bool) throws {
+        let target: KeyRouter = deployment.isCluster ? ClusterClient(deployment) : try RedisConnection(deployment.base)
+        let r = try PruneJournal.undo(path: journal, into: target, replace: replace)
         Terminal.write("restored \(r.keysRestored) keys, \(r.membersRestored) members, \(r.ttlsRestored) TTLs; \(r.keysSkipped) keys kept (written since the prune)\n")
         for e in r.errors.prefix(10) { Terminal.error(e) }
         if !r.errors.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }

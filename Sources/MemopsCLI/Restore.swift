@@ -125,7 +125,7 @@ extension MemopsCommand {
 
         func run() throws {
             if let journal {
-                try PruneUndo.run(journal: journal, connection: try connection.resolve(), replace: onConflict == .replace)
+                try PruneUndo.run(journal: journal, deployment: try connection.deployment(), replace: onConflict == .replace)
             } else if let dataDir {
                 try runOffline(dataDir)
             } else {

@@ -103,6 +103,10 @@ public struct PruneResult: Sendable, Equatable {
 /// journals what it removed. Removal is UNLINK, never DEL.
 public final class Pruner {
     public let connection: RedisConnection
+    /// The cluster, when the server is one: every primary is scanned, each key's commands go
+    /// to its shard, and every change is a one-key script (see `applyAcrossShards`).
+    public private(set) var cluster: ClusterClient?
+    private var router: KeyRouter { cluster ?? connection }
     public let schema: Schema
     public let options: PruneOptions
     private var limiter: RateLimiter
@@ -118,6 +122,25 @@ public final class Pruner {
         self.schema = schema
         self.options = options
         limiter = RateLimiter(opsPerSecond: options.rate)
+    }
+
+    /// Prunes across every shard of a cluster.
+    public convenience init(cluster: ClusterClient, schema: Schema = .seed, options: PruneOptions) throws(RedisError) {
+        self.init(connection: try cluster.connection(to: cluster.primaries[0]), schema: schema, options: options)
+        self.cluster = cluster
+    }
+
+    /// The server that holds `key`.
+    private func on(_ key: [UInt8]) throws(RedisError) -> RedisConnection {
+        try cluster?.connection(forKey: key) ?? connection
+    }
+
+    /// Every server whose keys are scanned.
+    private func everyNode() throws(RedisError) -> [RedisConnection] {
+        guard let cluster else { return [connection] }
+        var nodes: [RedisConnection] = []
+        for address in cluster.primaries { nodes.append(try cluster.connection(to: address)) }
+        return nodes
     }
 
     /// Scans and returns the actions the chosen targets call for. `digests` adds each key's DUMP
@@ -138,7 +161,10 @@ public final class Pruner {
     /// What an audit finds: dangling index members (`orphans`), and keys that break their TTL
     /// policy (`expiredPolicy`), as TTL fixes with `fixTTL` or else as keys to remove.
     private func auditTargets(_ actions: inout [PruneAction], _ keys: inout [(key: [UInt8], index: [IndexMember])]) throws {
-        let report = try LiveAudit(connection: connection, schema: schema, options: AuditOptions(count: options.count, rate: nil, topN: 0)).run()
+        let auditOptions = AuditOptions(count: options.count, rate: nil, topN: 0)
+        let audit = try cluster.map { try LiveAudit(cluster: $0, schema: schema, options: auditOptions) }
+            ?? LiveAudit(connection: connection, schema: schema, options: auditOptions)
+        let report = try audit.run()
         if options.orphans {
             actions += report.dangling.map { .member($0, via: schema.references[$0.reference].via) }
         }
@@ -157,12 +183,14 @@ public final class Pruner {
     /// Every key SCAN MATCH `glob` returns.
     private func matching(_ glob: String) throws -> [[UInt8]] {
         var keys: [[UInt8]] = []
-        var cursor: UInt64 = 0
-        repeat {
-            let step = try connection.scan(cursor: cursor, match: glob, count: options.count)
-            cursor = step.cursor
-            keys += step.keys
-        } while cursor != 0
+        for node in try everyNode() {
+            var cursor: UInt64 = 0
+            repeat {
+                let step = try node.scan(cursor: cursor, match: glob, count: options.count)
+                cursor = step.cursor
+                keys += step.keys
+            } while cursor != 0
+        }
         return keys
     }
 
@@ -194,7 +222,7 @@ public final class Pruner {
                 commands.append([Word.memory, Word.usage, k.key, Word.samples, b("5")])
                 if digests { commands.append([Word.dump, k.key]) }
             }
-            let replies = try connection.pipeline(commands)
+            let replies = try router.routed(commands, keys: commands.map { $0[0] == Word.memory ? $0[2] : $0[1] })
             let per = digests ? 3 : 2
             for (n, k) in batch.enumerated() {
                 let expire = replies[n * per].integer ?? PruneAction.keyMissing
@@ -211,7 +239,7 @@ public final class Pruner {
     private func withScannedExpiries(_ actions: [PruneAction]) throws -> [PruneAction] {
         let ttlKeys = actions.compactMap { a -> [UInt8]? in if case .ttl(let k, _, _) = a { return k } else { return nil } }
         guard !ttlKeys.isEmpty else { return actions }
-        let replies = try connection.pipeline(ttlKeys.map { [Word.pexpiretime, $0] })
+        let replies = try router.routed(ttlKeys.map { [Word.pexpiretime, $0] }, keys: ttlKeys)
         var expiry: [[UInt8]: Int64] = [:]
         for (k, r) in zip(ttlKeys, replies) { expiry[k] = r.integer ?? PruneAction.keyMissing }
         var fixed: [PruneAction] = []
@@ -236,7 +264,7 @@ public final class Pruner {
             let index = b(r.from)
             var cursor = b("0")
             repeat {
-                let reply = try connection.command([Word.zscan, index, cursor, Word.count, b(String(options.count))])
+                let reply = try on(index).command([Word.zscan, index, cursor, Word.count, b(String(options.count))])
                 guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { break }
                 cursor = next
                 var k = 0
@@ -260,12 +288,12 @@ public final class Pruner {
             for start in stride(from: 0, to: out.count, by: options.count) {
                 let range = start..<min(out.count, start + options.count)
                 let candidates = range.filter { r.member(of: out[$0].key) != nil }
-                let owners = try connection.pipeline(candidates.map { [Word.hget, out[$0].key, b(r.ownerField!)] })
+                let owners = try router.routed(candidates.map { [Word.hget, out[$0].key, b(r.ownerField!)] }, keys: candidates.map { out[$0].key })
                 var found: [(Int, [UInt8], [UInt8])] = []
                 for (i, reply) in zip(candidates, owners) {
                     if let value = reply.bytes, let index = r.ownerIndex(value), let member = r.member(of: out[i].key) { found.append((i, index, member)) }
                 }
-                let scores = try connection.pipeline(found.map { [Word.zscore, $0.1, $0.2] })
+                let scores = try router.routed(found.map { [Word.zscore, $0.1, $0.2] }, keys: found.map(\.1))
                 for ((i, index, member), score) in zip(found, scores) {
                     if let s = score.bytes { out[i].index.append(IndexMember(key: index, member: member, score: s)) }
                 }
@@ -281,7 +309,7 @@ public final class Pruner {
         for p in schema.patterns where p.type == .stream && p.template.isLiteral {
             guard let s = p.stream else { continue }
             let key = b(p.pattern)
-            guard (try connection.command([Word.exists, key]).integer ?? 0) == 1 else { continue }
+            guard (try on(key).command([Word.exists, key]).integer ?? 0) == 1 else { continue }
             if let max = s.maxLength { out.append(.trim(key: key, maxLength: max, minID: nil)) }
             if let days = s.maxAgeDays { out.append(.trim(key: key, maxLength: nil, minID: "\(now - Int64(days * 86_400_000))-0")) }
         }
@@ -303,6 +331,7 @@ public final class Pruner {
         limiter = RateLimiter(opsPerSecond: options.rate)
         // Every removal is journalled and synced before its command is sent (write-ahead), so a
         // failure, a SIGTERM or a kill -9 at any point leaves a journal that undoes what ran.
+        if cluster != nil { return try applyAcrossShards(actions, journal: journal) }
         return try applyJournalled(actions, journal: journal)
     }
 
@@ -385,6 +414,130 @@ public final class Pruner {
         return result
     }
 
+    /// The changes across a cluster's shards. A script may touch one slot only, so what one
+    /// script re-checks and changes atomically on one server is split here: a member is removed
+    /// (if its score or value is still the scan's) once its entity was seen missing on its own
+    /// shard, and a key's index members are removed (if their scores are still the scan's)
+    /// once the key itself was removed. Each step re-checks, but the steps are not one atomic
+    /// act: an entity written between its check and the member's removal loses its index
+    /// member (undo puts it back). The journal is written ahead as on one server.
+    private func applyAcrossShards(_ actions: [PruneAction], journal: PruneJournal?) throws -> PruneResult {
+        var result = PruneResult()
+        for start in stride(from: 0, to: actions.count, by: options.count) {
+            var batch = Array(actions[start..<min(actions.count, start + options.count)])
+            // The entities members refer to must still be missing, and a key's index members
+            // must still have the scan's scores.
+            var checks: [[[UInt8]]] = []
+            for action in batch {
+                switch action {
+                case .member(let d, _): checks.append([Word.exists, d.target])
+                case .key(_, _, _, _, let index): checks += index.map { [Word.zscore, $0.key, $0.member] }
+                default: break
+                }
+            }
+            if !checks.isEmpty {
+                var replies = try router.routed(checks, keys: checks.map { $0[1] })[...]
+                limiter.spent(checks.count)
+                batch.removeAll { action in
+                    switch action {
+                    case .member:
+                        let exists = replies.removeFirst().integer == 1
+                        if exists { result.keptBecauseChanged += 1 }
+                        return exists
+                    case .key(_, _, _, _, let index):
+                        let scores = index.map { _ in replies.removeFirst().bytes }
+                        let changed = zip(index, scores).contains { $0.score != $1 }
+                        if changed { result.keptBecauseChanged += 1 }
+                        return changed
+                    default:
+                        return false
+                    }
+                }
+            }
+            let read = try readKeys(batch)
+            result.keptBecauseChanged += read.changed
+            batch.removeAll { if case .key(let k, _, _, _, _) = $0 { return read.values[k] == nil } else { return false } }
+            if batch.isEmpty { continue }
+            let records = batch.map { Pruner.journalRemoval($0, read: read.values, into: journal) }
+            try journal?.flush()
+            let commands = batch.map(Pruner.oneSlotCommand)
+            let replies = try router.routed(commands, keys: batch.map(Pruner.slotKey))
+            limiter.spent(batch.count)
+            var failure: (any Error)?
+            var indexRemovals: [[[UInt8]]] = []
+            for (n, (action, reply)) in zip(batch, replies).enumerated() {
+                if reply.errorMessage != nil || reply.integer != 1 { records[n].forEach { journal?.cancel($0) } }
+                if let e = reply.errorMessage {
+                    if failure == nil {
+                        failure = ReplyError(e).isAccessDenied
+                            ? RedisError(ReplyError(e), server: router.serverDescription, command: "EVAL", grant: Pruner.scriptRules(action))
+                            : PruneError.script(message: e, action: action.describe)
+                    }
+                    continue
+                }
+                switch action {
+                case .member:
+                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
+                    result.membersRemoved += 1
+                case .key(_, _, _, let memory, let index):
+                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
+                    result.keysRemoved += 1
+                    result.membersRemoved += index.count
+                    result.bytesFreed += memory
+                    indexRemovals += index.map { [Word.eval, b(Pruner.zremIfScoreScript), b("1"), $0.key, $0.member, $0.score] }
+                case .ttl:
+                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
+                    result.ttlsChanged += 1
+                case .trim:
+                    result.entriesTrimmed += Int(reply.integer ?? 0)
+                }
+            }
+            if !indexRemovals.isEmpty {
+                for reply in try router.routed(indexRemovals, keys: indexRemovals.map { $0[3] }) {
+                    if let e = reply.errorMessage, failure == nil { failure = PruneError.script(message: e, action: "ZREM of an index member") }
+                }
+                limiter.spent(indexRemovals.count)
+            }
+            if let failure { throw failure }
+        }
+        return result
+    }
+
+    /// The key whose slot an action's one-slot command touches.
+    static func slotKey(_ action: PruneAction) -> [UInt8] {
+        switch action {
+        case .member(let d, _): return d.index
+        case .key(let k, _, _, _, _), .ttl(let k, _, _), .trim(let k, _, _): return k
+        }
+    }
+
+    /// The command of an action that touches one key only: a member removed if unchanged (its
+    /// entity was checked before), a key removed by the unlink script without its index keys
+    /// (they are removed after it), TTL fixes and trims as they are.
+    static func oneSlotCommand(_ action: PruneAction) -> [[UInt8]] {
+        switch action {
+        case .member(let d, let via):
+            switch via {
+            case .zsetMembers: return [Word.eval, b(zremIfScoreScript), b("1"), d.index, d.member, d.score ?? []]
+            case .setMembers: return [Word.srem, d.index, d.member]
+            case .hashValues: return [Word.eval, b(hdelIfValueScript), b("1"), d.index, d.field ?? [], d.member]
+            }
+        case .key(let k, let digest, let expire, _, _):
+            return [Word.eval, b(unlinkScript), b("1"), k, b(digest), b(String(expire))]
+        case .ttl, .trim:
+            return command(action)
+        }
+    }
+
+    static let zremIfScoreScript = """
+        if redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+        return redis.call('ZREM', KEYS[1], ARGV[1])
+        """
+    static let hdelIfValueScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+        return redis.call('HDEL', KEYS[1], ARGV[1])
+        """
+
     /// DUMP and PEXPIRETIME of the batch's keys, pipelined: the value of each key still as the
     /// scan saw it (digest and expiry), and how many were not.
     private func readKeys(_ batch: [PruneAction]) throws -> (values: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)], changed: Int) {
@@ -394,7 +547,7 @@ public final class Pruner {
             commands.append([Word.pexpiretime, k])
         }
         if commands.isEmpty { return ([:], 0) }
-        let replies = try connection.pipeline(commands)
+        let replies = try router.routed(commands, keys: commands.map { $0[1] })
         limiter.spent(commands.count)
         var values: [[UInt8]: (payload: [UInt8], expireAtMs: Int64)] = [:]
         var changed = 0

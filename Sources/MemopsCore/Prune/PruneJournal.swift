@@ -287,13 +287,14 @@ public final class PruneJournal {
     /// (REPLACE only when `replace`; a key written since is otherwise kept and counted), members
     /// re-added without overwriting newer scores (ZADD NX, SADD, HSETNX), TTLs put back
     /// (PEXPIREAT, PERSIST). Pipelined in batches of `batchSize`.
-    public static func undo(path: String, into connection: RedisConnection, replace: Bool = false, batchSize: Int = 500) throws -> UndoResult {
+    public static func undo(path: String, into connection: KeyRouter, replace: Bool = false, batchSize: Int = 500) throws -> UndoResult {
         var result = UndoResult()
         var commands: [[[UInt8]]] = []
         var kinds: [Int] = []
         func flush() throws {
             guard !commands.isEmpty else { return }
-            for (kind, reply) in zip(kinds, try connection.pipeline(commands)) {
+            // Each record names one key: in a cluster it goes back to that key's shard.
+            for (kind, reply) in zip(kinds, try connection.routed(commands, keys: commands.map { $0[1] })) {
                 if let e = reply.errorMessage {
                     if reply.replyError?.code == .busykey { result.keysSkipped += 1 } else { result.errors.append(e) }
                     continue

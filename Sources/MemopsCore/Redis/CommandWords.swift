@@ -84,4 +84,5 @@ enum Word {
     static let unpause = Array("UNPAUSE".utf8)
     static let write = Array("WRITE".utf8)
     static let ping = Array("PING".utf8)
+    static let srem = Array("SREM".utf8)
 }
