@@ -127,6 +127,8 @@ extension MemopsCommand.Backup {
             request.retentionDryRun = dryRun
             request.verify = verify
             request.metricsFile = metricsFile
+            // A bad destination or prefix is the user's to fix before any server is asked.
+            try request.checkDestination()
             let deployment = try connection.deployment()
             if deployment.isCluster {
                 try runCluster(deployment, request)

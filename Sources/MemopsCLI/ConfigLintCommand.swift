@@ -80,7 +80,9 @@ extension MemopsCommand.Config {
             var diagnostics: [Diagnostic] = []
             var unreadable = false
             if connection.serverGiven {
-                let report = try ConfigLinter.lintServer(try connection.resolve(), options: options, drift: drift)
+                // A cluster (every node) or a Sentinel set (the master and its replicas), unless
+                // --node-only: then the node given alone.
+                let report = try ConfigLinter.lintDeployment(try connection.deployment(), options: options, drift: drift)
                 for warning in report.warnings { Terminal.warning(warning) }
                 diagnostics = report.diagnostics
             } else {

@@ -44,6 +44,25 @@ public struct BackupRequest: Sendable {
     }
 }
 
+extension BackupRequest {
+    /// The prefix and the destination, checked before anything is asked of the server.
+    public func checkDestination() throws {
+        let dest = destination
+        try BackupName.validate(prefix: prefix)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dest, isDirectory: &isDir) else {
+            throw BackupError.destination(path: dest, reason: "no such directory; create it first (mkdir -p \(dest))")
+        }
+        guard isDir.boolValue else {
+            throw BackupError.destination(path: dest, reason: "it is a file, not a directory; name the folder backups go in")
+        }
+        guard access(dest, W_OK) == 0 else {
+            throw BackupError.destination(path: dest, reason: "not writable by this user")
+        }
+    }
+
+}
+
 /// How thoroughly a backup or file is checked.
 public enum VerifyLevel: String, Sendable, CaseIterable {
     /// Nothing beyond what streaming already checks (RDB header and CRC64).
@@ -148,20 +167,7 @@ public struct BackupEngine {
     }
 
     /// The prefix and the destination, checked before anything is asked of the server.
-    func checkDestination() throws {
-        let dest = request.destination
-        try BackupName.validate(prefix: request.prefix)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dest, isDirectory: &isDir) else {
-            throw BackupError.destination(path: dest, reason: "no such directory; create it first (mkdir -p \(dest))")
-        }
-        guard isDir.boolValue else {
-            throw BackupError.destination(path: dest, reason: "it is a file, not a directory; name the folder backups go in")
-        }
-        guard access(dest, W_OK) == 0 else {
-            throw BackupError.destination(path: dest, reason: "not writable by this user")
-        }
-    }
+    func checkDestination() throws { try request.checkDestination() }
 
     /// A snapshot ready to stream: its bytes, their size when known, and what the save reported.
     struct Snapshot {

@@ -158,7 +158,10 @@ extension Verifier {
     /// shard file is missing fails here: it is not a smaller backup.
     public static func targets(for path: String) throws(VerificationError) -> [(path: String, manifest: BackupManifest?)] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let setManifest = URL(fileURLWithPath: path).appendingPathComponent(ClusterBackupManifest.fileName).path
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+              path.hasSuffix(ClusterBackupManifest.suffix) || path.hasSuffix(ClusterBackupManifest.suffix + "/") || FileManager.default.fileExists(atPath: setManifest)
+        else {
             return [(path, try manifest(for: path))]
         }
         let name = URL(fileURLWithPath: path).lastPathComponent

@@ -54,6 +54,15 @@ public enum ConfigRule: String, Sendable, CaseIterable {
     case passwordInFile = "RC503"
     case overcommit = "RC601"
     case transparentHugePages = "RC602"
+    case clusterNodeTimeout = "RC701"
+    case fullCoverage = "RC702"
+    case readsWhenDown = "RC703"
+    case replicaValidity = "RC704"
+    case replicaWithoutAuth = "RC705"
+    case noFailover = "RC706"
+    case settingsDiffer = "RC707"
+    case noReplica = "RC708"
+    case writableReplica = "RC709"
     case drift = "RC801"
     case configUnavailable = "RC802"
 
@@ -213,6 +222,33 @@ public enum ConfigLintRules {
         r(.transparentHugePages, .warning, "Transparent huge pages set to always",
           "THP makes copy-on-write after fork copy 2 MB pages: latency spikes and memory growth during saves.",
           "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled (Redis disables THP for itself only when disable-thp yes)."),
+        r(.clusterNodeTimeout, .warning, "cluster-node-timeout out of its useful range",
+          "Below 5 s a network hiccup or a save's fork pause makes the other nodes fail a healthy primary over; above 60 s a dead primary's slots stay unserved that long.",
+          "Keep cluster-node-timeout between 5000 and 60000 (15000 is redis's default)."),
+        r(.fullCoverage, .info, "cluster-require-full-coverage yes",
+          "With one shard down (its primary and replicas), every node refuses every command, also for the keys of the healthy shards.",
+          "Set cluster-require-full-coverage no on every node if the application can work with part of its memory."),
+        r(.readsWhenDown, .info, "cluster-allow-reads-when-down yes",
+          "A node cut off from the majority keeps answering reads, with data that may be stale or about to be replaced by a failover.",
+          "Keep cluster-allow-reads-when-down no unless stale reads are acceptable."),
+        r(.replicaValidity, .warning, "replica-validity-factor 0",
+          "Any replica may be promoted however long it was cut off from its primary: the writes it missed are lost by the failover.",
+          "Keep replica-validity-factor at 10 (the default) or another positive value."),
+        r(.replicaWithoutAuth, .error, "Replica cannot authenticate to its primary",
+          "The primary requires a password (requirepass) but the replica has no masterauth: it cannot sync, and after a failover the old primary cannot follow the new one.",
+          "Set masterauth (and masteruser with ACL users) on every node to the primary's credentials."),
+        r(.noFailover, .warning, "No replica may fail over",
+          "Every replica of the shard has cluster-replica-no-failover yes: when the primary fails, its slots stay down.",
+          "Set cluster-replica-no-failover no on at least one replica of each shard."),
+        r(.settingsDiffer, .warning, "Nodes run with different settings",
+          "Settings that decide memory, eviction and persistence differ between the nodes: after a failover the data runs under other rules (a smaller maxmemory evicts, another policy drops other keys).",
+          "Give every node the same value (CONFIG SET on each, then CONFIG REWRITE)."),
+        r(.noReplica, .warning, "Primary without a replica",
+          "Nothing takes over when the primary fails, and its data has no second copy.",
+          "Add a replica (redis-cli --cluster add-node --cluster-slave, or replicaof behind Sentinel)."),
+        r(.writableReplica, .warning, "replica-read-only no",
+          "Writes to a replica are not replicated and are lost at its next full sync or failover.",
+          "Keep replica-read-only yes."),
         r(.drift, .warning, "Running config differs from the file",
           "A CONFIG SET not saved with CONFIG REWRITE is lost at the next restart; a file edit not applied is not running yet.",
           "Run CONFIG REWRITE, or edit the file to match, or restart to apply the file."),

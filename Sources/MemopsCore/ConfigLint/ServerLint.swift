@@ -5,6 +5,8 @@ public struct ServerLintReport: Sendable {
     public var diagnostics: [Diagnostic]
     /// Things the caller should tell the user once (drift not checked without CONFIG GET).
     public var warnings: [String]
+    /// The running configuration (CONFIG GET *); nil when CONFIG is not allowed.
+    public var values: [String: String]? = nil
 }
 
 extension ConfigLinter {
@@ -53,6 +55,6 @@ extension ConfigLinter {
             let fileReport = try linter.lint(file: drift)
             diagnostics += linter.drift(file: fileReport, running: values, fileName: drift)
         }
-        return ServerLintReport(diagnostics: diagnostics, warnings: [])
+        return ServerLintReport(diagnostics: diagnostics, warnings: [], values: values)
     }
 }
