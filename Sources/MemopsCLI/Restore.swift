@@ -83,8 +83,9 @@ extension MemopsCommand {
         @Option(name: .customLong("batch"), help: "Keys per pipelined batch.")
         var batch = 1_000
 
-        @Option(name: .customLong("data-dir"), help: ArgumentHelp("Offline: restore into this Redis data directory.", valueName: "dir"))
-        var dataDir: String?
+        @Option(name: .customLong(CLIFlag.dataDir.rawValue),
+                help: ArgumentHelp("Offline: restore into this stopped Redis's data directory; for a cluster, once per node (each gets the keys of its slots, read from its nodes.conf).", valueName: "dir"))
+        var dataDirs: [String] = []
 
         @Option(name: .customLong(CLIFlag.config.rawValue), help: ArgumentHelp("Offline: the server's redis.conf (dbfilename, appendonly, appenddirname).", valueName: "file"))
         var config: String?
@@ -105,13 +106,13 @@ extension MemopsCommand {
 
         func validate() throws {
             if (backup == nil) == (journal == nil) { throw ValidationError("name a backup to restore, or --journal FILE to undo a prune (not both)") }
-            if journal != nil && (dataDir != nil || !patterns.isEmpty || !keys.isEmpty || targetDB != nil || dryRun) {
+            if journal != nil && (!dataDirs.isEmpty || !patterns.isEmpty || !keys.isEmpty || targetDB != nil || dryRun) {
                 throw ValidationError("--journal restores the whole journal into the server at -u; only --on-conflict replace goes with it")
             }
             if noVerify && verify != .auto && verify != .none { throw ValidationError("--no-verify contradicts --verify \(verify.rawValue); pass one of them") }
             if let targetDB, targetDB < 0 { throw ValidationError("--target-db must be 0 or more, not \(targetDB)") }
             if batch < 1 { throw ValidationError("--batch must be 1 or more") }
-            if dataDir == nil {
+            if dataDirs.isEmpty {
                 if config != nil || force || serverVersion != nil {
                     throw ValidationError("--config, --force and --server-version go with --data-dir (offline restore)")
                 }
@@ -126,8 +127,8 @@ extension MemopsCommand {
         func run() throws {
             if let journal {
                 try PruneUndo.run(journal: journal, deployment: try connection.deployment(), replace: onConflict == .replace)
-            } else if let dataDir {
-                try runOffline(dataDir)
+            } else if !dataDirs.isEmpty {
+                try runOffline(dataDirs)
             } else {
                 try runLive()
             }
@@ -165,14 +166,30 @@ extension MemopsCommand {
             }
         }
 
-        private func runOffline(_ dataDir: String) throws {
+        private func runOffline(_ dataDirs: [String]) throws {
             guard let backup else { return }
-            var options = OfflineRestoreOptions(backup: backup, dataDirectory: dataDir)
+            var options = OfflineRestoreOptions(backup: backup, dataDirectory: dataDirs[0])
             options.configFile = config
             options.connection = connection.serverGiven ? try connection.resolve() : nil
             options.serverVersion = serverVersion
             options.force = force
             options.dryRun = dryRun
+            let isCluster = dataDirs.count > 1 || (try? NodeDirectory.read(dataDirs[0])) != nil
+                || FileManager.default.fileExists(atPath: backup + "/" + ClusterBackupManifest.fileName)
+            if isCluster {
+                if options.connection != nil {
+                    throw ValidationError("a cluster's nodes are restored offline from their data directories (their nodes.conf), with --config for the settings they share; leave out -u")
+                }
+                let results = try ClusterOfflineRestore(backup: backup, directories: dataDirs, template: options).run()
+                for r in results {
+                    for warning in r.result.warnings { Terminal.warning(warning) }
+                    if !quiet || dryRun {
+                        Terminal.write("node \(r.node.nodeID.prefix(8)) (\(r.node.isPrimary ? "primary" : "replica"), slots \(ClusterTopology.describe(r.node.slots))) in \(r.node.directory): \(r.keys) keys\n")
+                        Terminal.write(RestoreReport.offline(r.result))
+                    }
+                }
+                return
+            }
             let result = try OfflineRestore(options: options).run()
             for warning in result.warnings { Terminal.warning(warning) }
             if !quiet || dryRun { Terminal.write(RestoreReport.offline(result)) }

