@@ -70,19 +70,20 @@ extension MemopsCommand {
             if let fromBackup {
                 report = try BackupAudit(path: fromBackup, schema: schema, options: options, db: connection.db ?? 0).run()
             } else {
-                let deployment = try connection.deployment()
-                let audit: LiveAudit
-                if deployment.isCluster {
-                    let cluster = ClusterClient(deployment)
-                    try cluster.checkNoSlotsMoving()
-                    audit = try LiveAudit(cluster: cluster, schema: schema, options: options)
-                } else {
-                    audit = LiveAudit(connection: try RedisConnection(deployment.base), schema: schema, options: options)
-                }
-                let bar = ProgressBar("audit:")
-                defer { bar.finish() }
-                report = try audit.run { n in
-                    bar.update(count: n, of: "keys")
+                report = try connection.withFailover { deployment in
+                    let audit: LiveAudit
+                    if deployment.isCluster {
+                        let cluster = ClusterClient(deployment)
+                        try cluster.checkNoSlotsMoving()
+                        audit = try LiveAudit(cluster: cluster, schema: schema, options: options)
+                    } else {
+                        audit = LiveAudit(connection: try RedisConnection(deployment.base), schema: schema, options: options)
+                    }
+                    let bar = ProgressBar("audit:")
+                    defer { bar.finish() }
+                    return try audit.run { n in
+                        bar.update(count: n, of: "keys")
+                    }
                 }
             }
             switch format {

@@ -129,25 +129,26 @@ extension MemopsCommand.Backup {
             request.metricsFile = metricsFile
             // A bad destination or prefix is the user's to fix before any server is asked.
             try request.checkDestination()
-            let deployment = try connection.deployment()
-            if deployment.isCluster {
-                try runCluster(deployment, request)
-                return
-            }
-            var engine = BackupEngine(connection: try source(deployment), request: request)
-            let bar = ProgressBar("backup")
-            engine.progress = { bar.update(done: $0, total: $1) }
-            let result: BackupResult
-            do {
-                result = try engine.run()
-            } catch {
+            try connection.withFailover { deployment in
+                if deployment.isCluster {
+                    try runCluster(deployment, request)
+                    return
+                }
+                var engine = BackupEngine(connection: try source(deployment), request: request)
+                let bar = ProgressBar("backup")
+                engine.progress = { bar.update(done: $0, total: $1) }
+                let result: BackupResult
+                do {
+                    result = try engine.run()
+                } catch {
+                    bar.finish()
+                    throw error
+                }
                 bar.finish()
-                throw error
-            }
-            bar.finish()
-            for warning in result.warnings { Terminal.warning(warning) }
-            if verbose || dryRun {
-                BackupReportPrinter.print(result, dryRun: dryRun)
+                for warning in result.warnings { Terminal.warning(warning) }
+                if verbose || dryRun {
+                    BackupReportPrinter.print(result, dryRun: dryRun)
+                }
             }
         }
 

@@ -145,6 +145,31 @@ struct ConnectionOptions: ParsableArguments {
         try Deployment.resolve(target(environment: environment))
     }
 
+    /// Runs `body` on the deployment; behind Sentinel, when the master goes away during the
+    /// run (the connection drops, or it answers READONLY as the new master's replica), waits
+    /// for the sentinels to name a new master and runs `body` once more against it. Only for
+    /// commands that can simply run again: reads, and writes that skip what is already there.
+    func withFailover<R>(_ body: (Deployment) throws -> R) throws -> R {
+        let target = try target()
+        let first = try Deployment.resolve(target)
+        guard case .sentinel = first.kind else { return try body(first) }
+        do {
+            return try body(first)
+        } catch {
+            let readOnly = String(describing: error).contains("READONLY")
+            guard readOnly || (error as? MemopsError)?.exitStatus == .connection || (error as? MemopsError)?.exitStatus == .timeout else { throw error }
+            let deadline = Date().addingTimeInterval(max(30, connectTimeout * 3))
+            while Date() < deadline {
+                if let next = try? Deployment.resolve(target), next.base.address != first.base.address {
+                    Terminal.warning("the master moved from \(first.base) to \(next.base) (a failover) during the run; running again against \(next.base)")
+                    return try body(next)
+                }
+                usleep(500_000)
+            }
+            throw error
+        }
+    }
+
     /// Builds the connection: URL first, then flags over it, then the password from argv, the
     /// password file or REDISCLI_AUTH (in that order), as redis-cli does.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConnectionConfig {

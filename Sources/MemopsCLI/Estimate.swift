@@ -151,16 +151,18 @@ extension MemopsCommand {
             if let fromBackup {
                 report = Estimator.report(measured: try BackupEstimator.measure(path: fromBackup, schema: o.schema), options: o)
             } else if connection.serverGiven {
-                let deployment = try connection.deployment()
-                let estimator: LiveEstimator
-                if deployment.isCluster {
-                    let cluster = ClusterClient(deployment)
-                    try cluster.checkNoSlotsMoving()
-                    estimator = try LiveEstimator(cluster: cluster, schema: o.schema, samples: samples)
-                } else {
-                    estimator = LiveEstimator(connection: try RedisConnection(deployment.base), schema: o.schema, samples: samples)
+                let measured = try connection.withFailover { deployment in
+                    let estimator: LiveEstimator
+                    if deployment.isCluster {
+                        let cluster = ClusterClient(deployment)
+                        try cluster.checkNoSlotsMoving()
+                        estimator = try LiveEstimator(cluster: cluster, schema: o.schema, samples: samples)
+                    } else {
+                        estimator = LiveEstimator(connection: try RedisConnection(deployment.base), schema: o.schema, samples: samples)
+                    }
+                    return try estimator.run()
                 }
-                report = Estimator.report(measured: try estimator.run(), options: o)
+                report = Estimator.report(measured: measured, options: o)
             } else {
                 report = Estimator.model(o)
             }

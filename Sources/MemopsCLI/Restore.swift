@@ -147,17 +147,22 @@ extension MemopsCommand {
             options.dryRun = dryRun
             options.check = noVerify ? .none : verify
             options.batchKeys = batch
-            var engine = LiveRestore(deployment: try connection.deployment(), options: options)
             let progress = RestoreProgress()
-            engine.progress = { progress.update($0, done: $1, total: $2) }
-            if dryRun && verbose {
-                engine.plannedKey = { key in
-                    progress.finish()
-                    Terminal.write(RestoreReport.planned(key))
-                }
-            }
             defer { progress.finish() }
-            let result = try engine.run()
+            let restore = { (deployment: Deployment) throws -> LiveRestoreResult in
+                var engine = LiveRestore(deployment: deployment, options: options)
+                engine.progress = { progress.update($0, done: $1, total: $2) }
+                if dryRun && verbose {
+                    engine.plannedKey = { key in
+                        progress.finish()
+                        Terminal.write(RestoreReport.planned(key))
+                    }
+                }
+                return try engine.run()
+            }
+            // Running again after a failover finishes the restore, unless conflicts must fail it:
+            // then the keys written before it would be conflicts themselves.
+            let result = onConflict == .fail ? try restore(try connection.deployment()) : try connection.withFailover(restore)
             progress.finish()
             if !quiet || dryRun || result.failed > 0 { Terminal.write(RestoreReport.live(result)) }
             if result.functionsRefused, let outcome = result.functionsOutcome { Terminal.warning("functions: \(outcome)") }

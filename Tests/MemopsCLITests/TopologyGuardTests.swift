@@ -72,6 +72,31 @@ import Testing
         #expect(master.status == 0 && master.stdoutText.contains("127.0.0.1:\(set.master.port)"), "\(master.stdoutText) \(master.stderr)")
     }
 
+    /// The master dies in the middle of a restore behind Sentinel: memops waits for the
+    /// sentinels to promote the replica and runs again against it, skipping what is there
+    /// (replicated before the death), so every key arrives.
+    @Test func aRestoreCarriesOnThroughAFailover() throws {
+        let source = try RedisServerProcess(arguments: ["--dbfilename", "dump.rdb"])
+        try source.populate(count: 20_000, valueSize: 40)
+        let keys = Int(try source.cli("DBSIZE")) ?? 0
+        let dest = try scratchDirectory("failover-restore")
+        let backup = try run(["backup", "--dest", dest, "-p", String(source.port)])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dest).first { $0.hasSuffix(".rdb.zst") })
+        let set = try SentinelSet(replicas: 1, sentinels: 3)
+        let (process, out, err) = try MemopsProcess.start(["restore", dest + "/" + file, "--batch", "1", "-u", set.url])
+        usleep(300_000)
+        set.master.stop()
+        process.waitUntilExit()
+        let newMaster = try set.currentMasterPort()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("the master moved"), "the restore ended before the failover: \(stderr)")
+        let server = try #require(([set.master] + set.replicas).first { $0.port == newMaster })
+        #expect(Int(try server.cli("DBSIZE")) == keys)
+    }
+
     @Test func aSentinelIsRefusedWithWhereTheDataIs() throws {
         let master = try RedisServerProcess()
         let sentinel = try SentinelProcess(monitoring: master)
