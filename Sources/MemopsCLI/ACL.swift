@@ -2,6 +2,7 @@ import ArgumentParser
 import MemopsCore
 
 extension LeastPrivilege.Task: ExpressibleByArgument {}
+extension LeastPrivilege.Topology: ExpressibleByArgument {}
 
 extension MemopsCommand {
     /// The ACL section of a command's help and man page: the least rules for each of its tasks.
@@ -30,6 +31,12 @@ extension MemopsCommand {
                 TASKS
                 \(LeastPrivilege.Task.allCases.map { "  \($0.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0))\(LeastPrivilege([$0]).rules.joined(separator: " "))" }.joined(separator: "\n"))
 
+                --topology cluster adds what a Redis Cluster needs (the slot map and state: +cluster|shards \
+                +cluster|slots +cluster|info +cluster|nodes; +asking to follow a slot on the move; \
+                +client|pause +client|unpause for backup --consistent); --topology sentinel adds +role \
+                (memops checks that the master the sentinels named is one). The sentinels' own user \
+                (--sentinel-user) needs \(LeastPrivilege.sentinelRules.joined(separator: " ")).
+
                 restore rebuilds a key larger than the server's proto-max-bulk-len with plain writes \
                 (HSET, RPUSH, SADD, ZADD, XADD, …): grant +@write for backups that hold such keys.
 
@@ -47,13 +54,16 @@ extension MemopsCommand {
 
         @OptionGroup var schemaOption: SchemaOption
 
+        @Option(help: "Where the server stands: standalone, cluster (a Redis Cluster node) or sentinel (found through Sentinel).")
+        var topology: LeastPrivilege.Topology = .standalone
+
         func validate() throws {
             if tasks.isEmpty { throw ValidationError("name at least one task: \(LeastPrivilege.Task.allCases.map(\.rawValue).joined(separator: ", "))") }
             if user.isEmpty || user.contains(where: \.isWhitespace) { throw ValidationError("--user must be one word, not \"\(user)\"") }
         }
 
         func run() throws {
-            Terminal.write(LeastPrivilege(tasks, schema: try schemaOption.load()).setUser(user) + "\n")
+            Terminal.write(LeastPrivilege(tasks, schema: try schemaOption.load(), topology: topology).setUser(user) + "\n")
         }
     }
 }

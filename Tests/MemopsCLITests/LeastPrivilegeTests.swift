@@ -132,3 +132,42 @@ import Testing
         #expect(failure == nil, "\(c.task) with exactly \(rules.joined(separator: " ")): \(failure.map { "exit \($0.status): \($0.stderr)" } ?? "")")
     }
 }
+
+/// The cluster's own rules (`memops acl --topology cluster`) against a real cluster whose every
+/// node has the user: audit and a consistent backup set succeed with exactly them, and stop
+/// with exit 9 naming each one taken away.
+@Suite struct ClusterLeastPrivilegeTests {
+    @Test func clusterRulesAreEnoughAndEachIsNeeded() throws {
+        let cluster = try RedisClusterProcess(primaries: 3)
+        let dir = try scratchDirectory("acl-cluster")
+        let passFile = dir + "/pass"
+        try "s3cret\n".write(toFile: passFile, atomically: true, encoding: .utf8)
+        chmod(passFile, 0o600)
+        let node = ["-p", String(cluster.nodes[0].port)]
+        let load = try MemopsProcess.run(["sample-data", "--sessions", "30", "--inject", "orphan-index-member=2", "-q"] + node)
+        #expect(load.status == 0, "\(load.stderr)")
+        let privilege = LeastPrivilege([.audit, .backup], topology: .cluster)
+        let user = "t-cluster"
+        #expect(try MemopsProcess.run(["acl", "audit", "backup", "--topology", "cluster", "--user", user]).stdoutText == privilege.setUser(user) + "\n")
+        func everyNode(_ args: [String]) throws { for n in cluster.nodes { try n.cli(args) } }
+        try everyNode(privilege.setUser(user).split(separator: " ").map(String.init) + [">s3cret"])
+        let asUser = node + ["--user", user, "--pass-file", passFile]
+        func attempt() throws -> (Int32, String)? {
+            let audit = try MemopsProcess.run(["audit"] + asUser)
+            if audit.status > 1 { return (audit.status, audit.stderr) }
+            let backup = try MemopsProcess.run(["backup", "--dest", dir, "--consistent"] + asUser)
+            if backup.status != 0 { return (backup.status, backup.stderr) }
+            return nil
+        }
+        // Only for a slot on the move, and for servers older than CLUSTER SHARDS.
+        let rare: Set<String> = ["+asking", "+cluster|slots"]
+        for rule in LeastPrivilege.Topology.cluster.extra(for: .audit) + LeastPrivilege.Topology.cluster.extra(for: .backup) where !rare.contains("+" + rule) {
+            try everyNode(["ACL", "SETUSER", user, "-" + rule])
+            let failure = try attempt()
+            try everyNode(["ACL", "SETUSER", user, "+" + rule])
+            #expect(failure?.0 == 9 && failure?.1.contains("+" + rule) == true, "without +\(rule): \(failure.map { "exit \($0.0): \($0.1)" } ?? "it worked")")
+        }
+        let failure = try attempt()
+        #expect(failure == nil, "with exactly the rules: \(failure.map { "exit \($0.0): \($0.1)" } ?? "")")
+    }
+}

@@ -196,6 +196,9 @@ public struct ClusterBackupEngine {
         var tickets: [SaveWaiter.Ticket?] = []
         for redis in nodes { tickets.append(try waiter.prepare(on: redis)) }
         let primaries = try sources.map { try client.connection(to: $0.shard.primary.address) }
+        // CLIENT UNPAUSE while nothing is paused changes nothing: it proves the pause can be
+        // lifted before writes are paused (else they would stay paused until its timeout).
+        for p in primaries { try p.command([Word.client, Word.unpause]) }
 
         let pausedAt = Date()
         let clock = ContinuousClock()
@@ -225,7 +228,15 @@ public struct ClusterBackupEngine {
         // Unpause whatever happened: every primary that took the pause.
         for p in paused { try? p.send(RESPEncoder(commands: [[Word.client, Word.unpause]]), during: "CLIENT UNPAUSE") }
         let elapsed = clock.now - start
-        for p in paused { _ = try? p.receive(during: "CLIENT UNPAUSE") }
+        for p in paused {
+            do {
+                let reply = try p.receive(during: "CLIENT UNPAUSE")
+                if let m = reply.errorMessage { throw p.refusal(m, command: "CLIENT UNPAUSE") }
+            } catch {
+                // Writes there resume by themselves when the pause's timeout ends.
+                failure = failure ?? error
+            }
+        }
         if let failure { throw failure }
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         Fault.point("backup.paused")

@@ -88,13 +88,42 @@ public struct LeastPrivilege: Sendable, Equatable {
         }
     }
 
+    /// Where the user's server stands: alone, as a Redis Cluster node, or as a master or
+    /// replica found through Sentinel.
+    public enum Topology: String, CaseIterable, Sendable {
+        case standalone, cluster, sentinel
+
+        /// What memops sends for the topology on top of the task's commands: the slot map and
+        /// the state of a cluster (and ASKING to follow a slot on the move, CLIENT PAUSE for a
+        /// consistent backup set), or ROLE to check the master the sentinels named.
+        public func extra(for task: Task) -> [String] {
+            switch self {
+            case .standalone: return []
+            case .sentinel: return ["role"]
+            case .cluster:
+                var commands = ["cluster|shards", "cluster|slots", "cluster|info", "cluster|nodes"]
+                switch task {
+                case .backup: commands += ["client|pause", "client|unpause"]
+                case .restore, .prune, .pruneUndo, .sampleData, .audit, .estimate: commands.append("asking")
+                case .backupReplication, .configLint: break
+                }
+                return commands
+            }
+        }
+    }
+
     public let tasks: [Task]
     public let schema: Schema
+    public let topology: Topology
 
-    public init(_ tasks: [Task], schema: Schema = .seed) {
+    public init(_ tasks: [Task], schema: Schema = .seed, topology: Topology = .standalone) {
         self.tasks = tasks
         self.schema = schema
+        self.topology = topology
     }
+
+    /// The rules the sentinels themselves need, for their own user (`--sentinel-user`).
+    public static let sentinelRules = ["+ping", "+sentinel|get-master-addr-by-name", "+sentinel|replicas", "+sentinel|masters"]
 
     /// Every rule of the tasks, each once, in the order first needed.
     public var rules: [String] {
@@ -103,7 +132,9 @@ public struct LeastPrivilege: Sendable, Equatable {
         // Read-and-write access makes read-only access redundant.
         let keys = tasks.compactMap(\.keys)
         if let key = keys.contains("~*") ? "~*" : keys.first { rules.append(key) }
-        for command in tasks.flatMap({ $0.commands(for: schema) }) where seen.insert(command).inserted { rules.append("+" + command) }
+        for command in tasks.flatMap({ $0.commands(for: schema) + topology.extra(for: $0) }) where seen.insert(command).inserted {
+            rules.append("+" + command)
+        }
         return rules
     }
 
