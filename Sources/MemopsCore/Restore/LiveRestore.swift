@@ -559,7 +559,8 @@ struct RestoreVisitor: RestorePassVisitor {
         payload += builder.finish(rdbVersion: version)
         let db = options.targetDB ?? info.db
         let node = targets.node(for: info.key)
-        var batch = batches[node] ?? BatchSender.Batch(counting: counting)
+        // Taken out of the dictionary, so appending to it does not copy its buffer.
+        var batch = batches.removeValue(forKey: node) ?? BatchSender.Batch(counting: counting)
         // A batch stays within batchBytes unless one key alone is bigger.
         if let last = batch.queued.last, last.db != db || batch.bytes + payload.count > options.batchBytes {
             try targets.sender(for: node).send(batch)
