@@ -114,7 +114,7 @@ extension RestoreVisitor {
     /// Sends what the rebuild has queued. Until its last batch the temporary key gets a day's
     /// TTL each time, so an interrupted restore leaves nothing behind for long.
     private mutating func sendRebuild(final: Bool = false) throws {
-        try drainRecording()
+        // withConnection below waits for the key's node's batches to be answered first.
         guard var r = rebuild, r.failure == nil else { return }
         r.closeOpen()
         var commands: [[[UInt8]]] = [[Word.select, Array(String(r.db).utf8)]] + r.commands

@@ -62,7 +62,7 @@ public struct LiveRestore {
     }
 
     /// One file of the backup: the backup itself, or one shard file of a cluster set.
-    struct Part {
+    struct Part: Sendable {
         var path: String
         var manifest: BackupManifest?
     }
@@ -126,7 +126,7 @@ public struct LiveRestore {
             plan.onKey = plannedKey
             var done: UInt64 = 0
             for (part, check) in zip(parts, checks) where check == .deep || checkConflicts {
-                try read(part.path, into: &plan, progress: progress.map { p in { p(.check, done + $0, total) } })
+                try LiveRestore.read(part.path, into: &plan, progress: progress.map { p in { p(.check, done + $0, total) } })
                 try plan.flushExists()
                 done += LiveRestore.rawSize(of: part.path, manifest: part.manifest) ?? 0
             }
@@ -143,20 +143,65 @@ public struct LiveRestore {
         // Payloads longer than this are refused by the server; 512 MB is the default, and what
         // is assumed when CONFIG is not allowed.
         let maxBulk = ((try? redis.configGet("proto-max-bulk-len")) ?? nil).flatMap { Int($0) } ?? 512 << 20
-        let targets = cluster.map { RestoreTargets(cluster: $0, options: options) } ?? RestoreTargets(server: redis, options: options)
-        defer { targets.stopAll() }
-        var writer = RestoreVisitor(options: options, target: result.target, nowMs: nowMs, targets: targets, maxBulk: maxBulk)
-        writer.result.conflicts = result.conflicts
-        writer.result.conflictExamples = result.conflictExamples
-        var done: UInt64 = 0
-        for part in parts {
-            try read(part.path, into: &writer, progress: progress.map { p in { p(.restore, done + $0, total) } })
-            done += LiveRestore.rawSize(of: part.path, manifest: part.manifest) ?? 0
+        let conflicts = (result.conflicts, result.conflictExamples)
+        if cluster != nil && parts.count > 1 {
+            // A set's shard files each go mostly to one node: read at once, the nodes work at once.
+            result = try writeConcurrently(parts, target: result.target, nowMs: nowMs, maxBulk: maxBulk)
+        } else {
+            let targets = cluster.map { RestoreTargets(cluster: $0, options: options) } ?? RestoreTargets(server: redis, options: options)
+            defer { targets.stopAll() }
+            var writer = RestoreVisitor(options: options, target: result.target, nowMs: nowMs, targets: targets, maxBulk: maxBulk)
+            var done: UInt64 = 0
+            for part in parts {
+                try LiveRestore.read(part.path, into: &writer, progress: progress.map { p in { p(.restore, done + $0, total) } })
+                done += LiveRestore.rawSize(of: part.path, manifest: part.manifest) ?? 0
+            }
+            try writer.finish()
+            result = writer.result
         }
-        try writer.finish()
-        result = writer.result
+        (result.conflicts, result.conflictExamples) = conflicts
         result.seconds = Date().timeIntervalSince(started)
         return result
+    }
+
+    /// Writes a cluster set's shard files at the same time, up to four, each on a thread of its
+    /// own with its own senders to every primary; the function libraries come from the first
+    /// file. The first failure is thrown once every file being written has ended.
+    private func writeConcurrently(_ parts: [Part], target: TargetServer, nowMs: Int64, maxBulk: Int) throws -> LiveRestoreResult {
+        struct Shared {
+            var next = 0
+            var total = LiveRestoreResult()
+            var failure: (any Error)?
+        }
+        let shared = Monitor(Shared())
+        let (deployment, options) = (self.deployment, self.options)
+        let workers = (0..<min(parts.count, 4)).map { n in
+            WorkerThread(name: "memops-restore-part-\(n)") {
+                while let index = shared.withLock({ s -> Int? in
+                    guard s.failure == nil, s.next < parts.count else { return nil }
+                    defer { s.next += 1 }
+                    return s.next
+                }) {
+                    let targets = RestoreTargets(cluster: ClusterClient(deployment), options: options)
+                    defer { targets.stopAll() }
+                    var writer = RestoreVisitor(options: options, target: target, nowMs: nowMs, targets: targets, maxBulk: maxBulk)
+                    writer.librariesElsewhere = index != 0
+                    do {
+                        try LiveRestore.read(parts[index].path, into: &writer, progress: nil)
+                        try writer.finish()
+                        let part = writer.result
+                        shared.withLock { $0.total.add(part, examples: options.exampleLimit) }
+                    } catch {
+                        shared.withLock { if $0.failure == nil { $0.failure = error } }
+                    }
+                }
+            }
+        }
+        workers.forEach { $0.join() }
+        return try shared.withLock { s in
+            if let failure = s.failure { throw failure }
+            return s.total
+        }
     }
 
     /// A Redis Cluster has database 0 alone (a Valkey cluster has `cluster-databases`): a backup
@@ -180,7 +225,7 @@ public struct LiveRestore {
 
     /// Reads the backup into `visitor`; a visitor's error (the target failing) stops the read
     /// and comes out as itself; a reader error means the backup is corrupt.
-    private func read<V: RestorePassVisitor>(_ path: String, into visitor: inout V, progress: ((UInt64) -> Void)?) throws {
+    private static func read<V: RestorePassVisitor>(_ path: String, into visitor: inout V, progress: ((UInt64) -> Void)?) throws {
         let source = CountingSource(try openRDB(path: path))
         let reader = RDBReader(source)
         var tracker = ProgressVisitor(inner: visitor, source: source, progress: progress)
@@ -434,6 +479,8 @@ struct RestoreVisitor: RestorePassVisitor {
     }
     private var functionRecords: [[UInt8]] = []
     private var functionsDone = false
+    /// Another file of the same set restores the libraries (they are in every shard file).
+    var librariesElsewhere = false
     /// The batch being built for each node.
     private var batches: [String: BatchSender.Batch] = [:]
     private let counting: Bool
@@ -478,7 +525,7 @@ struct RestoreVisitor: RestorePassVisitor {
 
     mutating func function(code: [UInt8], record: [UInt8]) throws {
         // A cluster set's shard files each hold the libraries: the first file's are restored.
-        guard !functionsDone else { return }
+        guard !functionsDone, !librariesElsewhere else { return }
         result.functionLibraries += 1
         functionRecords.append(record)
     }
@@ -625,8 +672,9 @@ struct RestoreVisitor: RestorePassVisitor {
             try rebuildFromSpool(info, spool)
             return
         }
+        // The batches go to their senders; the key's own node's are answered before it is sent
+        // (withConnection drains that sender), while the other nodes' keep working.
         try flushRecording()
-        try drainRecording()
         let db = options.targetDB ?? info.db
         let ttl = KeyDecision.ttl(info, nowMs: nowMs)
         let replace = options.onConflict == .replace
@@ -717,11 +765,6 @@ struct RestoreVisitor: RestorePassVisitor {
             batches[node] = BatchSender.Batch(counting: counting)
             try targets.sender(for: node).send(batch)
         }
-    }
-
-    /// Waits for the senders to finish what they were handed (so that errors come in order).
-    mutating func drainRecording() throws {
-        try targets.drainAll()
     }
 
     /// Runs `body` with the connection of the node that holds `key`, taken back from its sender

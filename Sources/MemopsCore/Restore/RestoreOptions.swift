@@ -144,3 +144,25 @@ public struct NodeShare: Sendable, Equatable {
     public var keys = 0
     public var bytes: UInt64 = 0
 }
+
+extension LiveRestoreResult {
+    /// Adds another part's counts (one file of a set restored on its own).
+    mutating func add(_ o: LiveRestoreResult, examples: Int) {
+        backupHeader = o.backupHeader
+        target = o.target
+        keysInBackup += o.keysInBackup
+        keysSelected += o.keysSelected
+        restored += o.restored
+        replaced += o.replaced
+        skippedExisting += o.skippedExisting
+        skippedExpired += o.skippedExpired
+        failed += o.failed
+        problems += o.problems.prefix(max(0, max(examples, 100) - problems.count))
+        restamped += o.restamped
+        rebuilt += o.rebuilt
+        bytes += o.bytes
+        functionLibraries += o.functionLibraries
+        functionsOutcome = functionsOutcome ?? o.functionsOutcome
+        functionsRefused = functionsRefused || o.functionsRefused
+    }
+}
