@@ -9,8 +9,12 @@ public final class SpoolFile {
     private let fd: Int32
     /// Where it lives, for messages.
     public let directory: String
-    /// Bytes written since the last reset.
+    /// Bytes written since the last reset (those still in `pending` included).
     public private(set) var count = 0
+    /// Writes gathered before they go to the file: the reader hands a big value over in pieces
+    /// of a few KB, one write(2) each was a tenth of a big stream's restore.
+    private let pending = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+    private var pendingCount = 0
 
     /// A spool file in `directory`: by default $TMPDIR, else /tmp.
     public init(directory: String? = nil) throws(SpoolError) {
@@ -37,20 +41,40 @@ public final class SpoolFile {
         fd = opened
     }
 
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        pending.deallocate()
+    }
 
     /// Appends `bytes`; a full disk or an I/O error is thrown (the spool is then unusable).
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
+        if pendingCount + bytes.count > pending.count { try flushPending() }
+        if bytes.count >= pending.count {
+            try writeOut(bytes, at: count)
+        } else if bytes.count > 0 {
+            (pending.baseAddress! + pendingCount).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            pendingCount += bytes.count
+        }
+        count += bytes.count
+    }
+
+    /// Writes the gathered bytes to the file.
+    private func flushPending() throws(SpoolError) {
+        guard pendingCount > 0 else { return }
+        try writeOut(UnsafeRawBufferPointer(start: pending.baseAddress, count: pendingCount), at: count - pendingCount)
+        pendingCount = 0
+    }
+
+    private func writeOut(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SpoolError) {
         var done = 0
         while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(count + done))
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SpoolError(directory: directory, reason: String(cString: strerror(errno)))
             }
             done += n
         }
-        count += bytes.count
     }
 
     public func write(_ bytes: [UInt8]) throws(SpoolError) {
@@ -78,6 +102,7 @@ public final class SpoolFile {
 
     /// Reads up to `buffer.count` bytes at `offset` (fewer only at the end of the file).
     public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(SpoolError) -> Int {
+        try flushPending()
         while true {
             let n = pread(fd, buffer.baseAddress, min(buffer.count, max(0, count - offset)), off_t(offset))
             if n >= 0 { return n }
@@ -95,8 +120,9 @@ public final class SpoolFile {
 
     /// Empties the file for the next value (its blocks go back to the file system).
     public func reset() {
-        if count > 0 { _ = ftruncate(fd, 0) }
+        if count > pendingCount { _ = ftruncate(fd, 0) }
         count = 0
+        pendingCount = 0
     }
 }
 
