@@ -13,6 +13,10 @@ extension MemopsCommand {
                 ZSCAN/SSCAN/HSCAN and checked with pipelined EXISTS. --rate caps the commands per second. With \
                 --from-backup FILE (.rdb or .rdb.zst) the same checks run on a backup and the server is not touched.
 
+                On a Redis Cluster (any node's address) every primary is scanned, each reference is checked on the \
+                shard that holds the other key, and each finding names its node (--node-only audits the node given \
+                alone). Behind Sentinel (-u redis-sentinel://… or --sentinel/--master-name) the master is audited.
+
                 OUTPUT
                   A summary per pattern (keys, memory, TTLs, findings, biggest keys) on stdout and findings on \
                 stderr as `key: severity: [AUDxxx] message`; --format json or sarif prints one document on stdout.

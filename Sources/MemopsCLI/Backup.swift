@@ -17,6 +17,14 @@ extension MemopsCommand {
                 re-reads it to verify, and only then applies retention. A lock in DEST keeps cron \
                 runs from overlapping. Silent on success unless -v; one line on stderr on failure.
 
+                REDIS CLUSTER AND SENTINEL
+                  Given any node of a Redis Cluster, one run backs up every shard as one set: the folder \
+                PREFIX-….cluster/ with a file per shard and a manifest of the topology, published only when every \
+                shard's file is verified and the topology did not change. --consistent saves every shard at one \
+                instant (writes paused on every primary while the saves fork, milliseconds); --prefer-replica saves \
+                on in-sync replicas. Behind Sentinel the backup is taken from a replica whose link is up \
+                (--no-prefer-replica: the master).
+
                 \(MemopsCommand.exitCodeTable)
 
                 \(MemopsCommand.aclSection(.backup, .backupReplication))

@@ -17,7 +17,10 @@ extension MemopsCommand.Config {
 
                 With -u/--url (or -h/-p/-s) it lints the server's CONFIG GET *; with --drift FILE \
                 it also reports where the running configuration differs from FILE. When CONFIG is \
-                renamed away it says so and lints what INFO shows.
+                renamed away it says so and lints what INFO shows. Given a Redis Cluster node it \
+                lints every node (primaries and replicas), and behind Sentinel the master and its \
+                replicas, each finding naming its node, and adds the checks that need the nodes \
+                together (RC701-RC709); --node-only lints the node given alone.
 
                 EXIT STATUS
                   0   no finding at or above --fail-on

@@ -156,8 +156,15 @@ struct ConnectionOptions: ParsableArguments {
         do {
             return try body(first)
         } catch {
+            // A lost connection or READONLY is what a failover looks like from here; any other
+            // failure is taken for one only when the sentinels already name another master (a
+            // save the demoted master dropped, say).
             let readOnly = String(describing: error).contains("READONLY")
-            guard readOnly || (error as? MemopsError)?.exitStatus == .connection || (error as? MemopsError)?.exitStatus == .timeout else { throw error }
+            let status = (error as? MemopsError)?.exitStatus
+            let symptom = readOnly || status == .connection || status == .timeout
+            if !symptom {
+                guard status != .usage, let now = try? Deployment.resolve(target), now.base.address != first.base.address else { throw error }
+            }
             let deadline = Date().addingTimeInterval(max(30, connectTimeout * 3))
             while Date() < deadline {
                 if let next = try? Deployment.resolve(target), next.base.address != first.base.address {

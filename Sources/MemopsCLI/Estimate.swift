@@ -29,6 +29,12 @@ extension MemopsCommand {
                   --from-backup FILE does the same from an .rdb or .rdb.zst without touching the server: each key \
                 is rebuilt from its elements with Redis 7.0 / jemalloc allocation rules (tested within ±5% of the \
                 live estimate on the same data).
+                  On a Redis Cluster (any node's address) every shard is measured: the totals cover the \
+                cluster (maxmemory is the shards' sum), and a table per shard shows slots, keys, memory, its \
+                maxmemory and the schema's single keys it holds (an index, the queue: one key lives on one \
+                shard), with the imbalance, the largest key that cannot be split, and how many shards of one \
+                shard's maxmemory the projection needs now and later (JSON: cluster{shards, keyImbalance, \
+                memoryImbalance, largestSingleKey, shardsNeeded[{day, bytes, shards}]}).
 
                 JSON (--json)
                   source, counts{sessions,embeddings,queue,cache,nodes}, budget{maxmemory,copyOnWrite,\

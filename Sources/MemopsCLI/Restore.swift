@@ -38,6 +38,13 @@ extension MemopsCommand {
                 With appendonly yes (from --config or the server at -u) the RDB is also installed as the base of \
                 a fresh multi-part AOF (appendonlydir, manifest) so Redis 7 loads it. --dry-run prints the steps.
 
+                REDIS CLUSTER
+                  BACKUP may be a cluster backup set (its .cluster folder) or one server's backup. Live into a \
+                cluster (any node's address), each key goes to the primary that owns its slot, pipelined per node, \
+                following MOVED and ASK; a dry run shows each node's share. Offline, give --data-dir once per \
+                stopped node: each directory's nodes.conf says which slots its node serves, and it gets exactly \
+                their keys. Redis Cluster has database 0 only: a backup with keys elsewhere is refused first.
+
                 \(MemopsCommand.exitCodeTable)
 
                 \(MemopsCommand.aclSection(.restore, .pruneUndo))

@@ -97,6 +97,29 @@ import Testing
         #expect(Int(try server.cli("DBSIZE")) == keys)
     }
 
+    /// SENTINEL FAILOVER while the master's save runs: the backup either holds the snapshot
+    /// the old master forked, or (when the demoted master dropped its save) runs again against
+    /// the new one; either way one whole, verified backup is published and nothing else.
+    @Test func aBackupSurvivesASentinelFailover() throws {
+        let set = try SentinelSet(replicas: 1, sentinels: 3, serverArguments: ["--dbfilename", "dump.rdb"])
+        let load = try run(["sample-data", "--sessions", "300", "--embeddings", "300", "-q", "-u", set.url])
+        #expect(load.status == 0, "\(load.stderr)")
+        try set.master.cli("CONFIG", "SET", "rdb-key-save-delay", "5000")
+        let dest = try scratchDirectory("sentinel-failover")
+        let (process, out, err) = try MemopsProcess.start(["backup", "--dest", dest, "-v", "--no-prefer-replica", "-u", set.url])
+        usleep(400_000)
+        let newMaster = try set.failover()
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        if stderr.contains("the master moved") { #expect(stdout.contains("127.0.0.1:\(newMaster)"), "\(stdout)") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dest).filter { !$0.hasPrefix(".memops") }
+        #expect(names.filter { $0.hasSuffix(".rdb.zst") }.count == 1 && names.count == 2, "\(names)")
+        let verify = try run(["verify", "--dest", dest, "--latest", "--deep"])
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
     @Test func aSentinelIsRefusedWithWhereTheDataIs() throws {
         let master = try RedisServerProcess()
         let sentinel = try SentinelProcess(monitoring: master)

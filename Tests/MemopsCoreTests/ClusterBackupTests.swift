@@ -268,6 +268,33 @@ func clusterSample(seed: UInt64 = 5) throws -> SampleDataGenerator {
         try publishedOnlyTheGoodSet()
     }
 
+    /// Retention treats a set as one backup: it keeps or removes the whole folder; a set
+    /// missing a shard file is listed as incomplete, never removed, and fails verification.
+    @Test func setsAreRetainedAndRemovedWhole() throws {
+        let cluster = try RedisClusterProcess(primaries: 3)
+        let deployment = try clusterDeployment(cluster)
+        _ = try SampleDataLoader.load(try clusterSample(seed: 2), into: ClusterClient(deployment))
+        let dest = try scratchDirectory("set-retention")
+        var request = BackupRequest(destination: dest)
+        request.retention = RetentionPolicy(last: 2)
+        var made: [ClusterBackupResult] = []
+        for _ in 0..<3 { made.append(try ClusterBackupEngine(deployment: deployment, request: request, options: ClusterBackupOptions()).run()) }
+        #expect(made[2].retention.removed.map(\.file) == [made[0].name])
+        let names = try FileManager.default.contentsOfDirectory(atPath: dest).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(names == [made[1].name, made[2].name].sorted(), "\(names)")
+
+        // A shard file lost: the set is incomplete, kept by retention, and fails verification.
+        try FileManager.default.removeItem(atPath: made[1].path + "/" + made[1].manifest.shards[1].manifest.file)
+        let listed = try BackupCatalog.list(dest)
+        let broken = try #require(listed.first { $0.file == made[1].name })
+        #expect(!broken.isComplete && broken.manifestProblem?.contains("missing") == true)
+        #expect(throws: VerificationError.self) { try Verifier.targets(for: made[1].path) }
+        #expect(throws: RestoreError.self) { try LiveRestore(deployment: deployment, options: LiveRestoreOptions(backup: made[1].path)).run() }
+        let fourth = try ClusterBackupEngine(deployment: deployment, request: request, options: ClusterBackupOptions()).run()
+        #expect(!fourth.retention.removed.contains { $0.file == made[1].name })
+        #expect(FileManager.default.fileExists(atPath: made[1].path))
+    }
+
     /// Offline into a stopped cluster: each node's data directory (replicas too) gets a dump of
     /// exactly its slots, read from its nodes.conf; started again, the cluster holds the data.
     @Test func offlineIntoEachNodesDataDirectory() throws {
