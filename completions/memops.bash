@@ -209,9 +209,9 @@ _memops_backup() {
 
 _memops_backup_run() {
     repeating_flags=()
-    non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --dry-run --verbose -v --version --help)
-    repeating_options=()
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --dest --source --rdb-path --prefix --level --threads --save-timeout --lock-wait --keep-last --keep-daily --keep-weekly --keep-monthly --verify --metrics-file)
+    non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --dry-run --consistent --prefer-replica --no-prefer-replica --verbose -v --version --help)
+    repeating_options=(--sentinel)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --master-name --sentinel-user --sentinel-pass-file --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --dest --source --rdb-path --prefix --level --threads --save-timeout --lock-wait --keep-last --keep-daily --keep-weekly --keep-monthly --parallel --verify --metrics-file)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -244,6 +244,18 @@ _memops_backup_run() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sentinel')
+        return
+        ;;
+    '--master-name')
+        return
+        ;;
+    '--sentinel-user')
+        return
+        ;;
+    '--sentinel-pass-file')
         return
         ;;
     '--sni')
@@ -304,6 +316,9 @@ _memops_backup_run() {
     '--keep-monthly')
         return
         ;;
+    '--parallel')
+        return
+        ;;
     '--verify')
         __memops_add_completions -W 'none'$'\n''shallow'$'\n''deep'
         return
@@ -350,8 +365,8 @@ _memops_verify() {
 _memops_restore() {
     repeating_flags=()
     non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --keep-expired --dry-run --no-verify --force --quiet -q --verbose -v --version --help)
-    repeating_options=(--pattern --only-key)
-    non_repeating_options=(--journal -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --target-db --on-conflict --functions --verify --batch --data-dir --config --server-version)
+    repeating_options=(--sentinel --pattern --only-key --data-dir)
+    non_repeating_options=(--journal -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --master-name --sentinel-user --sentinel-pass-file --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --target-db --on-conflict --functions --verify --batch --config --server-version)
     __memops_offer_flags_options 1
 
     # Offer option value completions
@@ -387,6 +402,18 @@ _memops_restore() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sentinel')
+        return
+        ;;
+    '--master-name')
+        return
+        ;;
+    '--sentinel-user')
+        return
+        ;;
+    '--sentinel-pass-file')
         return
         ;;
     '--sni')
@@ -470,8 +497,8 @@ _memops_inspect() {
 _memops_estimate() {
     repeating_flags=()
     non_repeating_flags=(--json --no-auth-warning --node-only --tls --insecure --version --help)
-    repeating_options=()
-    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples --schema -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
+    repeating_options=(--sentinel)
+    non_repeating_options=(--scenario --sessions --embeddings --queue --cache --nodes --session-size --embedding-size --queue-entry-size --cache-size --node-size --maxmemory --cow-margin --fragmentation-margin --buffers-margin --sessions-per-day --embeddings-per-day --queue-per-day --cache-per-day --horizon --plot --from-backup --samples --schema -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --master-name --sentinel-user --sentinel-pass-file --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -579,6 +606,18 @@ _memops_estimate() {
     '--timeout')
         return
         ;;
+    '--sentinel')
+        return
+        ;;
+    '--master-name')
+        return
+        ;;
+    '--sentinel-user')
+        return
+        ;;
+    '--sentinel-pass-file')
+        return
+        ;;
     '--sni')
         return
         ;;
@@ -644,8 +683,8 @@ _memops_schema_show() {
 _memops_audit() {
     repeating_flags=()
     non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --version --help)
-    repeating_options=()
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --count --rate --match --top --from-backup --format --fail-on)
+    repeating_options=(--sentinel)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --master-name --sentinel-user --sentinel-pass-file --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --count --rate --match --top --from-backup --format --fail-on)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -678,6 +717,18 @@ _memops_audit() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sentinel')
+        return
+        ;;
+    '--master-name')
+        return
+        ;;
+    '--sentinel-user')
+        return
+        ;;
+    '--sentinel-pass-file')
         return
         ;;
     '--sni')
@@ -733,8 +784,8 @@ _memops_audit() {
 _memops_prune() {
     repeating_flags=()
     non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --orphans --expired-policy --fix-ttl --trim-streams --yes --no-journal --replace --verbose -v --version --help)
-    repeating_options=()
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --older-than --namespace --pattern --journal --undo --count --rate)
+    repeating_options=(--sentinel)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --master-name --sentinel-user --sentinel-pass-file --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --older-than --namespace --pattern --journal --undo --count --rate)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -767,6 +818,18 @@ _memops_prune() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sentinel')
+        return
+        ;;
+    '--master-name')
+        return
+        ;;
+    '--sentinel-user')
+        return
+        ;;
+    '--sentinel-pass-file')
         return
         ;;
     '--sni')
@@ -843,8 +906,8 @@ _memops_config() {
 _memops_config_lint() {
     repeating_flags=()
     non_repeating_flags=(--no-auth-warning --node-only --tls --insecure --no-host-checks --version -h --help)
-    repeating_options=(--enable --disable)
-    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --format --severity --fail-on --target-version --drift)
+    repeating_options=(--sentinel --enable --disable)
+    non_repeating_options=(-u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --master-name --sentinel-user --sentinel-pass-file --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --schema --format --severity --fail-on --target-version --drift)
     __memops_offer_flags_options -1
 
     # Offer option value completions
@@ -877,6 +940,18 @@ _memops_config_lint() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--sentinel')
+        return
+        ;;
+    '--master-name')
+        return
+        ;;
+    '--sentinel-user')
+        return
+        ;;
+    '--sentinel-pass-file')
         return
         ;;
     '--sni')
@@ -949,8 +1024,8 @@ _memops_config_explain() {
 _memops_sample-data() {
     repeating_flags=()
     non_repeating_flags=(--trim-queue --resp --heartbeats-only --flush --merge -q --quiet -v --verbose --no-auth-warning --node-only --tls --insecure --version --help)
-    repeating_options=(--inject)
-    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch --schema -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
+    repeating_options=(--inject --sentinel)
+    non_repeating_options=(--scenario --scale --sessions --embeddings --queue --cache --nodes --events --days --seed --now --queue-maxlen --faults-file --batch --schema -u --url -h --host -p --port -s --socket -n --db --user -a --pass --pass-file --connect-timeout --timeout --master-name --sentinel-user --sentinel-pass-file --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites)
     __memops_offer_flags_options 0
 
     # Offer option value completions
@@ -1034,6 +1109,18 @@ _memops_sample-data() {
     '--timeout')
         return
         ;;
+    '--sentinel')
+        return
+        ;;
+    '--master-name')
+        return
+        ;;
+    '--sentinel-user')
+        return
+        ;;
+    '--sentinel-pass-file')
+        return
+        ;;
     '--sni')
         return
         ;;
@@ -1062,7 +1149,7 @@ _memops_acl() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--user --schema)
+    non_repeating_options=(--user --schema --topology)
     __memops_offer_flags_options -1
 
     # Offer option value completions
@@ -1071,6 +1158,10 @@ _memops_acl() {
         return
         ;;
     '--schema')
+        return
+        ;;
+    '--topology')
+        __memops_add_completions -W 'standalone'$'\n''cluster'$'\n''sentinel'
         return
         ;;
     esac
