@@ -80,25 +80,11 @@ public struct ClusterBackupManifest: Codable, Sendable, Equatable {
     }
 
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(UTCTime.iso8601(date))
-        }
-        return Array(try encoder.encode(self)) + [0x0a]
+        try ManifestJSON.encode(self)
     }
 
     public static func decode(_ data: Data) throws -> ClusterBackupManifest {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            guard BackupManifest.isTimestamp(text), let date = UTCTime.parseISO8601(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(text) is not a UTC time like 2026-12-02T01:00:02Z"))
-            }
-            return date
-        }
-        return try decoder.decode(ClusterBackupManifest.self, from: data)
+        try ManifestJSON.decoder().decode(ClusterBackupManifest.self, from: data)
     }
 
     /// Reads the manifest of the set in `folder` and checks it against the folder: its name,

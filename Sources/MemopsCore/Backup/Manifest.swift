@@ -126,27 +126,11 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     }
 
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(UTCTime.iso8601(date))
-        }
-        return Array(try encoder.encode(self)) + [0x0a]
+        try ManifestJSON.encode(self)
     }
 
     public static func decode(_ data: Data) throws -> BackupManifest {
-        let decoder = JSONDecoder()
-        // Exactly the form `encoded()` writes (2026-12-02T01:00:02Z): Foundation's .iso8601
-        // also took "01:00:0.1Z" and read a time the manifest never held (found by fuzzing).
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            guard BackupManifest.isTimestamp(text), let date = UTCTime.parseISO8601(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(text) is not a UTC time like 2026-12-02T01:00:02Z"))
-            }
-            return date
-        }
-        return try decoder.decode(BackupManifest.self, from: data)
+        try ManifestJSON.decoder().decode(BackupManifest.self, from: data)
     }
 
     /// YYYY-MM-DDTHH:MM:SSZ, digits where digits go.
@@ -163,5 +147,33 @@ public struct BackupManifest: Codable, Sendable, Equatable {
             }
         }
         return true
+    }
+}
+
+/// The JSON every memops manifest is written in: pretty, sorted keys, times in UTC as
+/// 2026-12-02T01:00:02Z, and read back in exactly that form.
+enum ManifestJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(UTCTime.iso8601(date))
+        }
+        return Array(try encoder.encode(value)) + [0x0a]
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        // Exactly the form `encode` writes: Foundation's .iso8601 also took "01:00:0.1Z" and
+        // read a time the manifest never held (found by fuzzing).
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard BackupManifest.isTimestamp(text), let date = UTCTime.parseISO8601(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(text) is not a UTC time like 2026-12-02T01:00:02Z"))
+            }
+            return date
+        }
+        return decoder
     }
 }

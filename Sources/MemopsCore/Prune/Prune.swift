@@ -383,31 +383,8 @@ public final class Pruner {
             // those scripts ran too.
             var failure: (any Error)?
             for (n, (action, reply)) in zip(batch, replies).enumerated() {
-                // Every script checks before it writes, so an error or a 0 means nothing changed.
-                if reply.errorMessage != nil || reply.integer != 1 { records[n].forEach { journal?.cancel($0) } }
-                if let e = reply.errorMessage {
-                    if failure == nil {
-                        failure = ReplyError(e).isAccessDenied
-                            ? connection.refusal(e, command: "EVAL", grant: Pruner.scriptRules(action))
-                            : PruneError.script(message: e, action: action.describe)
-                    }
-                    continue
-                }
-                switch action {
-                case .member:
-                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    result.membersRemoved += 1
-                case .key(_, _, _, let memory, let index):
-                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    result.keysRemoved += 1
-                    result.membersRemoved += index.count
-                    result.bytesFreed += memory
-                case .ttl:
-                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    result.ttlsChanged += 1
-                case .trim:
-                    result.entriesTrimmed += Int(reply.integer ?? 0)
-                }
+                let outcome = settle(action, reply, records: records[n], journal: journal, into: &result)
+                failure = failure ?? outcome.error
             }
             if let failure { throw failure }
         }
@@ -466,30 +443,10 @@ public final class Pruner {
             var failure: (any Error)?
             var indexRemovals: [[[UInt8]]] = []
             for (n, (action, reply)) in zip(batch, replies).enumerated() {
-                if reply.errorMessage != nil || reply.integer != 1 { records[n].forEach { journal?.cancel($0) } }
-                if let e = reply.errorMessage {
-                    if failure == nil {
-                        failure = ReplyError(e).isAccessDenied
-                            ? RedisError(ReplyError(e), server: router.serverDescription, command: "EVAL", grant: Pruner.scriptRules(action))
-                            : PruneError.script(message: e, action: action.describe)
-                    }
-                    continue
-                }
-                switch action {
-                case .member:
-                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    result.membersRemoved += 1
-                case .key(_, _, _, let memory, let index):
-                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    result.keysRemoved += 1
-                    result.membersRemoved += index.count
-                    result.bytesFreed += memory
+                let outcome = settle(action, reply, records: records[n], journal: journal, into: &result)
+                failure = failure ?? outcome.error
+                if outcome.done, case .key(_, _, _, _, let index) = action {
                     indexRemovals += index.map { [Word.eval, b(Pruner.zremIfScoreScript), b("1"), $0.key, $0.member, $0.score] }
-                case .ttl:
-                    guard reply.integer == 1 else { result.keptBecauseChanged += 1; continue }
-                    result.ttlsChanged += 1
-                case .trim:
-                    result.entriesTrimmed += Int(reply.integer ?? 0)
                 }
             }
             if !indexRemovals.isEmpty {
@@ -501,6 +458,42 @@ public final class Pruner {
             if let failure { throw failure }
         }
         return result
+    }
+
+    /// Counts what an action's reply says it did. Every script checks before it writes, so an
+    /// error or a 0 means nothing changed: its journal records are cancelled. Returns whether it
+    /// acted, and the error to fail the prune with (after the replies after it are counted:
+    /// those scripts ran too).
+    private func settle(_ action: PruneAction, _ reply: RedisReply, records: [Int], journal: PruneJournal?,
+                        into result: inout PruneResult) -> (done: Bool, error: (any Error)?) {
+        if reply.errorMessage != nil || reply.integer != 1 { records.forEach { journal?.cancel($0) } }
+        if let e = reply.errorMessage {
+            let error: any Error = ReplyError(e).isAccessDenied
+                ? RedisError(ReplyError(e), server: router.serverDescription, command: "EVAL", user: connection.config.user, grant: Pruner.scriptRules(action))
+                : PruneError.script(message: e, action: action.describe)
+            return (false, error)
+        }
+        if case .trim = action {
+            result.entriesTrimmed += Int(reply.integer ?? 0)
+            return (true, nil)
+        }
+        guard reply.integer == 1 else {
+            result.keptBecauseChanged += 1
+            return (false, nil)
+        }
+        switch action {
+        case .member:
+            result.membersRemoved += 1
+        case .key(_, _, _, let memory, let index):
+            result.keysRemoved += 1
+            result.membersRemoved += index.count
+            result.bytesFreed += memory
+        case .ttl:
+            result.ttlsChanged += 1
+        case .trim:
+            break
+        }
+        return (true, nil)
     }
 
     /// The key whose slot an action's one-slot command touches.
