@@ -13,9 +13,8 @@ public final class RedisClusterProcess: @unchecked Sendable {
     public init(primaries: Int = 3, replicasPerPrimary: Int = 0, binary: String = "redis-server") throws {
         var nodes: [RedisServerProcess] = []
         for _ in 0..<(primaries * (1 + replicasPerPrimary)) {
-            // The cluster bus listens on the port + 10000, which must be a port too.
-            var port = try RedisServerProcess.freePort()
-            while port > 55_000 { port = try RedisServerProcess.freePort() }
+            // The cluster bus listens on the port + 10000, which must be free too.
+            let port = try RedisServerProcess.freePort(alsoFree: 10_000)
             nodes.append(try RedisServerProcess(arguments: Self.arguments(), binary: binary, port: port))
         }
         self.nodes = nodes

@@ -152,14 +152,40 @@ public final class RedisServerProcess: @unchecked Sendable {
         throw TestServerError("\(binary) on port \(port) did not answer PING within 10 s")
     }
 
-    /// A port nothing listens on now: bind port 0 and read back what the kernel chose.
-    public static func freePort() throws -> Int {
+    /// Ports handed out in this test run: never handed out twice, so a test that stopped its
+    /// server does not find another test's server on the same port (tests run in parallel).
+    private static let handedOut = NSLock()
+    nonisolated(unsafe) private static var used: Set<Int> = []
+
+    /// A port nothing listens on now and no test of this run was given before: bind port 0 and
+    /// read back what the kernel chose. With `alsoFree`, that port plus it must be free too
+    /// (a cluster node's bus listens on port + 10000), and is set aside as well.
+    public static func freePort(alsoFree offset: Int? = nil) throws -> Int {
+        for _ in 0..<1_000 {
+            let port = try bindAndRelease(0)
+            guard port != 6379 else { continue }
+            if let offset {
+                guard port + offset <= 65_535, (try? bindAndRelease(port + offset)) != nil else { continue }
+            }
+            let fresh = handedOut.withLock { () -> Bool in
+                let ports = [port] + (offset.map { [port + $0] } ?? [])
+                guard ports.allSatisfy({ !used.contains($0) }) else { return false }
+                used.formUnion(ports)
+                return true
+            }
+            if fresh { return port }
+        }
+        throw TestServerError("no free port found")
+    }
+
+    /// Binds `port` (0: any) on 127.0.0.1, closes it and returns the port bound.
+    private static func bindAndRelease(_ wanted: Int) throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestServerError("socket() failed") }
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
+        addr.sin_port = UInt16(wanted).bigEndian
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -169,9 +195,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
         }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
-        guard port != 6379 else { return try freePort() }
-        return port
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     /// Finds an executable on PATH.
