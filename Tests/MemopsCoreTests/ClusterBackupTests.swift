@@ -154,7 +154,43 @@ func clusterSample(seed: UInt64 = 5) throws -> SampleDataGenerator {
         } throws: { error in
             String(describing: error).contains("database 3") && String(describing: error).contains("database 0 only")
         }
+        // A plain dump without a manifest, even unchecked (--verify none), is read first for that.
+        var unchecked = LiveRestoreOptions(backup: single.directory.appendingPathComponent("dump.rdb").path)
+        unchecked.check = .none
+        #expect(throws: RestoreError.self) { try LiveRestore(deployment: try clusterDeployment(other), options: unchecked).run() }
         for node in other.nodes { #expect(try node.cli("DBSIZE") == "0") }
+        // Offline too: the split refuses the key before any node's files are touched.
+        other.stopKeepingData()
+        var template = OfflineRestoreOptions(backup: second.path, dataDirectory: other.nodes[0].directory.path)
+        template.serverVersion = "7.0.15"
+        #expect {
+            try ClusterOfflineRestore(backup: second.path, directories: other.nodes.map(\.directory.path), template: template).run()
+        } throws: { error in
+            String(describing: error).contains("database 3") && String(describing: error).contains("nothing was installed")
+        }
+        for node in other.nodes {
+            let names = try FileManager.default.contentsOfDirectory(atPath: node.directory.path)
+            #expect(!names.contains { $0.hasPrefix("memops-quarantine") || $0 == "dump.rdb" }, "\(names)")
+        }
+    }
+
+    /// From the nodes' own files, two nodes that save to one path are refused: one node's dump
+    /// would be saved as the other's shard.
+    @Test func nodesSharingADumpFileAreRefused() throws {
+        // dir is a protected config from Redis 7 on: this test's servers let it be set.
+        let cluster = try RedisClusterProcess(primaries: 3, arguments: ["--enable-protected-configs", "yes"])
+        let deployment = try clusterDeployment(cluster)
+        #expect(try cluster.nodes[1].cli("CONFIG", "SET", "dir", cluster.nodes[0].directory.path) == "OK")
+        let dest = try scratchDirectory("shared-dump")
+        #expect {
+            try ClusterBackupEngine(deployment: deployment, request: BackupRequest(destination: dest), options: ClusterBackupOptions()).run()
+        } throws: { error in
+            (error as? MemopsError)?.exitStatus == .topology && String(describing: error).contains("both save to")
+        }
+        var request = BackupRequest(destination: dest)
+        request.source = .bgsave(rdbPath: "/tmp/dump.rdb")
+        #expect(throws: TopologyError.self) { try ClusterBackupEngine(deployment: deployment, request: request, options: ClusterBackupOptions()).run() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dest).filter { !$0.hasPrefix(".memops") }.isEmpty)
     }
 
     /// One instant across shards: a writer increments c1, c2, c3 (one on each shard) in turn,

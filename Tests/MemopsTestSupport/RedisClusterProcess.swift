@@ -10,12 +10,12 @@ public final class RedisClusterProcess: @unchecked Sendable {
         ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"]
     }
 
-    public init(primaries: Int = 3, replicasPerPrimary: Int = 0, binary: String = "redis-server") throws {
+    public init(primaries: Int = 3, replicasPerPrimary: Int = 0, binary: String = "redis-server", arguments extra: [String] = []) throws {
         var nodes: [RedisServerProcess] = []
         for _ in 0..<(primaries * (1 + replicasPerPrimary)) {
             // The cluster bus listens on the port + 10000, which must be free too.
             let port = try RedisServerProcess.freePort(alsoFree: 10_000)
-            nodes.append(try RedisServerProcess(arguments: Self.arguments(), binary: binary, port: port))
+            nodes.append(try RedisServerProcess(arguments: Self.arguments() + extra, binary: binary, port: port))
         }
         self.nodes = nodes
         self.binary = binary

@@ -87,11 +87,13 @@ public struct ClusterBackupEngine {
 
         let client = ClusterClient(deployment)
         try client.refresh()
+        try ClusterBackupEngine.checkWhole(client.topology, seed: deployment.base.description)
         try client.checkNoSlotsMoving()
         let topology = client.topology
         let epoch = try ClusterBackupEngine.currentEpoch(client)
         var warnings: [String] = []
         let sources = try chooseSources(client, topology, warnings: &warnings)
+        if case .bgsave = request.source { try checkDumpsAreTheNodesOwn(sources, client) }
 
         let seed = try client.connection(to: topology.shards[0].primary.address)
         let name = single.freeName(for: try ClusterBackupEngine.serverTime(seed), suffix: ClusterBackupManifest.suffix)
@@ -156,6 +158,59 @@ public struct ClusterBackupEngine {
         return ClusterBackupResult(name: name, path: final, manifest: manifest, retention: plan, leftoversRemoved: leftovers, warnings: warnings)
     }
 
+    /// Every slot owned, by at least one shard: a map read again may have lost a shard whose
+    /// primary is now flagged failed.
+    static func checkWhole(_ topology: ClusterTopology, seed: String) throws {
+        if topology.shards.isEmpty || topology.unassignedSlots > 0 {
+            throw TopologyError.clusterNotOK(server: seed, reason: "\(topology.unassignedSlots) slots have no healthy primary")
+        }
+    }
+
+    /// From the nodes' own files (BGSAVE), each node's dump must be a file of this host that no
+    /// other node names: a node on another host names a path that here is another server's
+    /// file (or this host's own), which would be saved in its place and pass every check.
+    private func checkDumpsAreTheNodesOwn(_ sources: [Source], _ client: ClusterClient) throws {
+        if case .bgsave(let path?) = request.source {
+            throw TopologyError.unsupported(what: "\(CLIFlag.rdbPath) \(path) names one file, and a cluster has one per node",
+                                            fix: "leave it out (each node's CONFIG GET dir and dbfilename are used) or use \(CLIFlag.source) replication")
+        }
+        let local = Set(ClusterBackupEngine.localAddresses())
+        var seen: [String: String] = [:]
+        for source in sources {
+            guard local.contains(source.node.host) else {
+                throw TopologyError.unsupported(
+                    what: "\(source.node.address) is not on this host, so its dump file cannot be read here",
+                    fix: "use \(CLIFlag.source) replication (each shard is streamed over the network)")
+            }
+            let redis = try client.connection(to: source.node.address)
+            guard let dir = try redis.configGet("dir"), let file = try redis.configGet("dbfilename") else { continue }
+            let path = URL(fileURLWithPath: dir).appendingPathComponent(file).standardizedFileURL.path
+            if let other = seen[path] {
+                throw TopologyError.unsupported(what: "\(other) and \(source.node.address) both save to \(path)",
+                                                fix: "give each node its own dir or dbfilename, or use \(CLIFlag.source) replication")
+            }
+            seen[path] = source.node.address
+        }
+    }
+
+    /// This host's addresses (loopback included), as cluster replies write them.
+    static func localAddresses() -> [String] {
+        var out = ["127.0.0.1", "::1", "localhost"]
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return out }
+        defer { freeifaddrs(list) }
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let addr = entry.pointee.ifa_addr else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            let length = addr.pointee.sa_family == sa_family_t(AF_INET6) ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
+            guard [sa_family_t(AF_INET), sa_family_t(AF_INET6)].contains(addr.pointee.sa_family),
+                  getnameinfo(addr, socklen_t(length), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
+            let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            out.append(text.split(separator: "%").first.map(String.init) ?? "")
+        }
+        return out
+    }
+
     /// Each shard's node: its primary, or with `preferReplica` the replica with its link up
     /// that is furthest along (a shard without one is saved on its primary, with a warning).
     private func chooseSources(_ client: ClusterClient, _ topology: ClusterTopology, warnings: inout [String]) throws -> [Source] {
@@ -204,14 +259,29 @@ public struct ClusterBackupEngine {
         let clock = ContinuousClock()
         let start = clock.now
         let pause = [Word.client, Word.pause, Array(String(options.pauseTimeoutMilliseconds).utf8), Word.write]
-        for p in primaries { try p.send(RESPEncoder(commands: [pause]), during: "CLIENT PAUSE") }
+        // Every primary a pause went to is unpaused, whatever happens, a signal included (each
+        // on a connection of its own: the one that paused may be the one that broke).
         var paused: [RedisConnection] = []
+        let unpauseOnSignal = Interruption.shared.onInterrupt { [deployment] _ in
+            for source in sources {
+                _ = try? RedisConnection(deployment.config(for: source.shard.primary)).command([Word.client, Word.unpause])
+            }
+        }
+        defer { Interruption.shared.remove(unpauseOnSignal) }
         var failure: (any Error)?
         for p in primaries {
             do {
+                paused.append(p)
+                try p.send(RESPEncoder(commands: [pause]), during: "CLIENT PAUSE")
+            } catch {
+                failure = failure ?? error
+                break
+            }
+        }
+        for p in paused where failure == nil {
+            do {
                 let reply = try p.receive(during: "CLIENT PAUSE")
                 if let m = reply.errorMessage { throw p.refusal(m, command: "CLIENT PAUSE") }
-                paused.append(p)
             } catch {
                 failure = failure ?? error
             }
@@ -225,20 +295,25 @@ public struct ClusterBackupEngine {
                 failure = error
             }
         }
-        // Unpause whatever happened: every primary that took the pause.
-        for p in paused { try? p.send(RESPEncoder(commands: [[Word.client, Word.unpause]]), during: "CLIENT UNPAUSE") }
+        // Unpause whatever happened: every primary a pause was sent to, on a fresh connection
+        // where its own broke.
         let elapsed = clock.now - start
-        for p in paused {
+        for (p, source) in zip(paused, sources) {
             do {
-                let reply = try p.receive(during: "CLIENT UNPAUSE")
+                let reply = try p.command([Word.client, Word.unpause])
                 if let m = reply.errorMessage { throw p.refusal(m, command: "CLIENT UNPAUSE") }
             } catch {
-                // Writes there resume by themselves when the pause's timeout ends.
-                failure = failure ?? error
+                if (try? RedisConnection(deployment.config(for: source.shard.primary)).command([Word.client, Word.unpause])) == nil {
+                    // Writes there resume by themselves when the pause's timeout ends.
+                    failure = failure ?? error
+                }
             }
         }
         if let failure { throw failure }
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        if ms >= Double(options.pauseTimeoutMilliseconds) {
+            throw TopologyError.changed(during: "the pause", reason: "the saves took \(Int(ms)) ms to fork, longer than the pause's \(options.pauseTimeoutMilliseconds) ms: writes resumed before every shard had forked, so the set would not be of one instant")
+        }
         Fault.point("backup.paused")
         return (tickets, offsets, .init(pausedMilliseconds: (ms * 1000).rounded() / 1000, pausedAt: pausedAt))
     }
@@ -350,6 +425,7 @@ public struct ClusterBackupEngine {
             let gone = Set(before).subtracting(after).sorted().first ?? ""
             throw TopologyError.changed(during: "the backup", reason: "shard \(gone) is not what it was (a failover or a resharding)")
         }
+        try checkWhole(client.topology, seed: topology.shards.first?.primary.address ?? "")
         let now = try currentEpoch(client)
         if now != epoch {
             throw TopologyError.changed(during: "the backup", reason: "the cluster's epoch moved from \(epoch ?? 0) to \(now ?? 0) (a failover or a resharding)")

@@ -10,15 +10,25 @@ public struct NodeDirectory: Sendable, Equatable {
     public var isPrimary: Bool
     public var slots: [ClosedRange<Int>]
 
-    /// Reads the directory's cluster config file.
-    public static func read(_ directory: String) throws -> NodeDirectory {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted { a, _ in a == "nodes.conf" }
-        for name in names where name.hasSuffix(".conf") {
-            guard let data = try? readSmallFile(URL(fileURLWithPath: directory).appendingPathComponent(name).path, limit: 16 << 20),
+    /// Reads the directory's cluster config file: `configFile` (cluster-config-file) when
+    /// given, else the one `.conf` file in it with a `myself` line (two are refused: a shared
+    /// directory or a stale copy would give another node's slots).
+    public static func read(_ directory: String, configFile: String? = nil) throws -> NodeDirectory {
+        let names = configFile.map { [$0] } ?? ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".conf") }.sorted()
+        var found: [(name: String, node: NodeDirectory)] = []
+        for name in names {
+            let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            guard let data = try? readSmallFile(path, limit: 16 << 20),
                   let node = parse(String(decoding: data, as: UTF8.self), directory: directory) else { continue }
-            return node
+            found.append((name, node))
         }
-        throw RestoreError.invalid("\(directory) holds no cluster config file (nodes.conf with a \"myself\" line); a cluster restore needs each node's data directory, where redis-server --cluster-enabled yes keeps it")
+        if found.count > 1 {
+            throw RestoreError.invalid("\(directory) holds several cluster config files (\(found.map(\.name).joined(separator: ", "))); name the node's own with its cluster-config-file in \(CLIFlag.config)")
+        }
+        guard let node = found.first?.node else {
+            throw RestoreError.invalid("\(directory) holds no cluster config file (nodes.conf with a \"myself\" line); a cluster restore needs each node's data directory, where redis-server --cluster-enabled yes keeps it")
+        }
+        return node
     }
 
     /// Parses CLUSTER NODES' format: `id addr flags master ping pong epoch link slot…`.
@@ -68,8 +78,19 @@ public struct ClusterOfflineRestore {
         public var result: OfflineRestoreResult
     }
 
+    /// The cluster-config-file that `--config` names, if it names one.
+    private var clusterConfigFile: String? {
+        guard let config = template.configFile, let data = try? readSmallFile(config) else { return nil }
+        for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            if parts.count == 2, parts[0].lowercased() == "cluster-config-file" { return String(parts[1]).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
+        }
+        return nil
+    }
+
     public func run() throws -> [NodeResult] {
-        let nodes = try directories.map(NodeDirectory.read)
+        let configFile = clusterConfigFile
+        let nodes = try directories.map { try NodeDirectory.read($0, configFile: configFile) }
         var owner = [Int](repeating: -1, count: HashSlot.count)
         for (i, node) in nodes.enumerated() where node.isPrimary {
             for range in node.slots { for slot in range { owner[slot] = i } }
@@ -93,16 +114,21 @@ public struct ClusterOfflineRestore {
             }
         }
         let counts = try splitter.finish()
-        var results: [NodeResult] = []
+        // Every node's install is planned (and its checks run: no server running there, the
+        // version reads the file) before any is made, so a refusal leaves every node as it was.
+        var plans: [(NodeDirectory, Int, OfflineRestoreOptions)] = []
         for (i, node) in nodes.enumerated() {
             // A replica's directory gets its primary's slots.
             let output = node.isPrimary ? primaries.firstIndex(of: i)! : slotOutput[node.slots.first?.lowerBound ?? 0]
             var options = template
             options.backup = work + "/node-\(primaries[output]).rdb"
             options.dataDirectory = node.directory
-            results.append(NodeResult(node: node, keys: counts[output], result: try OfflineRestore(options: options).run()))
+            var dry = options
+            dry.dryRun = true
+            _ = try OfflineRestore(options: dry).run()
+            plans.append((node, counts[output], options))
         }
-        return results
+        return try plans.map { NodeResult(node: $0.0, keys: $0.1, result: try OfflineRestore(options: $0.2).run()) }
     }
 }
 
@@ -134,6 +160,8 @@ struct RDBSplitter: RDBVisitor {
     private var outputs: [Output]
     var route: ([UInt8]) -> Int = { _ in 0 }
     private var started = false
+    /// Files read so far (a set's shards): only the first one's libraries are written.
+    private var files = 0
     private var current: Int?
 
     init(outputs paths: [String]) throws {
@@ -157,6 +185,7 @@ struct RDBSplitter: RDBVisitor {
     }
 
     mutating func header(_ header: RDBHeader) throws {
+        files += 1
         // The first file's header starts every output; a set's shards share one version.
         guard !started else { return }
         started = true
@@ -165,11 +194,14 @@ struct RDBSplitter: RDBVisitor {
 
     mutating func function(code: [UInt8], record: [UInt8]) throws {
         // Every shard file of a set holds the libraries: the first file's go to every node.
-        guard outputs.allSatisfy({ $0.keys == 0 }) else { return }
+        guard files == 1 else { return }
         for i in outputs.indices { try write(record, to: i) }
     }
 
     mutating func beginKey(_ info: RDBKeyInfo) throws -> RDBDelivery {
+        guard info.db == 0 else {
+            throw RestoreError.invalid("the backup has keys in database \(info.db) (\(info.keyText)), but a Redis Cluster has database 0 only and its nodes would not start with them; nothing was installed")
+        }
         let i = route(info.key)
         current = i
         var head: [UInt8] = []

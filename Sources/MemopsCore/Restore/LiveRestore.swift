@@ -100,7 +100,8 @@ public struct LiveRestore {
             return sum + size
         }
         let nowMs = Int64((options.now ?? Date()).timeIntervalSince1970 * 1000)
-        if let cluster { try refuseDatabasesACannotHold(parts, redis: redis, cluster: cluster) }
+        let clusterDatabases = cluster == nil ? nil : ((try? redis.configGet("cluster-databases")) ?? nil).flatMap { Int($0) } ?? 1
+        if let cluster, let clusterDatabases { try refuseDatabasesACannotHold(parts, databases: clusterDatabases, cluster: cluster) }
 
         let checkConflicts = options.dryRun || options.onConflict == .fail
         var checks: [RestoreCheck] = []
@@ -117,6 +118,9 @@ public struct LiveRestore {
                     throw RestoreError.corruptBackup(path: part.path, reason: error.description)
                 }
             }
+            // Into a cluster, a file without a manifest is read first: its databases are known
+            // only then, and a key beyond the cluster's must be refused before any is written.
+            if cluster != nil, options.targetDB == nil, part.manifest == nil, check == .none { check = .deep }
             checks.append(check)
         }
         // --on-conflict fail needs the first pass even with --verify none: it must refuse before
@@ -132,6 +136,9 @@ public struct LiveRestore {
                 done += LiveRestore.rawSize(of: part.path, manifest: part.manifest) ?? 0
             }
             result = plan.result
+            if let clusterDatabases, options.targetDB == nil, let db = plan.databases.first(where: { $0 >= clusterDatabases }) {
+                throw RestoreError.invalid("the backup has keys in database \(db), but a Redis Cluster has database 0 only; restore one database at a time into 0 with the database options, or into a standalone server")
+            }
             if options.dryRun {
                 result.seconds = Date().timeIntervalSince(started)
                 return result
@@ -208,14 +215,13 @@ public struct LiveRestore {
     /// A Redis Cluster has database 0 alone (a Valkey cluster has `cluster-databases`): a backup
     /// whose manifests count keys in a database the cluster does not have is refused before
     /// anything is written, unless a target database is given.
-    private func refuseDatabasesACannotHold(_ parts: [Part], redis: RedisConnection, cluster: ClusterClient) throws {
+    private func refuseDatabasesACannotHold(_ parts: [Part], databases: Int, cluster: ClusterClient) throws {
         guard options.targetDB == nil else {
-            if let db = options.targetDB, db != 0, (((try? redis.configGet("cluster-databases")) ?? nil).flatMap { Int($0) } ?? 1) <= db {
+            if let db = options.targetDB, databases <= db {
                 throw RestoreError.invalid("the Redis Cluster at \(cluster.serverDescription) has no database \(db); restore into database 0")
             }
             return
         }
-        let databases = ((try? redis.configGet("cluster-databases")) ?? nil).flatMap { Int($0) } ?? 1
         for part in parts {
             let beyond = (part.manifest?.keyspace ?? []).filter { $0.db >= databases && $0.keys > 0 }.map(\.db)
             if !beyond.isEmpty {
@@ -344,6 +350,8 @@ struct PlanVisitor: RestorePassVisitor {
     var result: LiveRestoreResult
     var header = RDBHeader(flavor: .redis, version: 0)
     var pending: [(db: Int, key: [UInt8], planned: PlannedKey)] = []
+    /// The databases of the keys the restore would write.
+    var databases: Set<Int> = []
     var keysWritten: Int? { nil }
     /// Called with each selected key (after its conflict check) when set.
     var onKey: ((PlannedKey) -> Void)?
@@ -387,6 +395,7 @@ struct PlanVisitor: RestorePassVisitor {
             if let onKey { onKey(planned(.unrestorable)) }
         case .restore, .rebuild:
             result.keysSelected += 1
+            databases.insert(info.db)
             var action = PlannedKey.Action.restore
             if case .restore(_, true) = decision {
                 result.restamped += 1

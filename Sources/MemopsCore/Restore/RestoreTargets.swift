@@ -97,7 +97,8 @@ final class RestoreTargets {
         for _ in 0..<5 where !pending.isEmpty {
             var next: [RestoreRedirect] = []
             for r in pending {
-                let node = r.ask ? r.address : cluster.owner(ofKey: r.key)
+                // The node the redirect named: the slot map read again may still lag behind it.
+                let node = r.address
                 let redis = try cluster.connection(to: node)
                 var encoder = RESPEncoder()
                 if r.db != 0 { encoder.append([Word.select, Array(String(r.db).utf8)]) }

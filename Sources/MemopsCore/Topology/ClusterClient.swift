@@ -143,12 +143,27 @@ public final class ClusterClient: KeyRouter {
             var next: [(index: Int, node: String, asking: Bool)] = []
             var refresh = false
             var tryAgain = false
+            // Every node's replies are read before a refusal is thrown, so no connection is
+            // left with replies nobody reads; one that fails is dropped (reopened when next used).
+            var denied: RedisError?
             for node in order {
                 let redis = try connection(to: node)
                 var got: [RedisReply] = []
+                defer {
+                    do { try redis.throwIfDenied(got) } catch { denied = denied ?? error }
+                }
                 for item in groups[node]! {
-                    if item.asking { _ = try redis.receive(during: "ASKING") }
-                    let reply = try redis.receive(during: "a pipeline")
+                    if item.asking {
+                        do { _ = try redis.receive(during: "ASKING") } catch {
+                            order.forEach { forget($0) }
+                            throw error
+                        }
+                    }
+                    let reply: RedisReply
+                    do { reply = try redis.receive(during: "a pipeline") } catch {
+                        order.forEach { forget($0) }
+                        throw error
+                    }
                     got.append(reply)
                     switch reply.replyError?.code {
                     case .moved(let slot, let address)? where round <= maxRedirects:
@@ -164,8 +179,8 @@ public final class ClusterClient: KeyRouter {
                         replies[item.index] = reply
                     }
                 }
-                try redis.throwIfDenied(got)
             }
+            if let denied { throw denied }
             if refresh { try? self.refresh() }
             // TRYAGAIN: a multi-key command during a migration; the move finishes shortly.
             if tryAgain { usleep(20_000) }
