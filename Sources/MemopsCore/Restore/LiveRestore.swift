@@ -172,7 +172,7 @@ public struct LiveRestore {
         return result
     }
 
-    /// Writes a cluster set's shard files at the same time, up to four, each on a thread of its
+    /// Writes a cluster set's shard files at the same time, up to four (and the cores), each on a thread of its
     /// own with its own senders to every primary; the function libraries come from the first
     /// file. The first failure is thrown once every file being written has ended.
     private func writeConcurrently(_ parts: [Part], target: TargetServer, nowMs: Int64, maxBulk: Int) throws -> LiveRestoreResult {
@@ -183,12 +183,19 @@ public struct LiveRestore {
         }
         let shared = Monitor(Shared())
         let (deployment, options) = (self.deployment, self.options)
-        let workers = (0..<min(parts.count, 4)).map { n in
+        // The biggest file first (it is the longest to write), and as many at once as there are
+        // cores: the nodes' servers need the cores too (on two cores, three at once took a
+        // fifth longer than two).
+        let order = parts.indices.sorted {
+            (LiveRestore.rawSize(of: parts[$0].path, manifest: parts[$0].manifest) ?? 0) > (LiveRestore.rawSize(of: parts[$1].path, manifest: parts[$1].manifest) ?? 0)
+        }
+        let threads = max(1, min(parts.count, 4, ProcessInfo.processInfo.activeProcessorCount))
+        let workers = (0..<threads).map { n in
             WorkerThread(name: "memops-restore-part-\(n)") {
                 while let index = shared.withLock({ s -> Int? in
                     guard s.failure == nil, s.next < parts.count else { return nil }
                     defer { s.next += 1 }
-                    return s.next
+                    return order[s.next]
                 }) {
                     let targets = RestoreTargets(cluster: ClusterClient(deployment), options: options)
                     defer { targets.stopAll() }
