@@ -379,7 +379,7 @@ struct PruneJournalTests {
         #expect(inMemory == (try PruneJournal.read(path: path)))
     }
 
-    @Test("records of every kind round-trip across batches; truncated or foreign files are refused")
+    @Test("records of every kind round-trip across batches; a cut last frame is left out; foreign files are refused")
     func roundTrip() throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -405,7 +405,10 @@ struct PruneJournalTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let cut = dir.appendingPathComponent("cut.zst").path
         try data.prefix(data.count - 7).write(to: URL(fileURLWithPath: cut))
-        #expect(throws: (any Error).self) { _ = try PruneJournal.read(path: cut) }
+        // A prune stopped while it wrote a frame: the frames before it are read whole (the cut
+        // frame's commands were never sent; it is synced before they are).
+        let kept = try PruneJournal.read(path: cut)
+        #expect(kept.count >= 5 && Array(records.prefix(kept.count)) == kept, "\(kept.count) records")
         let foreign = dir.appendingPathComponent("foreign.zst").path
         let z = try ZstdCompressor()
         var frame: [UInt8] = []

@@ -209,8 +209,19 @@ public final class PruneJournal {
                 }
             }
         }
-        try z.finish()
-        guard parser.sawMagic, parser.buffer.isEmpty else {
+        // A frame cut short: the prune was stopped while it wrote the frame, and a frame is
+        // synced before the commands of its records are sent, so none of them ran. The records
+        // already decoded from it are undone harmlessly (RESTORE skips a key that is there, ZADD
+        // NX, SADD and HSETNX change nothing that is, a TTL goes back to the value it still has),
+        // the rest of it is left out.
+        var cut = false
+        do throws(ZstdError) {
+            try z.finish()
+        } catch {
+            guard error == .truncated else { throw error }
+            cut = true
+        }
+        guard parser.sawMagic, parser.buffer.isEmpty || cut else {
             throw JournalError(path: path, reason: parser.sawMagic ? "it ends inside a record" : "not a memops prune journal")
         }
     }
