@@ -204,9 +204,13 @@ public struct BackupEngine {
             let info = try redis.info("server")
             let requested = Date()
             let sync = try ReplicationSource(connection: redis)
+            // The snapshot's fork is done once the payload starts: INFO keyspace of that moment,
+            // on a connection of its own (this one now carries the stream), counts its keys as
+            // closely as INFO does right after a BGSAVE.
+            let keyspace = (try? KeyspaceCount.parse(RedisConnection(connection).info("keyspace"))) ?? []
             let report = SaveReport(
                 runID: info["run_id"] ?? "", redisVersion: info["redis_version"] ?? "unknown",
-                requestedAt: requested, savedAt: requested, keyspace: [])
+                requestedAt: requested, savedAt: requested, keyspace: keyspace)
             return Snapshot(source: sync, expectedSize: sync.expectedSize, report: report, label: "the replication stream")
         }
     }
@@ -270,8 +274,6 @@ public struct BackupEngine {
             // The deep parse counted the snapshot itself: exact, unlike INFO a moment later.
             keyspace = checked.databases.keys.sorted().map { KeyspaceCount(db: $0, keys: checked.databases[$0]!.keys, expires: checked.databases[$0]!.expires) }
             keyspaceSource = "rdb"
-        } else if request.source == .replication {
-            keyspace = (try? KeyspaceCount.parse(redis.info("keyspace"))) ?? []
         }
         var manifest = BackupManifest(
             file: name, startedAt: times.started, savedAt: snapshot.report.savedAt, finishedAt: times.finished,
