@@ -277,7 +277,7 @@ public final class LiveAudit {
     /// A stream's length, oldest entry age and groups, from XINFO STREAM/GROUPS replies, plus
     /// XINFO CONSUMERS per group when the schema bounds idle consumers.
     private func stream(_ key: [UInt8], info: RedisReply, groups: RedisReply, nowMs: Int64) throws(RedisError) -> StreamObservation {
-        let fields = LiveAudit.map(info)
+        let fields = info.fieldMap
         let length = Int(fields["length"]?.integer ?? 0)
         var oldest: Int64?
         if let first = fields["first-entry"]?.elements?.first?.string, let ms = first.split(separator: "-").first.flatMap({ Int64($0) }) {
@@ -285,7 +285,7 @@ public final class LiveAudit {
         }
         var result: [GroupObservation] = []
         for g in groups.elements ?? [] {
-            let m = LiveAudit.map(g)
+            let m = g.fieldMap
             result.append(GroupObservation(name: m["name"]?.string ?? "", pending: Int(m["pending"]?.integer ?? 0), consumers: []))
         }
         let needsConsumers = (schema.match(key)?.pattern.stream?.maxIdleSeconds != nil) && !result.isEmpty
@@ -294,7 +294,7 @@ public final class LiveAudit {
             limiter.spent(result.count)
             for (n, reply) in replies.enumerated() {
                 result[n].consumers = (reply.elements ?? []).map { c in
-                    let m = LiveAudit.map(c)
+                    let m = c.fieldMap
                     return (m["name"]?.string ?? "", m["idle"]?.integer ?? 0, Int(m["pending"]?.integer ?? 0))
                 }
             }
@@ -335,17 +335,6 @@ public final class LiveAudit {
         } while cursor != b("0")
     }
 
-    /// A RESP2 flat `name value name value …` array as a dictionary.
-    static func map(_ reply: RedisReply) -> [String: RedisReply] {
-        var out: [String: RedisReply] = [:]
-        let items = reply.elements ?? []
-        var k = 0
-        while k + 1 < items.count {
-            if let name = items[k].string { out[name] = items[k + 1] }
-            k += 2
-        }
-        return out
-    }
 }
 
 /// A string's UTF-8 bytes, for command arguments.

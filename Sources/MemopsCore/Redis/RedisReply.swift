@@ -40,6 +40,19 @@ public enum RedisReply: Sendable, Equatable {
         return nil
     }
 
+    /// A RESP2 map, sent as a flat `name value name value …` array, by name (later names
+    /// win); empty for any other reply.
+    public var fieldMap: [String: RedisReply] {
+        var out: [String: RedisReply] = [:]
+        let items = elements ?? []
+        var k = 0
+        while k + 1 < items.count {
+            if let name = items[k].string { out[name] = items[k + 1] }
+            k += 2
+        }
+        return out
+    }
+
     /// The message of an error reply.
     public var errorMessage: String? {
         if case .error(let e) = self { return e }

@@ -85,7 +85,7 @@ public struct ClusterTopology: Sendable, Equatable {
         guard let list = reply.elements else { return nil }
         var shards: [Shard] = []
         for entry in list {
-            let fields = pairs(entry)
+            let fields = entry.fieldMap
             guard let bounds = fields["slots"]?.elements?.compactMap(\.integer), bounds.count % 2 == 0,
                   let nodes = fields["nodes"]?.elements
             else { return nil }
@@ -96,7 +96,7 @@ public struct ClusterTopology: Sendable, Equatable {
             var masters: [Node] = []
             var replicas: [Node] = []
             for n in nodes {
-                let f = pairs(n)
+                let f = n.fieldMap
                 // A TLS cluster lists both ports; a client over TLS needs the TLS one.
                 let ports = tls ? [f["tls-port"], f["port"]] : [f["port"], f["tls-port"]]
                 guard let id = f["id"]?.string, let port = ports.compactMap({ $0?.integer }).first(where: { $0 > 0 }) else { return nil }
@@ -133,14 +133,5 @@ public struct ClusterTopology: Sendable, Equatable {
                 .slots.append(Int(start)...Int(end))
         }
         return ClusterTopology(shards: Array(byPrimary.values))
-    }
-
-    private static func pairs(_ reply: RedisReply) -> [String: RedisReply] {
-        var out: [String: RedisReply] = [:]
-        let items = reply.elements ?? []
-        for i in stride(from: 0, to: items.count - 1, by: 2) {
-            if let key = items[i].string { out[key] = items[i + 1] }
-        }
-        return out
     }
 }

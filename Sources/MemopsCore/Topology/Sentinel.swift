@@ -74,7 +74,7 @@ public enum SentinelResolver {
                 var replicas: [ConnectionConfig.Address] = []
                 if let list = try? sentinel.command([Word.sentinel, Word.replicas, Array(spec.masterName.utf8)]).elements {
                     for entry in list {
-                        let f = fields(entry)
+                        let f = entry.fieldMap.compactMapValues(\.string)
                         let flags = f["flags"] ?? ""
                         guard let ip = f["ip"], let p = f["port"].flatMap({ Int($0) }), f["master-link-status"] == "ok",
                               !flags.contains("down"), !flags.contains("disconnected") else { continue }
@@ -108,19 +108,7 @@ public enum SentinelResolver {
     /// data node).
     public static func masterNames(_ sentinel: RedisConnection) -> [String] {
         guard let list = try? sentinel.command([Word.sentinel, Word.masters]).elements else { return [] }
-        return list.compactMap { fields($0)["name"] }.sorted()
-    }
-
-    /// A RESP2 flat `name value …` array of strings as a dictionary.
-    static func fields(_ reply: RedisReply) -> [String: String] {
-        var out: [String: String] = [:]
-        let items = reply.elements ?? []
-        var k = 0
-        while k + 1 < items.count {
-            if let name = items[k].string { out[name] = items[k + 1].string }
-            k += 2
-        }
-        return out
+        return list.compactMap { $0.fieldMap["name"]?.string }.sorted()
     }
 }
 
