@@ -75,14 +75,8 @@ extension MemopsCommand {
                 report = try BackupAudit(path: fromBackup, schema: schema, options: options, db: connection.db ?? 0).run()
             } else {
                 report = try connection.withFailover { deployment in
-                    let audit: LiveAudit
-                    if deployment.isCluster {
-                        let cluster = ClusterClient(deployment)
-                        try cluster.checkNoSlotsMoving()
-                        audit = try LiveAudit(cluster: cluster, schema: schema, options: options)
-                    } else {
-                        audit = LiveAudit(connection: try RedisConnection(deployment.base), schema: schema, options: options)
-                    }
+                    let audit = try deployment.stableCluster().map { try LiveAudit(cluster: $0, schema: schema, options: options) }
+                        ?? LiveAudit(connection: try RedisConnection(deployment.base), schema: schema, options: options)
                     let bar = ProgressBar("audit:")
                     defer { bar.finish() }
                     return try audit.run { n in

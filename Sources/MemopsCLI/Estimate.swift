@@ -158,14 +158,8 @@ extension MemopsCommand {
                 report = Estimator.report(measured: try BackupEstimator.measure(path: fromBackup, schema: o.schema), options: o)
             } else if connection.serverGiven {
                 let measured = try connection.withFailover { deployment in
-                    let estimator: LiveEstimator
-                    if deployment.isCluster {
-                        let cluster = ClusterClient(deployment)
-                        try cluster.checkNoSlotsMoving()
-                        estimator = try LiveEstimator(cluster: cluster, schema: o.schema, samples: samples)
-                    } else {
-                        estimator = LiveEstimator(connection: try RedisConnection(deployment.base), schema: o.schema, samples: samples)
-                    }
+                    let estimator = try deployment.stableCluster().map { try LiveEstimator(cluster: $0, schema: o.schema, samples: samples) }
+                        ?? LiveEstimator(connection: try RedisConnection(deployment.base), schema: o.schema, samples: samples)
                     return try estimator.run()
                 }
                 report = Estimator.report(measured: measured, options: o)

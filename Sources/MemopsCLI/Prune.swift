@@ -89,8 +89,7 @@ extension MemopsCommand {
                 return
             }
             let deployment = try connection.deployment()
-            let cluster = deployment.isCluster ? ClusterClient(deployment) : nil
-            try cluster?.checkNoSlotsMoving()
+            let cluster = try deployment.stableCluster()
             var options = PruneOptions()
             options.orphans = orphans
             options.expiredPolicy = expiredPolicy

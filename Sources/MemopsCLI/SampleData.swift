@@ -237,12 +237,7 @@ extension MemopsCommand {
 
         /// Where the commands go: the server, or each key's shard of a cluster.
         private static func router(_ deployment: Deployment) throws -> KeyRouter {
-            if deployment.isCluster {
-                let cluster = ClusterClient(deployment)
-                try cluster.checkNoSlotsMoving()
-                return cluster
-            }
-            return try RedisConnection(deployment.base)
+            try deployment.stableCluster() ?? RedisConnection(deployment.base)
         }
 
         private static func megabytes(_ bytes: Int) -> String {

@@ -116,17 +116,11 @@ public struct LiveEstimator {
         self.cluster = cluster
     }
 
+    private var keyspace: KeyspaceNodes { KeyspaceNodes(connection: connection, cluster: cluster) }
+
     /// The server that holds `key`.
     private func on(_ key: String) throws(RedisError) -> RedisConnection {
-        try cluster?.connection(forKey: Array(key.utf8)) ?? connection
-    }
-
-    /// Every server whose keys are counted: the cluster's primaries, or the one server.
-    private func everyNode() throws(RedisError) -> [RedisConnection] {
-        guard let cluster else { return [connection] }
-        var nodes: [RedisConnection] = []
-        for address in cluster.primaries { nodes.append(try cluster.connection(to: address)) }
-        return nodes
+        try keyspace.holder(of: Array(key.utf8))
     }
 
     /// The mean MEMORY USAGE (plus keyspace overhead) and the number with a TTL, over `keys`.
@@ -137,8 +131,7 @@ public struct LiveEstimator {
             commands.append([Word.memory, Word.usage, key, Word.samples, Array(String(LiveEstimator.entitySamples).utf8)])
             commands.append([Word.pttl, key])
         }
-        let router: KeyRouter = cluster ?? connection
-        let replies = try router.routed(commands, keys: keys.flatMap { [$0, $0] })
+        let replies = try keyspace.router.routed(commands, keys: keys.flatMap { [$0, $0] })
         var present = 0, bytes: Int64 = 0, withTTL = 0
         for i in stride(from: 0, to: replies.count, by: 2) {
             guard let usage = replies[i].integer else { continue }
@@ -158,7 +151,7 @@ public struct LiveEstimator {
         var count = 0
         var sample: [[UInt8]] = []
         var rng = SystemRandomNumberGenerator()
-        for node in try everyNode() {
+        for node in try keyspace.all() {
         cursor = 0
         repeat {
             let step = try node.scan(cursor: cursor, match: pattern, count: scanCount)
@@ -251,7 +244,7 @@ public struct LiveEstimator {
         let other = try measureOthers()
         m.accounted += other.keys
         var dbsize = 0
-        for node in try everyNode() { dbsize += Int(try node.command("DBSIZE").integer ?? 0) }
+        for node in try keyspace.all() { dbsize += Int(try node.command("DBSIZE").integer ?? 0) }
 
         var entityBytes: Int64 = 0
         for entity in EstimateEntity.allCases { entityBytes += Int64(m.counts[entity]) * Int64(m.sizes[entity]) }

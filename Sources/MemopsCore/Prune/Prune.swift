@@ -106,7 +106,8 @@ public final class Pruner {
     /// The cluster, when the server is one: every primary is scanned, each key's commands go
     /// to its shard, and every change is a one-key script (see `applyAcrossShards`).
     public private(set) var cluster: ClusterClient?
-    private var router: KeyRouter { cluster ?? connection }
+    private var keyspace: KeyspaceNodes { KeyspaceNodes(connection: connection, cluster: cluster) }
+    private var router: KeyRouter { keyspace.router }
     public let schema: Schema
     public let options: PruneOptions
     private var limiter: RateLimiter
@@ -130,18 +131,6 @@ public final class Pruner {
         self.cluster = cluster
     }
 
-    /// The server that holds `key`.
-    private func on(_ key: [UInt8]) throws(RedisError) -> RedisConnection {
-        try cluster?.connection(forKey: key) ?? connection
-    }
-
-    /// Every server whose keys are scanned.
-    private func everyNode() throws(RedisError) -> [RedisConnection] {
-        guard let cluster else { return [connection] }
-        var nodes: [RedisConnection] = []
-        for address in cluster.primaries { nodes.append(try cluster.connection(to: address)) }
-        return nodes
-    }
 
     /// Scans and returns the actions the chosen targets call for. `digests` adds each key's DUMP
     /// digest (needed to act; a dry run skips it).
@@ -183,7 +172,7 @@ public final class Pruner {
     /// Every key SCAN MATCH `glob` returns.
     private func matching(_ glob: String) throws -> [[UInt8]] {
         var keys: [[UInt8]] = []
-        for node in try everyNode() {
+        for node in try keyspace.all() {
             var cursor: UInt64 = 0
             repeat {
                 let step = try node.scan(cursor: cursor, match: glob, count: options.count)
@@ -264,7 +253,7 @@ public final class Pruner {
             let index = b(r.from)
             var cursor = b("0")
             repeat {
-                let reply = try on(index).command([Word.zscan, index, cursor, Word.count, b(String(options.count))])
+                let reply = try keyspace.holder(of: index).command([Word.zscan, index, cursor, Word.count, b(String(options.count))])
                 guard let parts = reply.elements, parts.count == 2, let next = parts[0].bytes, let items = parts[1].elements else { break }
                 cursor = next
                 var k = 0
@@ -309,7 +298,7 @@ public final class Pruner {
         for p in schema.patterns where p.type == .stream && p.template.isLiteral {
             guard let s = p.stream else { continue }
             let key = b(p.pattern)
-            guard (try on(key).command([Word.exists, key]).integer ?? 0) == 1 else { continue }
+            guard (try keyspace.holder(of: key).command([Word.exists, key]).integer ?? 0) == 1 else { continue }
             if let max = s.maxLength { out.append(.trim(key: key, maxLength: max, minID: nil)) }
             if let days = s.maxAgeDays { out.append(.trim(key: key, maxLength: nil, minID: "\(now - Int64(days * 86_400_000))-0")) }
         }

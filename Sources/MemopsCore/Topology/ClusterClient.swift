@@ -221,3 +221,38 @@ public enum RoutingKey {
         return command.count > 1 ? command[1] : []
     }
 }
+
+/// The servers a command reads keys on: one server, or every primary of a cluster with each
+/// key's commands on its own shard.
+struct KeyspaceNodes {
+    /// The server, or (for a cluster) any primary.
+    let connection: RedisConnection
+    let cluster: ClusterClient?
+
+    /// Where commands about keys go.
+    var router: KeyRouter { cluster ?? connection }
+
+    /// The server that holds `key`.
+    func holder(of key: [UInt8]) throws(RedisError) -> RedisConnection {
+        try cluster?.connection(forKey: key) ?? connection
+    }
+
+    /// Every server whose keys are scanned, in shard order.
+    func all() throws(RedisError) -> [RedisConnection] {
+        guard let cluster else { return [connection] }
+        var nodes: [RedisConnection] = []
+        for address in cluster.primaries { nodes.append(try cluster.connection(to: address)) }
+        return nodes
+    }
+}
+
+extension Deployment {
+    /// A client of the cluster, refusing slots on the move (a key could be on either side), or
+    /// nil for one server: for the commands that scan every shard and must see each key once.
+    public func stableCluster() throws -> ClusterClient? {
+        guard isCluster else { return nil }
+        let cluster = ClusterClient(self)
+        try cluster.checkNoSlotsMoving()
+        return cluster
+    }
+}
