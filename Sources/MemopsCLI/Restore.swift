@@ -66,7 +66,7 @@ extension MemopsCommand {
         @Option(name: .customLong("only-key"), help: ArgumentHelp("Only this key (repeatable). (--key is the TLS client key, as in redis-cli.)", valueName: "name"))
         var keys: [String] = []
 
-        @Option(name: .customLong("target-db"), help: ArgumentHelp("Write every key into this database (default: its own).", valueName: "n"))
+        @Option(name: .customLong(CLIFlag.targetDB.rawValue), help: ArgumentHelp("Write every key into this database (default: its own).", valueName: "n"))
         var targetDB: Int?
 
         @Option(name: .customLong(CLIFlag.onConflict.rawValue), help: "When a key exists: skip (counted), replace, or fail before writing anything.")

@@ -15,7 +15,7 @@ import Testing
         case .source, .rdbPath, .saveTimeout, .lockWait, .consistent, .preferReplica: return ["backup run"]
         case .latest, .all: return ["verify"]
         case .verify: return ["restore", "backup run"]
-        case .onConflict, .functions, .config, .serverVersion, .force, .dataDir: return ["restore"]
+        case .onConflict, .functions, .config, .serverVersion, .force, .dataDir, .targetDB: return ["restore"]
         case .failOn: return ["audit", "config lint"]
         case .schema: return ["audit", "prune", "config lint", "schema show"]
         case .drift, .targetVersion, .enable: return ["config lint"]

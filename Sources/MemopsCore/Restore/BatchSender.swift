@@ -138,12 +138,7 @@ final class BatchSender {
 
             shared.withLock { s in
                 s.connection = redis
-                s.tally.restored += local.restored
-                s.tally.replaced += local.replaced
-                s.tally.skippedExisting += local.skippedExisting
-                s.tally.failed += local.failed
-                s.tally.problems += local.problems.prefix(max(0, max(options.exampleLimit, 100) - s.tally.problems.count))
-                s.tally.redirects += local.redirects
+                s.tally.addWrites(local, examples: options.exampleLimit)
                 if let error, s.failure == nil { s.failure = error }
                 s.busy = !inFlight.isEmpty
             }

@@ -199,9 +199,7 @@ struct RDBSplitter: RDBVisitor {
     }
 
     mutating func beginKey(_ info: RDBKeyInfo) throws -> RDBDelivery {
-        guard info.db == 0 else {
-            throw RestoreError.invalid("the backup has keys in database \(info.db) (\(info.keyText)), but a Redis Cluster has database 0 only and its nodes would not start with them; nothing was installed")
-        }
+        guard info.db == 0 else { throw RestoreError.databasesBeyondCluster(databases: [info.db], offline: true) }
         let i = route(info.key)
         current = i
         var head: [UInt8] = []

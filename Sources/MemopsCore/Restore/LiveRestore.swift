@@ -136,8 +136,8 @@ public struct LiveRestore {
                 done += LiveRestore.rawSize(of: part.path, manifest: part.manifest) ?? 0
             }
             result = plan.result
-            if let clusterDatabases, options.targetDB == nil, let db = plan.databases.first(where: { $0 >= clusterDatabases }) {
-                throw RestoreError.invalid("the backup has keys in database \(db), but a Redis Cluster has database 0 only; restore one database at a time into 0 with the database options, or into a standalone server")
+            if let clusterDatabases, options.targetDB == nil, case let beyond = plan.databases.filter({ $0 >= clusterDatabases }).sorted(), !beyond.isEmpty {
+                throw RestoreError.databasesBeyondCluster(databases: beyond, offline: false)
             }
             if options.dryRun {
                 result.seconds = Date().timeIntervalSince(started)
@@ -231,9 +231,7 @@ public struct LiveRestore {
         }
         for part in parts {
             let beyond = (part.manifest?.keyspace ?? []).filter { $0.db >= databases && $0.keys > 0 }.map(\.db)
-            if !beyond.isEmpty {
-                throw RestoreError.invalid("the backup has keys in database \(beyond.map(String.init).joined(separator: ", ")), but a Redis Cluster has database 0 only; restore one database at a time into 0 with the database options, or into a standalone server")
-            }
+            if !beyond.isEmpty { throw RestoreError.databasesBeyondCluster(databases: beyond, offline: false) }
         }
     }
 
@@ -354,6 +352,8 @@ struct PlanVisitor: RestorePassVisitor {
     let nowMs: Int64
     /// Where to ask which keys exist (nil: not asked); a cluster asks each key's shard.
     let router: KeyRouter?
+    /// The cluster, when the router is one (each key's node is counted for the dry run).
+    private let cluster: ClusterClient?
     var result: LiveRestoreResult
     var header = RDBHeader(flavor: .redis, version: 0)
     var pending: [(db: Int, key: [UInt8], planned: PlannedKey)] = []
@@ -368,6 +368,7 @@ struct PlanVisitor: RestorePassVisitor {
         self.target = target
         self.nowMs = nowMs
         self.router = router
+        cluster = router as? ClusterClient
         self.result = result
     }
 
@@ -414,7 +415,7 @@ struct PlanVisitor: RestorePassVisitor {
             }
             // type byte + value + 2-byte version + CRC64, as sent (for a rebuilt key, an estimate).
             result.bytes += UInt64(summary.valueBytes + 11)
-            if let cluster = router as? ClusterClient {
+            if let cluster {
                 let node = cluster.owner(ofKey: info.key)
                 result.perNode[node, default: NodeShare()].keys += 1
                 result.perNode[node, default: NodeShare()].bytes += UInt64(summary.valueBytes + 11)
@@ -739,12 +740,10 @@ struct RestoreVisitor: RestorePassVisitor {
             throw RestoreError.spool(error)
         }
         result.bytes += UInt64(length)
-        result.restored += counts.restored
-        result.replaced += counts.replaced
-        result.skippedExisting += counts.skippedExisting
-        result.failed += counts.failed
-        result.problems += counts.problems.prefix(max(0, max(options.exampleLimit, 100) - result.problems.count))
-        for r in counts.redirects {
+        let moved = counts.redirects
+        counts.redirects = []
+        result.addWrites(counts, examples: options.exampleLimit)
+        for r in moved {
             // The payload is in the spool file, not in memory: it is not sent again.
             result.failed += 1
             problem(r.db, r.key, "its slot moved to \(r.address) during the restore; run the restore again")
@@ -797,12 +796,10 @@ struct RestoreVisitor: RestorePassVisitor {
         try flush()
         try targets.drainAll()
         var counts = targets.counts
-        try targets.resend(counts.redirects, into: &counts)
-        result.restored += counts.restored
-        result.replaced += counts.replaced
-        result.skippedExisting += counts.skippedExisting
-        result.failed += counts.failed
-        result.problems += counts.problems.prefix(max(0, max(options.exampleLimit, 100) - result.problems.count))
+        let redirected = counts.redirects
+        counts.redirects = []
+        try targets.resend(redirected, into: &counts)
+        result.addWrites(counts, examples: options.exampleLimit)
     }
 
     /// FUNCTION RESTORE of the file's libraries under the chosen policy; a refusal (a library

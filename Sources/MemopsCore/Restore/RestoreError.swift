@@ -16,13 +16,16 @@ public enum RestoreError: MemopsError, Equatable {
     case serverRunning(directory: String, evidence: String)
     /// An option combination or input that cannot work.
     case invalid(String)
+    /// A backup with keys in databases a Redis Cluster does not have (it has 0 alone, a Valkey
+    /// cluster `cluster-databases`); nothing was written (live) or installed (offline).
+    case databasesBeyondCluster(databases: [Int], offline: Bool)
     /// A big key's payload could not be spooled to a temporary file (full disk, no TMPDIR).
     case spool(SpoolError)
 
     public var exitStatus: ExitStatus {
         switch self {
         case .corruptBackup, .corruptAfterWriting: return .verification
-        case .invalid: return .usage
+        case .invalid, .databasesBeyondCluster: return .usage
         case .rdbTooNew: return .wrongServer
         case .conflicts, .keysFailed, .serverRunning, .spool: return .failed
         }
@@ -49,6 +52,11 @@ public enum RestoreError: MemopsError, Equatable {
                 + "restored file and would overwrite it at its next save or shutdown (\(CLIFlag.force) restores anyway)"
         case .invalid(let message):
             return message
+        case .databasesBeyondCluster(let dbs, let offline):
+            let list = dbs.map(String.init).joined(separator: ", ")
+            return offline
+                ? "the backup has keys in database \(list), but a Redis Cluster has database 0 only and its nodes would not start with them; nothing was installed: restore it into a standalone server's directory"
+                : "the backup has keys in database \(list), but a Redis Cluster has database 0 only; nothing was written: restore it into a standalone server, or merge every database into 0 with \(CLIFlag.targetDB) 0"
         case .spool(let error):
             return "\(error); the keys before it were restored, each whole"
         }

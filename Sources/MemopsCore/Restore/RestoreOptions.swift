@@ -146,18 +146,25 @@ public struct NodeShare: Sendable, Equatable {
 }
 
 extension LiveRestoreResult {
+    /// Adds what batches of RESTOREs came to: keys written, skipped and failed, their problems
+    /// (up to the listing's bound), and the redirects still to send.
+    mutating func addWrites(_ o: LiveRestoreResult, examples: Int) {
+        restored += o.restored
+        replaced += o.replaced
+        skippedExisting += o.skippedExisting
+        failed += o.failed
+        problems += o.problems.prefix(max(0, max(examples, 100) - problems.count))
+        redirects += o.redirects
+    }
+
     /// Adds another part's counts (one file of a set restored on its own).
     mutating func add(_ o: LiveRestoreResult, examples: Int) {
         backupHeader = o.backupHeader
         target = o.target
         keysInBackup += o.keysInBackup
         keysSelected += o.keysSelected
-        restored += o.restored
-        replaced += o.replaced
-        skippedExisting += o.skippedExisting
         skippedExpired += o.skippedExpired
-        failed += o.failed
-        problems += o.problems.prefix(max(0, max(examples, 100) - problems.count))
+        addWrites(o, examples: examples)
         restamped += o.restamped
         rebuilt += o.rebuilt
         bytes += o.bytes

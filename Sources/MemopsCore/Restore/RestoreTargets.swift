@@ -9,8 +9,6 @@ final class RestoreTargets {
     let cluster: ClusterClient?
     private let options: LiveRestoreOptions
     private var senders: [String: BatchSender] = [:]
-    /// The one server's connection until its sender takes it.
-    private var standalone: RedisConnection?
     /// The server, or the cluster, for messages.
     let server: String
 
@@ -64,15 +62,7 @@ final class RestoreTargets {
     /// Every sender's counts added up; call after `drainAll()`.
     var counts: LiveRestoreResult {
         var total = LiveRestoreResult()
-        for s in senders.values {
-            let c = s.counts
-            total.restored += c.restored
-            total.replaced += c.replaced
-            total.skippedExisting += c.skippedExisting
-            total.failed += c.failed
-            total.problems += c.problems
-            total.redirects += c.redirects
-        }
+        for s in senders.values { total.addWrites(s.counts, examples: options.exampleLimit) }
         return total
     }
 

@@ -21,6 +21,7 @@ public enum CLIFlag: String, CaseIterable, Sendable, CustomStringConvertible {
     case functions
     case config
     case dataDir = "data-dir"
+    case targetDB = "target-db"
     case serverVersion = "server-version"
     case force
     // audit, config lint
