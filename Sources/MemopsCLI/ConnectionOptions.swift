@@ -159,7 +159,7 @@ struct ConnectionOptions: ParsableArguments {
             // A lost connection or READONLY is what a failover looks like from here; any other
             // failure is taken for one only when the sentinels already name another master (a
             // save the demoted master dropped, say).
-            let readOnly = String(describing: error).contains("READONLY")
+            let readOnly = (error as? RedisError)?.isReadOnly == true
             let status = (error as? MemopsError)?.exitStatus
             let symptom = readOnly || status == .connection || status == .timeout
             if !symptom {

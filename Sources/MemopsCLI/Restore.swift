@@ -187,7 +187,7 @@ extension MemopsCommand {
             options.force = force
             options.dryRun = dryRun
             let isCluster = dataDirs.count > 1 || (try? NodeDirectory.read(dataDirs[0])) != nil
-                || FileManager.default.fileExists(atPath: backup + "/" + ClusterBackupManifest.fileName)
+                || ClusterBackupManifest.isSetFolder(backup)
             if isCluster {
                 if options.connection != nil {
                     throw ValidationError("a cluster's nodes are restored offline from their data directories (their nodes.conf), with --config for the settings they share; leave out -u")

@@ -268,11 +268,11 @@ public struct AuditChecker {
         let memberText = KeyText.escaped(d.member)
         let bucket = schema.match(d.index)?.pattern.pattern ?? AuditChecker.unmatchedBucket
         if ref.heartbeat == true {
-// The finding is about the missing heartbeat key: it names the shard that would hold it.
+            // The finding is about the missing heartbeat key: it names the shard that would hold it.
             let here = node
             if let locate { node = locate(d.target) }
             defer { node = here }
-                        add(.staleHeartbeat, KeyText.escaped(d.target),
+            add(.staleHeartbeat, KeyText.escaped(d.target),
                 "\(memberText) is in \(KeyText.escaped(d.index)) but its heartbeat is missing: the node stopped beating", bucket: bucket)
         } else {
             let what = ref.via == .hashValues ? "value of field \(KeyText.escaped(d.field ?? []))" : "member"

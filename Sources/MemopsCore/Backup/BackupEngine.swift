@@ -60,7 +60,6 @@ extension BackupRequest {
             throw BackupError.destination(path: dest, reason: "not writable by this user")
         }
     }
-
 }
 
 /// How thoroughly a backup or file is checked.
@@ -119,7 +118,7 @@ public struct BackupEngine {
 
     private func runLocked(started: Date) throws -> BackupResult {
         let dest = request.destination
-        try checkDestination()
+        try request.checkDestination()
         let lock = try DestinationLock(directory: dest, wait: request.lockWait)
         defer { withExtendedLifetime(lock) {} }
         let leftovers = BackupCatalog.removeLeftovers(dest)
@@ -165,9 +164,6 @@ public struct BackupEngine {
             times: (started: started, save: saveStarted, finished: Date()))
         return Captured(output: output, manifest: manifest, warnings: warnings)
     }
-
-    /// The prefix and the destination, checked before anything is asked of the server.
-    func checkDestination() throws { try request.checkDestination() }
 
     /// A snapshot ready to stream: its bytes, their size when known, and what the save reported.
     struct Snapshot {

@@ -79,8 +79,8 @@ public struct ClusterBackupEngine {
                 fix: "use \(CLIFlag.source) bgsave with \(CLIFlag.consistent), or leave \(CLIFlag.consistent) out")
         }
         let dest = request.destination
+        try request.checkDestination()
         let single = BackupEngine(connection: deployment.base, request: request)
-        try single.checkDestination()
         let lock = try DestinationLock(directory: dest, wait: request.lockWait)
         defer { withExtendedLifetime(lock) {} }
         let leftovers = BackupCatalog.removeLeftovers(dest)
@@ -152,9 +152,6 @@ public struct ClusterBackupEngine {
 
         let plan = request.retention.plan(try BackupCatalog.list(dest, prefix: request.prefix), protected: name)
         if !request.retentionDryRun { try plan.apply(in: dest) }
-        for shard in shards where shard.0.verification == nil && request.verify != .none {
-            warnings.append("shard \(shard.0.file) was not verified")
-        }
         return ClusterBackupResult(name: name, path: final, manifest: manifest, retention: plan, leftoversRemoved: leftovers, warnings: warnings)
     }
 

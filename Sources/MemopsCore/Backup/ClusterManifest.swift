@@ -117,6 +117,22 @@ public struct ClusterBackupManifest: Codable, Sendable, Equatable {
         return .success(manifest)
     }
 
+    /// Whether `path` is a set's folder: named `….cluster`, or holding a set's manifest.
+    public static func isSetFolder(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return false }
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        return trimmed.hasSuffix(suffix) || FileManager.default.fileExists(atPath: URL(fileURLWithPath: path).appendingPathComponent(fileName).path)
+    }
+
+    /// The set's shard files in `folder`, each with its own manifest; an incomplete set is the
+    /// problem that makes it so.
+    public static func shardFiles(in folder: String) -> Result<[(path: String, manifest: BackupManifest)], LookupProblem> {
+        lookup(folder: folder).map { set in
+            set.shards.map { (URL(fileURLWithPath: folder).appendingPathComponent($0.manifest.file).path, $0.manifest) }
+        }
+    }
+
     /// Why a set cannot be used, as a listing shows it.
     public struct LookupProblem: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String

@@ -101,8 +101,9 @@ public struct SaveWaiter {
     }
 
     /// Sends a plain BGSAVE on each connection at once (pipelined: each answers once its fork
-    /// is done) and checks every reply; for a snapshot of several servers at one instant.
-    /// `tickets` come from `prepare`, read before the instant.
+    /// is done) and checks every reply; for a snapshot of several servers at one instant. The
+    /// saves are then waited for with `wait(for:)`, each with the ticket `prepare` read before
+    /// the instant.
     public static func forkNow(_ nodes: [RedisConnection]) throws {
         var encoder = RESPEncoder()
         encoder.append(["BGSAVE"].map { Array($0.utf8) })

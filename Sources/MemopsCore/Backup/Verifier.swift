@@ -150,29 +150,23 @@ public enum Verifier {
 }
 
 extension Verifier {
-    /// The manifest a backup file must be checked against: the one beside it, nil when there is
-    /// none (a plain copy), and an error when one is there but unreadable or another backup's:
-    /// such a backup must not pass as verified.
     /// The files to verify for a backup path: the file with its manifest, or for a cluster set's
     /// folder every shard file with its entry in the set's manifest. A set whose manifest or any
     /// shard file is missing fails here: it is not a smaller backup.
     public static func targets(for path: String) throws(VerificationError) -> [(path: String, manifest: BackupManifest?)] {
-        var isDirectory: ObjCBool = false
-        let setManifest = URL(fileURLWithPath: path).appendingPathComponent(ClusterBackupManifest.fileName).path
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
-              path.hasSuffix(ClusterBackupManifest.suffix) || path.hasSuffix(ClusterBackupManifest.suffix + "/") || FileManager.default.fileExists(atPath: setManifest)
-        else {
-            return [(path, try manifest(for: path))]
-        }
-        let name = URL(fileURLWithPath: path).lastPathComponent
-        switch ClusterBackupManifest.lookup(folder: path) {
-        case .success(let set):
-            return set.shards.map { (URL(fileURLWithPath: path).appendingPathComponent($0.manifest.file).path, $0.manifest) }
+        guard ClusterBackupManifest.isSetFolder(path) else { return [(path, try manifest(for: path))] }
+        switch ClusterBackupManifest.shardFiles(in: path) {
+        case .success(let files):
+            return files.map { ($0.path, $0.manifest) }
         case .failure(let problem):
-            throw .badManifest(file: name, reason: "this cluster backup set is incomplete (\(problem))")
+            throw .corrupt(file: URL(fileURLWithPath: path).lastPathComponent,
+                           reason: "this cluster backup set is incomplete (\(problem)), so it cannot be restored whole; restore an older set")
         }
     }
 
+    /// The manifest a backup file must be checked against: the one beside it, nil when there is
+    /// none (a plain copy), and an error when one is there but unreadable or another backup's:
+    /// such a backup must not pass as verified.
     public static func manifest(for path: String) throws(VerificationError) -> BackupManifest? {
         let name = URL(fileURLWithPath: path).lastPathComponent
         switch BackupManifest.lookup(for: path) {

@@ -78,7 +78,6 @@ enum Word {
     static let asking = Array("ASKING".utf8)
     static let nodes = Array("NODES".utf8)
     static let info = Array("INFO".utf8)
-    static let keyslot = Array("KEYSLOT".utf8)
     static let client = Array("CLIENT".utf8)
     static let pause = Array("PAUSE".utf8)
     static let unpause = Array("UNPAUSE".utf8)

@@ -85,7 +85,7 @@ public final class RedisConnection {
             throw .partialDataset(server: server, reason: "it is a node of a Redis Cluster and holds only its own slots' keys, so this command would miss every other shard; pass \(CLIFlag.nodeOnly) to work on this node alone")
         case "sentinel":
             let masters = SentinelResolver.masterNames(self)
-            throw .wrongServer(server: server, reason: TopologyError.sentinelGiven(server: server, masters: masters).description)
+            throw .wrongServer(server: server, reason: "it is " + TopologyError.sentinelAdvice(server, masters: masters))
         default:
             break
         }

@@ -20,6 +20,12 @@ public enum RedisError: MemopsError, Equatable {
     /// Redis answered a command with an error reply.
     case command(server: String, command: String, message: String)
 
+    /// Whether the server answered READONLY: it is a replica now (a failover demoted it).
+    public var isReadOnly: Bool {
+        if case .command(_, _, let message) = self { return ReplyError(message).code == .readonly }
+        return false
+    }
+
     public var exitStatus: ExitStatus {
         switch self {
         case .unreachable, .connectionLost: return .connection

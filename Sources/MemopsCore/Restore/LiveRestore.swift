@@ -69,13 +69,10 @@ public struct LiveRestore {
 
     /// The files to read: a cluster set's shard files (each with its manifest), or the file.
     static func parts(of backup: String) throws -> [Part] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: backup, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return [Part(path: backup, manifest: BackupManifest.sibling(of: backup))]
-        }
-        switch ClusterBackupManifest.lookup(folder: backup) {
-        case .success(let set):
-            return set.shards.map { Part(path: URL(fileURLWithPath: backup).appendingPathComponent($0.manifest.file).path, manifest: $0.manifest) }
+        guard ClusterBackupManifest.isSetFolder(backup) else { return [Part(path: backup, manifest: BackupManifest.sibling(of: backup))] }
+        switch ClusterBackupManifest.shardFiles(in: backup) {
+        case .success(let files):
+            return files.map { Part(path: $0.path, manifest: $0.manifest) }
         case .failure(let problem):
             throw RestoreError.corruptBackup(path: backup, reason: "this cluster backup set is incomplete (\(problem)); restore an older set")
         }

@@ -13,9 +13,6 @@ public enum Fault {
         "backup.published", "backup.retention-removed",
     ]
 
-    /// The points only a cluster backup passes (a set's shards written, the pause lifted).
-    public static let clusterPoints = ["backup.paused", "backup.shards-written", "backup.published", "backup.retention-removed"]
-
     public static func point(_ name: String) {
         guard let armed, armed == name else { return }
         kill(getpid(), SIGKILL)

@@ -25,6 +25,13 @@ public enum TopologyError: MemopsError, Equatable {
         }
     }
 
+    /// What a Sentinel given as a data node is, and how to reach its master through it.
+    static func sentinelAdvice(_ server: String, masters: [String]) -> String {
+        let example = masters.first ?? "NAME"
+        let list = masters.isEmpty ? "" : " (it monitors \(masters.joined(separator: ", ")))"
+        return "a Sentinel, which holds no keys\(list); reach the master through it with -u redis-sentinel://\(server)/\(example) or \(CLIFlag.sentinel) \(server) \(CLIFlag.masterName) \(example)"
+    }
+
     public var description: String {
         switch self {
         case .clusterNotOK(let s, let r):
@@ -39,9 +46,7 @@ public enum TopologyError: MemopsError, Equatable {
         case .noMaster(let name, let reasons):
             return "no Sentinel named a master for \"\(name)\" (\(reasons.joined(separator: "; "))); check \(CLIFlag.masterName) and the \(CLIFlag.sentinel) addresses"
         case .sentinelGiven(let s, let masters):
-            let example = masters.first ?? "NAME"
-            let list = masters.isEmpty ? "" : " (it monitors \(masters.joined(separator: ", ")))"
-            return "\(s) is a Sentinel, which holds no keys\(list); reach the master through it with -u redis-sentinel://\(s)/\(example) or \(CLIFlag.sentinel) \(s) \(CLIFlag.masterName) \(example)"
+            return "\(s) is \(TopologyError.sentinelAdvice(s, masters: masters))"
         case .unsupported(let what, let fix):
             return "\(what); \(fix)"
         }
